@@ -1,0 +1,2 @@
+export * from './ProjectStore';
+export * from './migrations';

@@ -1,0 +1,7 @@
+/**
+ * The Chorus backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { annotationPlugin as default } from './plugin';
+export * from './database';

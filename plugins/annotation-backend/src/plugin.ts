@@ -1,0 +1,33 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { applyDatabaseMigrations, KnexProjectStore } from './database';
+import { createRouter } from './service/router';
+import { readSeedProjects, seedProjects } from './service/seedProjects';
+
+/** The Chorus backend plugin, mounted at `/api/annotation`. */
+export const annotationPlugin = createBackendPlugin({
+  pluginId: 'annotation',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        httpAuth: coreServices.httpAuth,
+        httpRouter: coreServices.httpRouter,
+        logger: coreServices.logger,
+      },
+      async init({ config, database, httpAuth, httpRouter, logger }) {
+        const seeds = readSeedProjects(config);
+        const knex = await database.getClient();
+        if (!database.migrations?.skip) {
+          await applyDatabaseMigrations(knex);
+        }
+        const projects = new KnexProjectStore(knex);
+        await seedProjects(projects, seeds, logger);
+        httpRouter.use(await createRouter({ httpAuth, projects }));
+      },
+    });
+  },
+});

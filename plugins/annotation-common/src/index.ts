@@ -1,0 +1,8 @@
+/**
+ * Shared by the Chorus frontend and backend: the `AnnotationProject`
+ * catalogue kind, its relations and the API types.
+ *
+ * @packageDocumentation
+ */
+export * from './kinds';
+export * from './api';

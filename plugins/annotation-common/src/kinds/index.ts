@@ -1,0 +1,3 @@
+export * from './AnnotationProject';
+export * from './relations';
+export * from './fromRecord';

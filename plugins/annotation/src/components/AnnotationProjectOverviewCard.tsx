@@ -1,0 +1,157 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  WarningPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import {
+  catalogApiRef,
+  EntityRefLink,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
+import {
+  annotationProjectRefs,
+  isAnnotationProjectEntity,
+} from '@chorus/plugin-annotation-common';
+import Grid from '@material-ui/core/Grid';
+import Typography from '@material-ui/core/Typography';
+import { ReactNode } from 'react';
+import useAsync from 'react-use/esm/useAsync';
+import { StatusChip } from './StatusChip';
+
+function Field(props: { label: string; children: ReactNode }) {
+  return (
+    <Grid item xs={12} sm={6}>
+      <Typography variant="overline" color="textSecondary" component="div">
+        {props.label}
+      </Typography>
+      <Typography variant="body2" component="div">
+        {props.children}
+      </Typography>
+    </Grid>
+  );
+}
+
+const TIERS = [
+  { key: 'annotators', label: 'Annotators' },
+  { key: 'qualityAnalysts', label: 'Quality analysts' },
+  { key: 'managers', label: 'Project managers' },
+] as const;
+
+/** Direct member counts of the given groups, from the catalogue. */
+function useMemberCounts(groupRefs: string[]) {
+  const catalogApi = useApi(catalogApiRef);
+  const key = groupRefs.join(',');
+  return useAsync(async () => {
+    const { items } = await catalogApi.getEntitiesByRefs({
+      entityRefs: groupRefs,
+      fields: ['kind', 'metadata.name', 'metadata.namespace', 'relations'],
+    });
+    const counts = new Map<string, number | undefined>();
+    groupRefs.forEach((ref, i) => {
+      const group = items[i];
+      counts.set(
+        ref,
+        group
+          ? group.relations?.filter(r => r.type === 'hasMember').length ?? 0
+          : undefined, // not in the catalogue
+      );
+    });
+    return counts;
+  }, [catalogApi, key]);
+}
+
+/**
+ * Overview of an `AnnotationProject` entity: owner, model, dataset, status,
+ * lifecycle, questions, and the workforce tiers with their member counts.
+ */
+export function AnnotationProjectOverviewCard() {
+  const { entity } = useEntity();
+  const project = isAnnotationProjectEntity(entity) ? entity : undefined;
+  const refs = project ? annotationProjectRefs(project) : undefined;
+  const allGroups = refs
+    ? [
+        ...refs.workforce.annotators,
+        ...refs.workforce.qualityAnalysts,
+        ...refs.workforce.managers,
+      ]
+    : [];
+  const counts = useMemberCounts(allGroups);
+
+  if (!project || !refs) {
+    return (
+      <WarningPanel
+        title="Not an annotation project"
+        message={`${stringifyEntityRef(entity)} is not an AnnotationProject`}
+      />
+    );
+  }
+  const { spec } = project;
+  return (
+    <InfoCard title="Annotation project">
+      <Grid container spacing={2}>
+        <Field label="Status">
+          <StatusChip status={spec.status} />
+        </Field>
+        <Field label="Lifecycle">{spec.lifecycle}</Field>
+        <Field label="Owner">
+          <EntityRefLink entityRef={refs.owner} />
+        </Field>
+        <Field label="Task type">{spec.taskType}</Field>
+        <Field label="Model">
+          <EntityRefLink entityRef={refs.model} />
+        </Field>
+        <Field label="Dataset">
+          <EntityRefLink entityRef={refs.dataset} />
+        </Field>
+        {spec.questions?.length ? (
+          <Grid item xs={12}>
+            <Typography variant="overline" color="textSecondary">
+              Questions
+            </Typography>
+            <ul aria-label="Questions">
+              {spec.questions.map(q => (
+                <li key={q.id}>
+                  <Typography variant="body2">
+                    {q.title ?? q.id} <em>({q.type})</em>
+                  </Typography>
+                </li>
+              ))}
+            </ul>
+          </Grid>
+        ) : null}
+        <Grid item xs={12}>
+          <Typography variant="overline" color="textSecondary">
+            Workforce
+          </Typography>
+          {counts.error ? <ResponseErrorPanel error={counts.error} /> : null}
+          {counts.loading ? <Progress /> : null}
+          <Grid container spacing={1}>
+            {TIERS.map(tier => (
+              <Grid item xs={12} sm={4} key={tier.key}>
+                <Typography variant="subtitle2">{tier.label}</Typography>
+                {refs.workforce[tier.key].map(ref => {
+                  const count = counts.value?.get(ref);
+                  return (
+                    <Typography variant="body2" key={ref}>
+                      <EntityRefLink entityRef={ref} />{' '}
+                      {counts.value ? (
+                        <span>
+                          {count === undefined
+                            ? '(not in catalogue)'
+                            : `${count} ${count === 1 ? 'member' : 'members'}`}
+                        </span>
+                      ) : null}
+                    </Typography>
+                  );
+                })}
+              </Grid>
+            ))}
+          </Grid>
+        </Grid>
+      </Grid>
+    </InfoCard>
+  );
+}

@@ -1,0 +1,3 @@
+export { AnnotationProjectOverviewCard } from './AnnotationProjectOverviewCard';
+export { ModelAnnotationCard } from './ModelAnnotationCard';
+export { DatasetLineageCard } from './DatasetLineageCard';
