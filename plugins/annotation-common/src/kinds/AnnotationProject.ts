@@ -1,5 +1,6 @@
 import {
   Entity,
+  KubernetesValidatorFunctions,
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
@@ -206,11 +207,22 @@ function checkRef(
   if (typeof value !== 'string' || !value) {
     return undefined; // the schema has already reported it
   }
+  const malformed = {
+    field,
+    message: `expected an entity reference like "${defaultKind}:default/name", got "${value}"`,
+  };
   try {
     const ref = parseEntityRef(value, {
       defaultKind,
       defaultNamespace: namespace,
     });
+    // parseEntityRef only splits; the parts must also be valid names
+    if (
+      !KubernetesValidatorFunctions.isValidNamespace(ref.namespace) ||
+      !KubernetesValidatorFunctions.isValidObjectName(ref.name)
+    ) {
+      return malformed;
+    }
     if (!allowedKinds.includes(ref.kind.toLocaleLowerCase('en-US'))) {
       return {
         field,
@@ -221,10 +233,7 @@ function checkRef(
     }
     return undefined;
   } catch {
-    return {
-      field,
-      message: `expected an entity reference like "${defaultKind}:default/name", got "${value}"`,
-    };
+    return malformed;
   }
 }
 

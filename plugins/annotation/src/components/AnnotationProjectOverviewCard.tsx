@@ -45,6 +45,9 @@ function useMemberCounts(groupRefs: string[]) {
   const catalogApi = useApi(catalogApiRef);
   const key = groupRefs.join(',');
   return useAsync(async () => {
+    if (!groupRefs.length) {
+      return new Map<string, number | undefined>();
+    }
     const { items } = await catalogApi.getEntitiesByRefs({
       entityRefs: groupRefs,
       fields: ['kind', 'metadata.name', 'metadata.namespace', 'relations'],

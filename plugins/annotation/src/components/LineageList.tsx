@@ -38,6 +38,9 @@ export function LineageList(props: {
             <ListItemText
               primary={<EntityRefLink entityRef={e} />}
               secondary={secondary?.(e) ?? e.metadata.description}
+              // a div, not the default p: `secondary` may render block
+              // elements such as a Chip
+              secondaryTypographyProps={{ component: 'div' }}
             />
           </ListItem>
         ))}

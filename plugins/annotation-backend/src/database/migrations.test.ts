@@ -1,0 +1,36 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import fs from 'fs';
+import { MIGRATIONS_DIRECTORY } from './migrations';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+const migrationFiles = fs
+  .readdirSync(MIGRATIONS_DIRECTORY)
+  .filter(f => f.endsWith('.js'))
+  .sort();
+
+describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
+  it('go all the way up and back down, one step at a time', async () => {
+    const knex = await databases.init(databaseId);
+    const config = { directory: MIGRATIONS_DIRECTORY };
+
+    for (const _file of migrationFiles) {
+      await knex.migrate.up(config);
+    }
+    expect(await knex.schema.hasTable('projects')).toBe(true);
+    const [, pending] = await knex.migrate.list(config);
+    expect(pending).toEqual([]);
+
+    for (const _file of migrationFiles) {
+      await knex.migrate.down(config);
+    }
+    expect(await knex.schema.hasTable('projects')).toBe(false);
+
+    // and up again: down left nothing behind that blocks a re-run
+    await knex.migrate.latest(config);
+    expect(await knex.schema.hasTable('projects')).toBe(true);
+    await knex.destroy();
+  });
+});

@@ -1,0 +1,71 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
+import { applyDatabaseMigrations, KnexProjectStore } from '../database';
+import { readSeedProjects, seedProjects } from './seedProjects';
+
+const seed: JsonObject = {
+  name: 'overlaid-music-marking',
+  title: 'Overlaid music marking',
+  owner: 'group:cu-ml-engineering',
+  lifecycle: 'experimental',
+  model: 'resource:overlaid-music-detector',
+  dataset: 'resource:overlaid-music-segments',
+  workforce: {
+    annotators: ['group:cu-annotators'],
+    qualityAnalysts: ['group:cu-quality-analysts'],
+    managers: ['group:cu-project-managers'],
+  },
+  taskType: 'audio-segments',
+  status: 'draft',
+};
+
+function config(projects: JsonObject[]) {
+  return new ConfigReader({ annotation: { seed: { projects } } });
+}
+
+describe('readSeedProjects', () => {
+  it('reads valid entries and nothing when unset', () => {
+    expect(readSeedProjects(config([seed]))).toEqual([seed]);
+    expect(readSeedProjects(new ConfigReader({}))).toEqual([]);
+  });
+
+  it('names the entry and field of a bad seed', () => {
+    expect(() =>
+      readSeedProjects(config([seed, { ...seed, model: 'group:x' }])),
+    ).toThrow(
+      'annotation.seed.projects[1].model: expected a reference to a resource entity, got kind "group"',
+    );
+    expect(() =>
+      readSeedProjects(config([{ ...seed, name: 'Not A Name!' }])),
+    ).toThrow(
+      /annotation\.seed\.projects\[0\]\.name: expected a catalogue entity name/,
+    );
+    expect(() =>
+      readSeedProjects(config([{ ...seed, status: 'live' }])),
+    ).toThrow(
+      /annotation\.seed\.projects\[0\]\.status: expected one of "draft"/,
+    );
+  });
+});
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+describe.each(databases.eachSupportedId())('seedProjects on %s', id => {
+  it('creates missing projects once, also when two replicas race', async () => {
+    const knex = await databases.init(id);
+    await applyDatabaseMigrations(knex);
+    const store = new KnexProjectStore(knex);
+    const seeds = readSeedProjects(config([seed]));
+    const logger = mockServices.logger.mock();
+
+    await Promise.all([
+      seedProjects(store, seeds, logger),
+      seedProjects(store, seeds, logger),
+    ]);
+    await seedProjects(store, seeds, logger);
+
+    const projects = await store.list();
+    expect(projects.map(p => p.name)).toEqual(['overlaid-music-marking']);
+  }, 60_000);
+});

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The portal as the end-to-end tests see it: the production frontend bundle
+# (packages/app/dist) served by the backend, on a fresh embedded database.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+port="${CHORUS_E2E_PORT:-7017}"
+data="$(mktemp -d)"
+trap 'rm -rf "$data"' EXIT
+
+export APP_CONFIG_backend_database_connection_directory="$data"
+export APP_CONFIG_backend_listen_port="$port"
+export APP_CONFIG_backend_baseUrl="http://localhost:$port"
+export APP_CONFIG_app_baseUrl="http://localhost:$port"
+
+cd "$root/packages/backend"
+node --require @backstage/cli/config/nodeTransform.cjs src/index.ts \
+  --config ../../app-config.yaml
