@@ -6,3 +6,4 @@
  */
 export * from './kinds';
 export * from './api';
+export * from './config';
