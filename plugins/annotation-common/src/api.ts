@@ -1,3 +1,4 @@
+import type { ProjectConfigInput } from './config';
 import type {
   AnnotationProjectStatus,
   AnnotationQuestionSummary,
@@ -17,10 +18,13 @@ export interface AnnotationProjectRecord {
   lifecycle: string;
   model: string;
   dataset: string;
+  /** From the current config: the catalogue summary. */
   workforce: AnnotationWorkforce;
   taskType: TaskType;
   questions: AnnotationQuestionSummary[];
   status: AnnotationProjectStatus;
+  /** The current config version (0 while a project has none). */
+  configVersion: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -30,12 +34,17 @@ export interface AnnotationProjectList {
   items: AnnotationProjectRecord[];
 }
 
-/** Fields a caller supplies to create a project. */
-export type NewAnnotationProject = Omit<
-  AnnotationProjectRecord,
-  'id' | 'createdAt' | 'updatedAt' | 'namespace' | 'questions' | 'description'
-> & {
+/** What a caller supplies to create a project. */
+export interface NewAnnotationProject {
+  name: string;
   namespace?: string;
+  title: string;
   description?: string;
-  questions?: AnnotationQuestionSummary[];
-};
+  owner: string;
+  lifecycle: string;
+  model: string;
+  dataset: string;
+  /** Defaults to `draft`. */
+  status?: AnnotationProjectStatus;
+  config: ProjectConfigInput;
+}

@@ -1,18 +1,63 @@
 import {
   AnnotationProjectRecord,
+  AnnotationProjectStatus,
+  describeConfigIssues,
+  incompatibleConfigChanges,
   NewAnnotationProject,
+  ProjectConfig,
+  STATUS_TRANSITIONS,
+  summarizeProjectConfig,
 } from '@chorus/plugin-annotation-common';
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { v4 as uuid } from 'uuid';
+import { isUniqueViolation, parseJson } from './util';
 
-/** Storage of annotation projects. */
+/** One saved version of a project's config. */
+export interface ProjectConfigVersion {
+  version: number;
+  config: ProjectConfig;
+  createdBy: string;
+  createdAt: string;
+}
+
+/**
+ * Storage of annotation projects and their immutable config versions. Every
+ * change is written with its audit entry in one transaction.
+ */
 export interface ProjectStore {
   list(): Promise<AnnotationProjectRecord[]>;
   get(id: string): Promise<AnnotationProjectRecord | undefined>;
-  /** Creates a project; a taken namespace/name is a ConflictError. */
-  create(input: NewAnnotationProject): Promise<AnnotationProjectRecord>;
-  delete(id: string): Promise<boolean>;
+  /** Creates a project with config version 1; a taken name is a ConflictError. */
+  create(
+    input: NewAnnotationProject,
+    config: ProjectConfig,
+    actor: string,
+  ): Promise<AnnotationProjectRecord>;
+  /** The given config version, or the current one. */
+  getConfig(
+    id: string,
+    version?: number,
+  ): Promise<ProjectConfigVersion | undefined>;
+  listConfigVersions(id: string): Promise<ProjectConfigVersion[]>;
+  /**
+   * Saves a new config version. `expectedVersion` guards against two
+   * managers editing at once; incompatible changes to answered questions are
+   * an InputError naming the path.
+   */
+  updateConfig(
+    id: string,
+    config: ProjectConfig,
+    actor: string,
+    expectedVersion?: number,
+  ): Promise<AnnotationProjectRecord>;
+  /** Moves the project along its lifecycle (see STATUS_TRANSITIONS). */
+  setStatus(
+    id: string,
+    status: AnnotationProjectStatus,
+    actor: string,
+  ): Promise<AnnotationProjectRecord>;
+  delete(id: string, actor: string): Promise<boolean>;
 }
 
 interface ProjectRow {
@@ -29,13 +74,24 @@ interface ProjectRow {
   task_type: string;
   questions: string;
   status: string;
+  config_version: number | string;
   created_at: Date | string | number;
   updated_at: Date | string | number;
 }
 
+interface ConfigRow {
+  project_id: string;
+  version: number;
+  config: string;
+  created_by: string;
+  created_at: number | string;
+}
+
 // SQLite returns timestamps as strings or epoch numbers, PostgreSQL as Date.
 function isoDate(value: Date | string | number): string {
-  return new Date(value).toISOString();
+  return new Date(
+    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value,
+  ).toISOString();
 }
 
 function fromRow(row: ProjectRow): AnnotationProjectRecord {
@@ -49,22 +105,32 @@ function fromRow(row: ProjectRow): AnnotationProjectRecord {
     lifecycle: row.lifecycle,
     model: row.model_ref,
     dataset: row.dataset_ref,
-    workforce: JSON.parse(row.workforce),
+    workforce: parseJson(row.workforce),
     taskType: row.task_type as AnnotationProjectRecord['taskType'],
-    questions: JSON.parse(row.questions),
+    questions: parseJson(row.questions),
     status: row.status as AnnotationProjectRecord['status'],
+    configVersion: Number(row.config_version),
     createdAt: isoDate(row.created_at),
     updatedAt: isoDate(row.updated_at),
   };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return (
-    e?.code === '23505' || // PostgreSQL
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    /UNIQUE constraint failed/.test(e?.message ?? '')
-  );
+function fromConfigRow(row: ConfigRow): ProjectConfigVersion {
+  return {
+    version: Number(row.version),
+    config: parseJson(row.config),
+    createdBy: row.created_by,
+    createdAt: isoDate(row.created_at),
+  };
+}
+
+function summaryColumns(config: ProjectConfig) {
+  const summary = summarizeProjectConfig(config);
+  return {
+    workforce: JSON.stringify(summary.workforce),
+    task_type: summary.taskType,
+    questions: JSON.stringify(summary.questions),
+  };
 }
 
 export class KnexProjectStore implements ProjectStore {
@@ -82,7 +148,11 @@ export class KnexProjectStore implements ProjectStore {
     return row ? fromRow(row) : undefined;
   }
 
-  async create(input: NewAnnotationProject): Promise<AnnotationProjectRecord> {
+  async create(
+    input: NewAnnotationProject,
+    config: ProjectConfig,
+    actor: string,
+  ): Promise<AnnotationProjectRecord> {
     const now = new Date();
     const row: ProjectRow = {
       id: uuid(),
@@ -94,15 +164,26 @@ export class KnexProjectStore implements ProjectStore {
       lifecycle: input.lifecycle,
       model_ref: input.model,
       dataset_ref: input.dataset,
-      workforce: JSON.stringify(input.workforce),
-      task_type: input.taskType,
-      questions: JSON.stringify(input.questions ?? []),
-      status: input.status,
+      ...summaryColumns(config),
+      status: input.status ?? 'draft',
+      config_version: 1,
       created_at: now,
       updated_at: now,
     };
     try {
-      await this.knex<ProjectRow>('projects').insert(row);
+      await this.knex.transaction(async tx => {
+        await tx<ProjectRow>('projects').insert(row);
+        await tx<ConfigRow>('project_config_versions').insert({
+          project_id: row.id,
+          version: 1,
+          config: JSON.stringify(config),
+          created_by: actor,
+          created_at: now.getTime(),
+        });
+        await audit(tx, row.id, actor, 'project.created', {
+          name: `${row.namespace}/${row.name}`,
+        });
+      });
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new ConflictError(
@@ -114,8 +195,154 @@ export class KnexProjectStore implements ProjectStore {
     return fromRow(row);
   }
 
-  async delete(id: string): Promise<boolean> {
-    const deleted = await this.knex('projects').where({ id }).delete();
-    return deleted > 0;
+  async getConfig(
+    id: string,
+    version?: number,
+  ): Promise<ProjectConfigVersion | undefined> {
+    let query = this.knex<ConfigRow>('project_config_versions').where({
+      project_id: id,
+    });
+    if (version !== undefined) {
+      query = query.where({ version });
+    } else {
+      query = query.where(
+        'version',
+        this.knex('projects').select('config_version').where({ id }),
+      );
+    }
+    const row = await query.first();
+    return row ? fromConfigRow(row) : undefined;
   }
+
+  async listConfigVersions(id: string): Promise<ProjectConfigVersion[]> {
+    const rows = await this.knex<ConfigRow>('project_config_versions')
+      .where({ project_id: id })
+      .orderBy('version', 'desc');
+    return rows.map(fromConfigRow);
+  }
+
+  async updateConfig(
+    id: string,
+    config: ProjectConfig,
+    actor: string,
+    expectedVersion?: number,
+  ): Promise<AnnotationProjectRecord> {
+    return this.knex.transaction(async tx => {
+      const project = await lockProject(tx, id);
+      const current = Number(project.config_version);
+      if (expectedVersion !== undefined && expectedVersion !== current) {
+        throw new ConflictError(
+          `configVersion: ${expectedVersion} expected to be current, but it is ${current}; reload and apply your change again`,
+        );
+      }
+      if (current > 0) {
+        const answered = await tx('annotations')
+          .where({ project_id: id })
+          .first('id');
+        if (answered) {
+          const before = await tx<ConfigRow>('project_config_versions')
+            .where({ project_id: id, version: current })
+            .first();
+          const issues = incompatibleConfigChanges(
+            parseJson(before!.config),
+            config,
+          );
+          if (issues.length) {
+            throw new InputError(
+              describeConfigIssues(
+                issues.map(i => ({ ...i, path: `config.${i.path}` })),
+              ),
+            );
+          }
+        }
+      }
+      const version = current + 1;
+      const now = Date.now();
+      await tx<ConfigRow>('project_config_versions').insert({
+        project_id: id,
+        version,
+        config: JSON.stringify(config),
+        created_by: actor,
+        created_at: now,
+      });
+      await tx('projects')
+        .where({ id })
+        .update({
+          ...summaryColumns(config),
+          config_version: version,
+          updated_at: new Date(now),
+        });
+      await audit(tx, id, actor, 'project.config-updated', { version });
+      return fromRow((await tx<ProjectRow>('projects').where({ id }).first())!);
+    });
+  }
+
+  async setStatus(
+    id: string,
+    status: AnnotationProjectStatus,
+    actor: string,
+  ): Promise<AnnotationProjectRecord> {
+    return this.knex.transaction(async tx => {
+      const project = await lockProject(tx, id);
+      const from = project.status as AnnotationProjectStatus;
+      if (from !== status) {
+        const allowed = STATUS_TRANSITIONS[from] ?? [];
+        if (!allowed.includes(status)) {
+          throw new ConflictError(
+            `status: cannot go from ${from} to ${status}; from ${from} a project can go to ${
+              allowed.length ? allowed.join(', ') : 'nothing (it is final)'
+            }`,
+          );
+        }
+        await tx('projects')
+          .where({ id })
+          .update({ status, updated_at: new Date() });
+        await audit(tx, id, actor, 'project.status-changed', {
+          from,
+          to: status,
+        });
+      }
+      return fromRow((await tx<ProjectRow>('projects').where({ id }).first())!);
+    });
+  }
+
+  async delete(id: string, actor: string): Promise<boolean> {
+    return this.knex.transaction(async tx => {
+      const deleted = await tx('projects').where({ id }).delete();
+      if (deleted > 0) {
+        await audit(tx, id, actor, 'project.deleted', {});
+      }
+      return deleted > 0;
+    });
+  }
+}
+
+/** Reads a project row for update, so concurrent changes serialise on it. */
+async function lockProject(tx: Knex.Transaction, id: string) {
+  let query = tx<ProjectRow>('projects').where({ id });
+  if (tx.client.config.client === 'pg') {
+    query = query.forUpdate();
+  }
+  const row = await query.first();
+  if (!row) {
+    throw new NotFoundError(`project ${id} not found`);
+  }
+  return row;
+}
+
+/** Appends to the audit log inside the caller's transaction. */
+export async function audit(
+  tx: Knex | Knex.Transaction,
+  projectId: string | null,
+  actor: string,
+  action: string,
+  details: unknown,
+): Promise<void> {
+  await tx('audit_log').insert({
+    project_id: projectId,
+    actor,
+    action,
+    details: JSON.stringify(details),
+    created_at: Date.now(),
+  });
 }

@@ -1,2 +1,3 @@
 export * from './ProjectStore';
 export * from './migrations';
+export * from './util';

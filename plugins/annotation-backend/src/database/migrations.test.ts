@@ -20,12 +20,29 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
       await knex.migrate.up(config);
     }
     expect(await knex.schema.hasTable('projects')).toBe(true);
+    for (const table of [
+      'project_config_versions',
+      'items',
+      'leases',
+      'annotations',
+      'skips',
+      'imports',
+      'project_counters',
+      'annotator_stats',
+      'audit_log',
+    ]) {
+      expect(await knex.schema.hasTable(table)).toBe(true);
+    }
+    expect(await knex.schema.hasColumn('projects', 'config_version')).toBe(
+      true,
+    );
     const [, pending] = await knex.migrate.list(config);
     expect(pending).toEqual([]);
 
     for (const _file of migrationFiles) {
       await knex.migrate.down(config);
     }
+    expect(await knex.schema.hasTable('items')).toBe(false);
     expect(await knex.schema.hasTable('projects')).toBe(false);
 
     // and up again: down left nothing behind that blocks a re-run

@@ -27,13 +27,23 @@ describe('annotation router', () => {
                     lifecycle: 'production',
                     model: 'resource:podcast-policy-violation',
                     dataset: 'resource:podcast-policy-labels',
-                    workforce: {
-                      annotators: ['group:a'],
-                      qualityAnalysts: ['group:q'],
-                      managers: ['group:m'],
-                    },
-                    taskType: 'mixed',
                     status: 'active',
+                    config: {
+                      workforce: {
+                        annotators: ['group:a'],
+                        qualityAnalysts: ['group:q'],
+                        managers: ['group:m'],
+                      },
+                      questions: [
+                        {
+                          id: 'category',
+                          type: 'single-choice',
+                          title: 'Category',
+                          field: 'transcript',
+                          labels: ['none', 'hate-speech'],
+                        },
+                      ],
+                    },
                   },
                 ],
               },

@@ -11,13 +11,24 @@ const seed: JsonObject = {
   lifecycle: 'experimental',
   model: 'resource:overlaid-music-detector',
   dataset: 'resource:overlaid-music-segments',
-  workforce: {
-    annotators: ['group:cu-annotators'],
-    qualityAnalysts: ['group:cu-quality-analysts'],
-    managers: ['group:cu-project-managers'],
-  },
-  taskType: 'audio-segments',
   status: 'draft',
+  config: {
+    overlap: 2,
+    workforce: {
+      annotators: ['group:cu-annotators'],
+      qualityAnalysts: ['group:cu-quality-analysts'],
+      managers: ['group:cu-project-managers'],
+    },
+    questions: [
+      {
+        id: 'music',
+        type: 'audio-segments',
+        title: 'Music under speech',
+        field: 'audio_url',
+        labels: ['music'],
+      },
+    ],
+  },
 };
 
 function config(projects: JsonObject[]) {
@@ -26,7 +37,9 @@ function config(projects: JsonObject[]) {
 
 describe('readSeedProjects', () => {
   it('reads valid entries and nothing when unset', () => {
-    expect(readSeedProjects(config([seed]))).toEqual([seed]);
+    const [read] = readSeedProjects(config([seed]));
+    expect(read.project).toEqual(seed);
+    expect(read.config).toMatchObject({ overlap: 2, blind: true });
     expect(readSeedProjects(new ConfigReader({}))).toEqual([]);
   });
 
@@ -39,13 +52,18 @@ describe('readSeedProjects', () => {
     expect(() =>
       readSeedProjects(config([{ ...seed, name: 'Not A Name!' }])),
     ).toThrow(
-      /annotation\.seed\.projects\[0\]\.name: expected a catalogue entity name/,
+      /annotation\.seed\.projects\[0\]\.name: a catalogue entity name expected/,
+    );
+    expect(() =>
+      readSeedProjects(
+        config([{ ...seed, config: { ...(seed.config as any), overlap: 0 } }]),
+      ),
+    ).toThrow(
+      'annotation.seed.projects[0].config.overlap: at least 1 expected',
     );
     expect(() =>
       readSeedProjects(config([{ ...seed, status: 'live' }])),
-    ).toThrow(
-      /annotation\.seed\.projects\[0\]\.status: expected one of "draft"/,
-    );
+    ).toThrow(/annotation\.seed\.projects\[0\]\.status: one of draft, active/);
   });
 });
 

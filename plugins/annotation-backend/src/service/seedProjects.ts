@@ -1,55 +1,50 @@
 import { Config } from '@backstage/config';
 import { InputError, isError } from '@backstage/errors';
-import { KubernetesValidatorFunctions } from '@backstage/catalog-model';
 import {
-  annotationProjectRecordToEntity,
+  describeConfigIssues,
   NewAnnotationProject,
-  validateAnnotationProjectEntity,
+  parseNewProject,
+  ProjectConfig,
 } from '@chorus/plugin-annotation-common';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ProjectStore } from '../database';
+
+/** Who the audit log names for seeded projects. */
+export const SEED_ACTOR = 'chorus:seed';
+
+export interface SeedProject {
+  project: NewAnnotationProject;
+  config: ProjectConfig;
+}
 
 /**
  * Reads `annotation.seed.projects`: projects created at startup when no
  * project of that name exists yet (the demo uses it). Bad entries are errors
  * naming the entry and field, so a typo never starts a half-seeded backend.
  */
-export function readSeedProjects(config: Config): NewAnnotationProject[] {
+export function readSeedProjects(config: Config): SeedProject[] {
   const entries = config.getOptionalConfigArray('annotation.seed.projects');
   return (entries ?? []).map((entry, index) => {
-    const at = `annotation.seed.projects[${index}]`;
-    const project = entry.get() as NewAnnotationProject;
-    if (!KubernetesValidatorFunctions.isValidObjectName(project.name)) {
+    const parsed = parseNewProject(entry.get());
+    if (!parsed.success) {
+      const at = `annotation.seed.projects[${index}]`;
       throw new InputError(
-        `${at}.name: expected a catalogue entity name (letters, digits, -_. up to 63), got ${JSON.stringify(
-          project.name,
-        )}`,
+        describeConfigIssues(
+          parsed.issues.map(i => ({
+            ...i,
+            path: i.path ? `${at}.${i.path}` : at,
+          })),
+        ),
       );
     }
-    if (typeof project.title !== 'string' || !project.title) {
-      throw new InputError(`${at}.title: expected a non-empty string`);
-    }
-    const entity = annotationProjectRecordToEntity({
-      ...project,
-      namespace: project.namespace ?? 'default',
-      questions: project.questions ?? [],
-    });
-    const issues = validateAnnotationProjectEntity(entity);
-    if (issues.length) {
-      throw new InputError(
-        issues
-          .map(i => `${at}.${i.field.replace(/^spec\./, '')}: ${i.message}`)
-          .join('; '),
-      );
-    }
-    return project;
+    return { project: parsed.project, config: parsed.config };
   });
 }
 
 /** Creates the seed projects that do not exist yet. */
 export async function seedProjects(
   store: ProjectStore,
-  seeds: NewAnnotationProject[],
+  seeds: SeedProject[],
   logger: LoggerService,
 ): Promise<void> {
   if (!seeds.length) {
@@ -58,13 +53,13 @@ export async function seedProjects(
   const existing = new Set(
     (await store.list()).map(p => `${p.namespace}/${p.name}`),
   );
-  for (const seed of seeds) {
-    const key = `${seed.namespace ?? 'default'}/${seed.name}`;
+  for (const { project, config } of seeds) {
+    const key = `${project.namespace ?? 'default'}/${project.name}`;
     if (existing.has(key)) {
       continue;
     }
     try {
-      await store.create(seed);
+      await store.create(project, config, SEED_ACTOR);
       logger.info(`Seeded annotation project ${key}`);
     } catch (error) {
       // another replica seeded it first

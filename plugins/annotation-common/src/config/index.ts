@@ -1,1 +1,4 @@
 export * from './projectConfig';
+export * from './summary';
+export * from './newProject';
+export * from './lifecycle';

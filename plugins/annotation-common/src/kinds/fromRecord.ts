@@ -8,14 +8,29 @@ import {
 /** Annotation naming the Chorus project id behind a catalogue entity. */
 export const ANNOTATION_PROJECT_ID_ANNOTATION = 'chorus/project-id';
 
+/** The record fields that make up a catalogue entity. */
+export type AnnotationProjectEntityFields = Pick<
+  AnnotationProjectRecord,
+  | 'name'
+  | 'namespace'
+  | 'title'
+  | 'description'
+  | 'owner'
+  | 'lifecycle'
+  | 'model'
+  | 'dataset'
+  | 'workforce'
+  | 'taskType'
+  | 'questions'
+  | 'status'
+> & { id?: string };
+
 /**
  * The catalogue entity of a project stored in the Chorus database.
  * `location` becomes the managed-by annotations.
  */
 export function annotationProjectRecordToEntity(
-  record: Omit<AnnotationProjectRecord, 'id' | 'createdAt' | 'updatedAt'> & {
-    id?: string;
-  },
+  record: AnnotationProjectEntityFields,
   location?: string,
 ): AnnotationProjectEntityV1alpha1 {
   const annotations: Record<string, string> = {};

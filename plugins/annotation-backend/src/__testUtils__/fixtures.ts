@@ -1,0 +1,50 @@
+import {
+  NewAnnotationProject,
+  parseProjectConfig,
+  ProjectConfig,
+  ProjectConfigInput,
+} from '@chorus/plugin-annotation-common';
+
+export const workforce = {
+  annotators: ['group:default/cu-annotators'],
+  qualityAnalysts: ['group:default/cu-quality-analysts'],
+  managers: ['group:default/cu-project-managers'],
+};
+
+/** A single-choice config with the given overrides, validated. */
+export function choiceConfig(
+  overrides: Partial<ProjectConfigInput> = {},
+): ProjectConfig {
+  const result = parseProjectConfig({
+    workforce,
+    questions: [
+      {
+        id: 'belongs',
+        type: 'single-choice',
+        title: 'Does the track belong on the artist page?',
+        field: 'track_title',
+        labels: ['yes', 'no', 'unsure'],
+      },
+    ],
+    ...overrides,
+  });
+  if (!result.success) {
+    throw new Error(JSON.stringify(result.issues));
+  }
+  return result.config;
+}
+
+export function newProject(
+  overrides: Partial<NewAnnotationProject> = {},
+): NewAnnotationProject {
+  return {
+    name: 'track-placement-relevance',
+    title: 'Track placement relevance',
+    owner: 'group:cu-ml-engineering',
+    lifecycle: 'production',
+    model: 'resource:track-artist-page-placement',
+    dataset: 'resource:track-placement-labels',
+    config: {} as ProjectConfigInput, // callers pass the parsed config apart
+    ...overrides,
+  };
+}
