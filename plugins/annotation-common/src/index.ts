@@ -7,3 +7,4 @@
 export * from './kinds';
 export * from './api';
 export * from './config';
+export * from './items';
