@@ -1,3 +1,5 @@
 export * from './ProjectStore';
 export * from './migrations';
 export * from './util';
+export * from './ItemStore';
+export * from './counters';

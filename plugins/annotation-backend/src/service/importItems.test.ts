@@ -1,0 +1,238 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { Readable } from 'stream';
+import { choiceConfig, newProject } from '../__testUtils__/fixtures';
+import {
+  applyDatabaseMigrations,
+  KnexItemStore,
+  KnexProjectStore,
+  readCounters,
+} from '../database';
+import {
+  DEFAULT_IMPORT_LIMITS,
+  importItems,
+  ImportLimits,
+  ndjsonLines,
+} from './importItems';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+const config = choiceConfig({ overlap: 2 });
+
+function line(externalId: string, extra: Record<string, unknown> = {}) {
+  return JSON.stringify({
+    externalId,
+    data: { track_title: `Track ${externalId}` },
+    ...extra,
+  });
+}
+
+function ndjson(lines: string[], chunkSize = 7) {
+  // small chunks, so lines straddle chunk boundaries
+  const text = `${lines.join('\n')}\n`;
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < text.length; i += chunkSize) {
+    chunks.push(Buffer.from(text.slice(i, i + chunkSize)));
+  }
+  return Readable.from(chunks);
+}
+
+describe('ndjsonLines', () => {
+  it('splits lines across chunks and flags over-long ones', async () => {
+    const lines = [];
+    for await (const l of ndjsonLines(
+      Readable.from([
+        Buffer.from('{"a":1}\n{"b"'),
+        Buffer.from(':2}\n'),
+        Buffer.from('x'.repeat(50)),
+        Buffer.from('\nlast'),
+      ]),
+      { maxLineBytes: 20, maxBodyBytes: 1000 },
+    )) {
+      lines.push(l);
+    }
+    expect(lines).toEqual([
+      { line: 1, text: '{"a":1}' },
+      { line: 2, text: '{"b":2}' },
+      { line: 3, tooLong: true },
+      { line: 4, text: 'last' },
+    ]);
+  });
+
+  it('stops at the body limit, naming it', async () => {
+    const read = async () => {
+      for await (const _ of ndjsonLines(
+        Readable.from([Buffer.from('1\n2\n'), Buffer.from('3\n4\n')]),
+        {
+          maxLineBytes: 10,
+          maxBodyBytes: 5,
+        },
+      )) {
+        // consume
+      }
+    };
+    await expect(read()).rejects.toThrow(
+      'body: at most 5 bytes expected; stopped reading after line 2',
+    );
+  });
+});
+
+describe.each(databases.eachSupportedId())('importItems on %s', id => {
+  async function setup(limits: Partial<ImportLimits> = {}) {
+    const knex = await databases.init(id);
+    await applyDatabaseMigrations(knex);
+    const projects = new KnexProjectStore(knex);
+    const items = new KnexItemStore(knex);
+    const project = await projects.create(
+      newProject(),
+      config,
+      'user:default/jonas.berg',
+    );
+    const run = (lines: string[]) =>
+      importItems({
+        projectId: project.id,
+        actor: 'user:default/jonas.berg',
+        config,
+        body: ndjson(lines),
+        items,
+        limits: { ...DEFAULT_IMPORT_LIMITS, batchSize: 3, ...limits },
+      });
+    return { knex, project, run };
+  }
+
+  it('stores good lines, reports bad ones by line, and is idempotent', async () => {
+    const { knex, project, run } = await setup();
+    const lines = [
+      line('t1', { priority: 5 }),
+      line('t2', { predictions: { belongs: { label: 'yes', score: 0.9 } } }),
+      '{not json',
+      line('t3', { gold: { belongs: 'no' } }),
+      '',
+      JSON.stringify({ externalId: 't4', data: {} }),
+      line('t5', { colour: 'red', priority: 1.5 }),
+      line('t6', { gold: { belongs: 'maybe' } }),
+      line('t7'),
+      line('t1', { priority: 5 }),
+    ];
+    const first = await run(lines);
+    expect(first).toMatchObject({
+      lines: 10,
+      inserted: 4,
+      updated: 0,
+      unchanged: 1, // line 10 repeats line 1 in a later batch
+      rejected: 4,
+    });
+    expect(first.errors).toEqual([
+      { line: 3, reason: expect.stringMatching(/^not valid JSON/) },
+      {
+        line: 6,
+        externalId: 't4',
+        reason: 'data.track_title: is required by question "belongs"',
+      },
+      {
+        line: 7,
+        externalId: 't5',
+        reason:
+          '"colour": not a known field (externalId, data, predictions, priority, gold); priority: a whole number expected',
+      },
+      {
+        line: 8,
+        externalId: 't6',
+        reason: 'gold.belongs: one of yes, no, unsure expected',
+      },
+    ]);
+
+    const again = await run(lines);
+    expect(again).toMatchObject({
+      inserted: 0,
+      updated: 0,
+      unchanged: 5,
+      rejected: 4,
+    });
+
+    const rows = await knex('items')
+      .where({ project_id: project.id })
+      .orderBy('external_id');
+    expect(rows.map(r => r.external_id)).toEqual(['t1', 't2', 't3', 't7']);
+    expect(rows[0].priority).toBe(5);
+    expect(Number(rows[1].uncertainty)).toBeCloseTo(0.1);
+    expect(JSON.parse(rows[2].gold)).toEqual({ belongs: 'no' });
+    expect((await readCounters(knex, project.id))['items.open']).toBe(4);
+
+    const imports = await knex('imports').where({ project_id: project.id });
+    expect(imports.map(i => i.status)).toEqual(['done', 'done']);
+  });
+
+  it('updates a changed item, but not one that has answers', async () => {
+    const { knex, project, run } = await setup();
+    await run([line('a'), line('b')]);
+    await knex('items')
+      .where({ project_id: project.id, external_id: 'b' })
+      .update({ answer_count: 1, slots_taken: 1 });
+    const changed = await run([
+      line('a', { priority: 9 }),
+      line('b', { priority: 9 }),
+    ]);
+    expect(changed).toMatchObject({
+      inserted: 0,
+      updated: 1,
+      unchanged: 0,
+      rejected: 1,
+    });
+    expect(changed.errors[0]).toEqual({
+      line: 2,
+      externalId: 'b',
+      reason:
+        'item already has annotations or is being annotated; it was not updated',
+    });
+    const a = await knex('items')
+      .where({ project_id: project.id, external_id: 'a' })
+      .first();
+    expect(a.priority).toBe(9);
+  });
+
+  it('reports duplicates within one batch and over-long lines', async () => {
+    const { run } = await setup({ maxLineBytes: 200, batchSize: 100 });
+    const summary = await run([
+      line('x'),
+      line('x', { priority: 2 }),
+      line('long', { data: { track_title: 'y'.repeat(300) } }),
+    ]);
+    expect(summary).toMatchObject({ inserted: 1, rejected: 2 });
+    expect(summary.errors.map(e => e.reason)).toEqual([
+      'line: at most 200 bytes expected',
+      'externalId: "x" already appears on line 1',
+    ]);
+  });
+
+  it('keeps what came before an oversized body and says where it stopped', async () => {
+    const { knex, project, run } = await setup({
+      maxBodyBytes: 300,
+      batchSize: 2,
+    });
+    const lines = Array.from({ length: 20 }, (_, i) => line(`i${i}`));
+    const summary = await run(lines);
+    expect(summary.truncated).toMatch(
+      /^body: at most 300 bytes expected; stopped reading after line \d+$/,
+    );
+    const stored = await knex('items')
+      .where({ project_id: project.id })
+      .count({ n: '*' });
+    expect(Number(stored[0].n)).toBe(summary.inserted);
+    expect(summary.inserted).toBeGreaterThan(0);
+    expect(summary.inserted).toBeLessThan(20);
+  });
+
+  it('stores each item once when the same file is imported twice at once', async () => {
+    const { knex, project, run } = await setup({ batchSize: 10 });
+    const lines = Array.from({ length: 60 }, (_, i) => line(`c${i}`));
+    const [a, b] = await Promise.all([run(lines), run(lines)]);
+    expect(a.inserted + b.inserted).toBe(60);
+    expect(a.inserted + a.unchanged).toBe(60);
+    const stored = await knex('items')
+      .where({ project_id: project.id })
+      .count({ n: '*' });
+    expect(Number(stored[0].n)).toBe(60);
+    expect((await readCounters(knex, project.id))['items.open']).toBe(60);
+  });
+});

@@ -1,0 +1,279 @@
+import { createHash } from 'crypto';
+import {
+  describeConfigIssues,
+  predictionUncertainty,
+  ProjectConfig,
+  validateAnswer,
+  validateItemData,
+  validatePredictions,
+} from '@chorus/plugin-annotation-common';
+import { ImportItem, ImportRejection, ItemStore } from '../database';
+
+/** Limits of one import request (`annotation.import.*` in config). */
+export interface ImportLimits {
+  maxLineBytes: number;
+  maxBodyBytes: number;
+  batchSize: number;
+}
+
+export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
+  maxLineBytes: 1024 * 1024,
+  maxBodyBytes: 2 * 1024 * 1024 * 1024,
+  batchSize: 5000,
+};
+
+/** How many rejected lines an import reports one by one. */
+export const MAX_REPORTED_REJECTIONS = 1000;
+
+export interface ImportSummary {
+  importId: string;
+  lines: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  /** The first rejected lines, with line number and reason. */
+  errors: ImportRejection[];
+  /** Set when the body went over `maxBodyBytes`: later lines were not read. */
+  truncated?: string;
+}
+
+const KNOWN = new Set([
+  'externalId',
+  'data',
+  'predictions',
+  'priority',
+  'gold',
+]);
+
+/** One NDJSON line, checked against the project's questions. */
+export function parseImportLine(
+  config: ProjectConfig,
+  text: string,
+  line: number,
+): ImportItem | ImportRejection {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { line, reason: `not valid JSON: ${(error as Error).message}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { line, reason: 'a JSON object expected' };
+  }
+  const raw = value as Record<string, unknown>;
+  const { externalId } = raw;
+  if (
+    typeof externalId !== 'string' ||
+    !externalId ||
+    externalId.length > 255
+  ) {
+    return {
+      line,
+      reason:
+        'externalId: a non-empty string of at most 255 characters expected',
+    };
+  }
+  const problems: string[] = [];
+  const unknown = Object.keys(raw).filter(k => !KNOWN.has(k));
+  if (unknown.length) {
+    problems.push(
+      `${unknown
+        .map(k => `"${k}"`)
+        .join(
+          ', ',
+        )}: not a known field (externalId, data, predictions, priority, gold)`,
+    );
+  }
+  const issues = validateItemData(config, raw.data);
+  if (raw.predictions !== undefined) {
+    issues.push(...validatePredictions(config, raw.predictions));
+  }
+  if (raw.gold !== undefined) {
+    issues.push(...validateAnswer(config, raw.data, raw.gold, 'gold'));
+  }
+  const priority = raw.priority ?? 0;
+  if (
+    !Number.isInteger(priority) ||
+    Math.abs(priority as number) > 1_000_000_000
+  ) {
+    issues.push({ path: 'priority', message: 'a whole number expected' });
+  }
+  if (issues.length) {
+    problems.push(describeConfigIssues(issues));
+  }
+  if (problems.length) {
+    return { line, externalId, reason: problems.join('; ') };
+  }
+  const contentHash = createHash('sha256')
+    .update(
+      JSON.stringify([
+        raw.data,
+        raw.predictions ?? null,
+        priority,
+        raw.gold ?? null,
+      ]),
+    )
+    .digest('hex');
+  return {
+    line,
+    externalId,
+    data: raw.data,
+    predictions: raw.predictions,
+    gold: raw.gold,
+    priority: priority as number,
+    uncertainty: predictionUncertainty(raw.predictions),
+    contentHash,
+  };
+}
+
+/** Thrown when the body is larger than allowed. */
+export class BodyTooLargeError extends Error {
+  name = 'PayloadTooLargeError';
+}
+
+/**
+ * Splits a byte stream into lines without holding more than one line (and
+ * never more than `maxLineBytes` of it) in memory.
+ */
+export async function* ndjsonLines(
+  body: AsyncIterable<Buffer | string>,
+  limits: Pick<ImportLimits, 'maxLineBytes' | 'maxBodyBytes'>,
+): AsyncGenerator<{ line: number; text?: string; tooLong?: boolean }> {
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  let tooLong = false;
+  let line = 0;
+  let total = 0;
+  const finish = function* () {
+    line += 1;
+    if (tooLong) {
+      yield { line, tooLong: true };
+    } else if (partBytes > 0) {
+      yield { line, text: Buffer.concat(parts, partBytes).toString('utf8') };
+    } else {
+      yield { line, text: '' };
+    }
+    parts = [];
+    partBytes = 0;
+    tooLong = false;
+  };
+  for await (const chunk of body) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    total += buffer.length;
+    if (total > limits.maxBodyBytes) {
+      throw new BodyTooLargeError(
+        `body: at most ${limits.maxBodyBytes} bytes expected; stopped reading after line ${line}`,
+      );
+    }
+    let start = 0;
+    for (;;) {
+      const newline = buffer.indexOf(10, start);
+      const end = newline < 0 ? buffer.length : newline;
+      if (!tooLong) {
+        if (partBytes + (end - start) > limits.maxLineBytes) {
+          tooLong = true;
+          parts = [];
+          partBytes = 0;
+        } else if (end > start) {
+          parts.push(buffer.subarray(start, end));
+          partBytes += end - start;
+        }
+      }
+      if (newline < 0) {
+        break;
+      }
+      yield* finish();
+      start = newline + 1;
+    }
+  }
+  if (partBytes > 0 || tooLong) {
+    yield* finish();
+  }
+}
+
+/**
+ * Streams NDJSON into a project in batches. Good lines are stored, bad ones
+ * reported with their line number; re-running the same file changes nothing.
+ */
+export async function importItems(options: {
+  projectId: string;
+  actor: string;
+  config: ProjectConfig;
+  body: AsyncIterable<Buffer | string>;
+  items: ItemStore;
+  limits: ImportLimits;
+}): Promise<ImportSummary> {
+  const { projectId, config, items, limits } = options;
+  const importId = await items.startImport(projectId, options.actor);
+  const summary: ImportSummary = {
+    importId,
+    lines: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    errors: [],
+  };
+  const reject = (r: ImportRejection) => {
+    summary.rejected += 1;
+    if (summary.errors.length < MAX_REPORTED_REJECTIONS) {
+      summary.errors.push(r);
+    }
+  };
+  let batch: ImportItem[] = [];
+  const flush = async () => {
+    if (!batch.length) {
+      return;
+    }
+    const outcome = await items.importBatch(projectId, batch);
+    summary.inserted += outcome.inserted;
+    summary.updated += outcome.updated;
+    summary.unchanged += outcome.unchanged;
+    outcome.rejected.forEach(reject);
+    batch = [];
+  };
+  try {
+    for await (const { line, text, tooLong } of ndjsonLines(
+      options.body,
+      limits,
+    )) {
+      summary.lines = line;
+      if (tooLong) {
+        reject({
+          line,
+          reason: `line: at most ${limits.maxLineBytes} bytes expected`,
+        });
+        continue;
+      }
+      if (!text || !text.trim()) {
+        continue;
+      }
+      const parsed = parseImportLine(config, text, line);
+      if ('reason' in parsed) {
+        reject(parsed);
+        continue;
+      }
+      batch.push(parsed);
+      if (batch.length >= limits.batchSize) {
+        await flush();
+      }
+    }
+    await flush();
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      // what was read before the limit is stored; say where it stopped
+      await flush();
+      summary.truncated = error.message;
+      await items.finishImport(importId, 'failed', summary);
+      return summary;
+    }
+    await items.finishImport(importId, 'failed', {
+      ...summary,
+      error: String(error),
+    });
+    throw error;
+  }
+  await items.finishImport(importId, 'done', summary);
+  return summary;
+}
