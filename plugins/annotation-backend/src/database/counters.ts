@@ -23,7 +23,10 @@ export async function addToCounters(
   deltas: Partial<Record<CounterName, number>>,
 ): Promise<void> {
   const shard = Math.floor(Math.random() * SHARDS);
-  for (const [name, delta] of Object.entries(deltas)) {
+  // one order for every writer, so two transactions never wait on each other
+  for (const [name, delta] of Object.entries(deltas).sort(([a], [b]) =>
+    a.localeCompare(b),
+  )) {
     if (!delta) {
       continue;
     }
