@@ -66,6 +66,13 @@ test('a project manager follows project → dataset → model lineage', async ({
     path: screenshot('annotation-project'),
     fullPage: true,
   });
+  // two steps out: the dataset feeds the model
+  await expect(
+    page
+      .locator('svg')
+      .getByText(/depend/)
+      .first(),
+  ).toBeVisible();
 
   await overview
     .getByRole('link', { name: 'Track-to-artist-page placement model' })

@@ -1,28 +1,46 @@
-import { render, waitFor } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import App from './App';
 
-describe('App', () => {
-  it('should render', async () => {
-    process.env = {
-      NODE_ENV: 'test',
-      APP_CONFIG: [
-        {
-          data: {
-            app: { title: 'Test' },
-            backend: { baseUrl: 'http://localhost:7007' },
-            techdocs: {
-              storageUrl: 'http://localhost:7007/api/techdocs/static/docs',
-            },
-          },
-          context: 'test',
+function configure(users: Array<{ name: string; tier: string }>) {
+  process.env = {
+    NODE_ENV: 'test',
+    APP_CONFIG: [
+      {
+        data: {
+          app: { title: 'Test', demoSignIn: { users } },
+          backend: { baseUrl: 'http://localhost:7007' },
         },
-      ] as any,
-    };
+        context: 'test',
+      },
+    ] as any,
+  };
+}
 
-    const rendered = render(App.createRoot());
+jest.setTimeout(30_000);
 
-    await waitFor(() => {
-      expect(rendered.baseElement).toBeInTheDocument();
-    });
+describe('App', () => {
+  beforeEach(() => localStorage.clear());
+
+  it('opens on the demo sign-in page, users grouped by tier', async () => {
+    configure([
+      { name: 'amara.okafor', tier: 'Annotator' },
+      { name: 'grace.liu', tier: 'Quality analyst' },
+      { name: 'jonas.berg', tier: 'Project manager' },
+    ]);
+    render(App.createRoot());
+    expect(
+      await screen.findByText(
+        'Sign in as a demo user',
+        {},
+        { timeout: 15_000 },
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('heading', { name: 'Annotator' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'grace.liu' }),
+    ).toBeInTheDocument();
+    expect(screen.getAllByRole('button', { name: /\./ })).toHaveLength(3);
   });
 });

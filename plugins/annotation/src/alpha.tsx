@@ -47,6 +47,8 @@ export const datasetLineageCard = EntityCardBlueprint.make({
   },
 });
 
+export { catalogGraphLineageModule } from './catalogGraphModule';
+
 export default createFrontendPlugin({
   pluginId: 'annotation',
   extensions: [

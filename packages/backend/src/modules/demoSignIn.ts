@@ -16,8 +16,9 @@ const USER_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
 
 /**
  * Sign in as any catalogue user, so each workforce tier's view can be tried.
- * It only exists for the demo: it refuses every request when
- * `auth.environment` is `production`, whatever else the config says.
+ * It only exists for the demo: it refuses every request unless
+ * `auth.environment` is exactly `development` (fails closed: a missing or
+ * mistyped environment refuses too).
  */
 export const authModuleDemoProvider = createBackendModule({
   pluginId: 'auth',
@@ -30,7 +31,7 @@ export const authModuleDemoProvider = createBackendModule({
       },
       async init({ providers, config }) {
         const enabled =
-          config.getOptionalString('auth.environment') !== 'production';
+          config.getOptionalString('auth.environment') === 'development';
         providers.registerProvider({
           providerId: 'demo',
           factory: createProxyAuthProviderFactory({
@@ -44,7 +45,7 @@ export const authModuleDemoProvider = createBackendModule({
               async authenticate({ req }, ctx) {
                 if (!ctx.enabled) {
                   throw new NotAllowedError(
-                    'Demo sign-in is disabled when auth.environment is production',
+                    'Demo sign-in is only available when auth.environment is development',
                   );
                 }
                 const userName = req.header(DEMO_USER_HEADER) ?? '';

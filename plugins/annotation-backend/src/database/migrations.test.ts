@@ -1,6 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import fs from 'fs';
-import { MIGRATIONS_DIRECTORY } from './migrations';
+import { applyDatabaseMigrations, MIGRATIONS_DIRECTORY } from './migrations';
 
 jest.setTimeout(60_000);
 
@@ -49,5 +49,18 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     await knex.migrate.latest(config);
     expect(await knex.schema.hasTable('projects')).toBe(true);
     await knex.destroy();
+  });
+
+  it('lets two replicas migrate a fresh database at once', async () => {
+    const knex = await databases.init(databaseId);
+    await Promise.all([
+      applyDatabaseMigrations(knex),
+      applyDatabaseMigrations(knex),
+    ]);
+    expect(await knex.schema.hasTable('items')).toBe(true);
+    const [, pending] = await knex.migrate.list({
+      directory: MIGRATIONS_DIRECTORY,
+    });
+    expect(pending).toEqual([]);
   });
 });

@@ -6,9 +6,28 @@ const migrationsDir = resolvePackagePath(
   'migrations',
 );
 
-/** Brings the Chorus schema up to date. Safe to run from several replicas. */
-export async function applyDatabaseMigrations(knex: Knex): Promise<void> {
-  await knex.migrate.latest({ directory: migrationsDir });
+/**
+ * Brings the Chorus schema up to date. Replicas starting together race on
+ * knex's own bookkeeping tables and lock; the loser retries after a pause and
+ * then finds the work done.
+ */
+export async function applyDatabaseMigrations(
+  knex: Knex,
+  attempts = 5,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await knex.migrate.latest({ directory: migrationsDir });
+      return;
+    } catch (error) {
+      if (attempt >= attempts) {
+        throw error;
+      }
+      await new Promise(r =>
+        setTimeout(r, 200 * attempt + Math.random() * 300),
+      );
+    }
+  }
 }
 
 /** The folder of the shipped migrations (for tests that step through them). */

@@ -85,5 +85,15 @@ describe.each(databases.eachSupportedId())('seedProjects on %s', id => {
 
     const projects = await store.list();
     expect(projects.map(p => p.name)).toEqual(['overlaid-music-marking']);
+
+    // a deleted demo project stays deleted once anything else exists
+    await store.create(
+      { ...seeds[0].project, name: 'another' },
+      seeds[0].config,
+      'user:default/jonas.berg',
+    );
+    await store.delete(projects[0].id, 'user:default/jonas.berg');
+    await seedProjects(store, seeds, logger);
+    expect((await store.list()).map(p => p.name)).toEqual(['another']);
   }, 60_000);
 });

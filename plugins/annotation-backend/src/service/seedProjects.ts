@@ -41,7 +41,10 @@ export function readSeedProjects(config: Config): SeedProject[] {
   });
 }
 
-/** Creates the seed projects that do not exist yet. */
+/**
+ * Creates the seed projects, once: only while the project table is empty, so
+ * a demo project someone deleted does not come back at the next start.
+ */
 export async function seedProjects(
   store: ProjectStore,
   seeds: SeedProject[],
@@ -50,14 +53,11 @@ export async function seedProjects(
   if (!seeds.length) {
     return;
   }
-  const existing = new Set(
-    (await store.list()).map(p => `${p.namespace}/${p.name}`),
-  );
+  if ((await store.list()).length > 0) {
+    return;
+  }
   for (const { project, config } of seeds) {
     const key = `${project.namespace ?? 'default'}/${project.name}`;
-    if (existing.has(key)) {
-      continue;
-    }
     try {
       await store.create(project, config, SEED_ACTOR);
       logger.info(`Seeded annotation project ${key}`);
