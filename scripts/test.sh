@@ -13,5 +13,6 @@ node scripts/check-postgres.js
 echo "== tsc" && yarn tsc
 echo "== lint" && yarn lint:all
 echo "== prettier" && yarn prettier:check
+echo "== package metadata" && yarn fix --check
 echo "== unit and integration tests" && CI=true yarn test:all
 echo "== end to end" && yarn build:app && yarn test:e2e

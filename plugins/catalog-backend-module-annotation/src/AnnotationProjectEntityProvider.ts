@@ -14,6 +14,9 @@ import {
   annotationProjectRecordToEntity,
 } from '@chorus/plugin-annotation-common';
 
+/** Location type of projects in the Chorus database (target: project id). */
+export const ANNOTATION_PROJECT_LOCATION_TYPE = 'chorus-project';
+
 /** Stable name: the catalogue keys this provider's entities by it. */
 export const ANNOTATION_PROJECT_PROVIDER_NAME = 'chorus-annotation-projects';
 
@@ -81,7 +84,9 @@ export class AnnotationProjectEntityProvider implements EntityProvider {
       entities: items.map(project => ({
         entity: annotationProjectRecordToEntity(
           project,
-          `url:${baseUrl}/projects/${project.id}`,
+          // not a `url:` location: the API needs a token, so the catalogue
+          // must not offer it as a "view source" link
+          `${ANNOTATION_PROJECT_LOCATION_TYPE}:${project.id}`,
         ),
         locationKey: ANNOTATION_PROJECT_PROVIDER_NAME,
       })),

@@ -193,9 +193,12 @@ describe.each(databases.eachSupportedId())(
         ),
         'the seeded project and its relations',
       );
+      expect(project.metadata.annotations).not.toHaveProperty(
+        'backstage.io/view-url',
+      );
       expect(project.metadata.annotations).toMatchObject({
         'backstage.io/managed-by-location': expect.stringMatching(
-          /^url:http.*\/api\/annotation\/projects\/[0-9a-f-]{36}$/,
+          /^chorus-project:[0-9a-f-]{36}$/,
         ),
       });
       expect(relations(project)).toEqual([

@@ -129,6 +129,17 @@ describe('validateAnnotationProjectEntity', () => {
     expect(fieldsOf(entity)).toEqual(['spec.owner']);
   });
 
+  it('rejects duplicate question ids', () => {
+    const entity = validProject();
+    (entity.spec as any).questions = [
+      { id: 'q', type: 'free-text' },
+      { id: 'q', type: 'single-choice' },
+    ];
+    expect(validateAnnotationProjectEntity(entity)).toEqual([
+      { field: 'spec.questions[1].id', message: 'duplicate question id "q"' },
+    ]);
+  });
+
   it('rejects a foreign apiVersion', () => {
     const entity = { ...validProject(), apiVersion: 'backstage.io/v1alpha1' };
     expect(fieldsOf(entity)).toEqual(['apiVersion']);

@@ -272,6 +272,20 @@ export function validateAnnotationProjectEntity(
     }
   }
   issues.push(...refChecks.filter((i): i is EntityFieldIssue => !!i));
+  if (Array.isArray(spec.questions)) {
+    const seen = new Set<string>();
+    spec.questions.forEach((q, i) => {
+      if (q && typeof q.id === 'string') {
+        if (seen.has(q.id)) {
+          issues.push({
+            field: `spec.questions[${i}].id`,
+            message: `duplicate question id "${q.id}"`,
+          });
+        }
+        seen.add(q.id);
+      }
+    });
+  }
   return issues;
 }
 
