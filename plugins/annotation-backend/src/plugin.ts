@@ -17,8 +17,9 @@ export const annotationPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         logger: coreServices.logger,
+        userInfo: coreServices.userInfo,
       },
-      async init({ config, database, httpAuth, httpRouter, logger }) {
+      async init({ config, database, httpAuth, httpRouter, logger, userInfo }) {
         const seeds = readSeedProjects(config);
         const knex = await database.getClient();
         if (!database.migrations?.skip) {
@@ -26,7 +27,7 @@ export const annotationPlugin = createBackendPlugin({
         }
         const projects = new KnexProjectStore(knex);
         await seedProjects(projects, seeds, logger);
-        httpRouter.use(await createRouter({ httpAuth, projects }));
+        httpRouter.use(await createRouter({ httpAuth, userInfo, projects }));
       },
     });
   },

@@ -145,7 +145,7 @@ export async function* ndjsonLines(
   let tooLong = false;
   let line = 0;
   let total = 0;
-  const finish = function* () {
+  const finish = function* finishLine() {
     line += 1;
     if (tooLong) {
       yield { line, tooLong: true };

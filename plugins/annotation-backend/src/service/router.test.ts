@@ -2,96 +2,241 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import request from 'supertest';
+import { demoUserInfoFactory } from '../__testUtils__/demoUsers';
+import { workforce } from '../__testUtils__/fixtures';
 import { annotationPlugin } from '../plugin';
 
-describe('annotation router', () => {
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+const as = {
+  annotator: mockCredentials.user.header('user:default/amara.okafor'),
+  analyst: mockCredentials.user.header('user:default/grace.liu'),
+  manager: mockCredentials.user.header('user:default/jonas.berg'),
+  owner: mockCredentials.user.header('user:default/lena.fischer'),
+  outsider: mockCredentials.user.header('user:default/olaf.outsider'),
+  service: mockCredentials.service.header(),
+};
+type Who = keyof typeof as;
+const header = (who: Who) => as[who];
+
+const newProject = {
+  name: 'podcast-policy-review',
+  title: 'Podcast policy review',
+  owner: 'group:cu-ml-engineering',
+  lifecycle: 'production',
+  model: 'resource:podcast-policy-violation',
+  dataset: 'resource:podcast-policy-labels',
+  config: {
+    overlap: 2,
+    workforce,
+    questions: [
+      {
+        id: 'category',
+        type: 'single-choice',
+        title: 'Category',
+        field: 'transcript',
+        labels: ['none', 'hate-speech'],
+      },
+    ],
+  },
+};
+
+describe.each(databases.eachSupportedId())('annotation API on %s', id => {
   async function start() {
+    const knex = await databases.init(id);
     const { server } = await startTestBackend({
       features: [
         annotationPlugin,
+        mockServices.database.factory({ knex }),
         // without a token a caller is anonymous, as in production
         mockServices.httpAuth.factory({
           defaultCredentials: mockCredentials.none(),
         }),
-        mockServices.rootConfig.factory({
-          data: {
-            annotation: {
-              seed: {
-                projects: [
-                  {
-                    name: 'podcast-policy-review',
-                    title: 'Podcast policy review',
-                    owner: 'group:cu-ml-engineering',
-                    lifecycle: 'production',
-                    model: 'resource:podcast-policy-violation',
-                    dataset: 'resource:podcast-policy-labels',
-                    status: 'active',
-                    config: {
-                      workforce: {
-                        annotators: ['group:a'],
-                        qualityAnalysts: ['group:q'],
-                        managers: ['group:m'],
-                      },
-                      questions: [
-                        {
-                          id: 'category',
-                          type: 'single-choice',
-                          title: 'Category',
-                          field: 'transcript',
-                          labels: ['none', 'hate-speech'],
-                        },
-                      ],
-                    },
-                  },
-                ],
-              },
-            },
-          },
-        }),
+        demoUserInfoFactory,
       ],
     });
-    return server;
+    const api = {
+      get: (path: string, who: Who) =>
+        request(server)
+          .get(`/api/annotation${path}`)
+          .set('Authorization', header(who)),
+      post: (path: string, who: Who, body: unknown) =>
+        request(server)
+          .post(`/api/annotation${path}`)
+          .set('Authorization', header(who))
+          .send(body as object),
+      put: (path: string, who: Who, body: unknown) =>
+        request(server)
+          .put(`/api/annotation${path}`)
+          .set('Authorization', header(who))
+          .send(body as object),
+    };
+    const created = await api.post('/projects', 'owner', newProject);
+    expect(created.status).toBe(201);
+    return { server, api, project: created.body };
   }
 
-  it('lists projects to users and services', async () => {
-    const server = await start();
-    for (const header of [
-      mockCredentials.user.header(),
-      mockCredentials.service.header(),
-    ]) {
-      const res = await request(server)
-        .get('/api/annotation/projects')
-        .set('Authorization', header);
-      expect(res.status).toBe(200);
-      expect(res.body.items.map((p: { name: string }) => p.name)).toEqual([
-        'podcast-policy-review',
-      ]);
-    }
+  it('creates a project with its first config version', async () => {
+    const { api, project } = await start();
+    expect(project).toMatchObject({
+      name: 'podcast-policy-review',
+      status: 'draft',
+      configVersion: 1,
+      taskType: 'single-choice',
+    });
+    const list = await api.get('/projects', 'service');
+    expect(list.body.items.map((p: { id: string }) => p.id)).toEqual([
+      project.id,
+    ]);
+    const config = await api.get(`/projects/${project.id}/config`, 'annotator');
+    expect(config.status).toBe(200);
+    expect(config.body).toMatchObject({
+      version: 1,
+      createdBy: 'user:default/lena.fischer',
+      config: { overlap: 2, blind: true, ordering: 'priority' },
+    });
   });
 
-  it('refuses anonymous callers', async () => {
-    const server = await start();
-    const res = await request(server).get('/api/annotation/projects');
-    expect(res.status).toBe(401);
+  it('names the field of every bad project', async () => {
+    const { api } = await start();
+    const res = await api.post('/projects', 'owner', {
+      ...newProject,
+      name: 'second',
+      model: 'api:nope',
+      config: { ...newProject.config, overlap: 0 },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe('config.overlap: at least 1 expected');
+    const again = await api.post('/projects', 'owner', newProject);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toContain('already exists');
+    const refs = await api.post('/projects', 'owner', {
+      ...newProject,
+      name: 'third',
+      model: 'api:nope',
+    });
+    expect(refs.status).toBe(400);
+    expect(refs.body.error.message).toBe(
+      'model: expected a reference to a resource entity, got kind "api"',
+    );
   });
 
-  it('returns one project by id, and 404 naming an unknown id', async () => {
-    const server = await start();
-    const list = await request(server)
-      .get('/api/annotation/projects')
-      .set('Authorization', mockCredentials.user.header());
-    const id = list.body.items[0].id;
-    const one = await request(server)
-      .get(`/api/annotation/projects/${id}`)
-      .set('Authorization', mockCredentials.user.header());
-    expect(one.body).toEqual(list.body.items[0]);
+  it('versions config changes and refuses stale ones', async () => {
+    const { api, project } = await start();
+    const path = `/projects/${project.id}/config`;
+    const changed = await api.put(path, 'manager', {
+      config: { ...newProject.config, overlap: 3 },
+      expectedVersion: 1,
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body.configVersion).toBe(2);
+    const stale = await api.put(path, 'manager', {
+      config: newProject.config,
+      expectedVersion: 1,
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toContain(
+      'configVersion: 1 expected to be current, but it is 2',
+    );
+    const bad = await api.put(path, 'manager', {
+      config: { ...newProject.config, questions: [] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toBe(
+      'config.questions: at least 1 question expected',
+    );
+    const old = await api.get(`${path}?version=1`, 'manager');
+    expect(old.body.config.overlap).toBe(2);
+    const missing = await api.get(`${path}?version=7`, 'manager');
+    expect(missing.status).toBe(404);
+  });
 
-    const missing = await request(server)
-      .get('/api/annotation/projects/nope')
-      .set('Authorization', mockCredentials.user.header());
+  it('moves the status along the lifecycle only', async () => {
+    const { api, project } = await start();
+    const path = `/projects/${project.id}/status`;
+    expect(
+      (await api.put(path, 'manager', { status: 'active' })).body.status,
+    ).toBe('active');
+    const illegal = await api.put(path, 'manager', { status: 'draft' });
+    expect(illegal.status).toBe(409);
+    expect(illegal.body.error.message).toContain(
+      'status: cannot go from active to draft',
+    );
+    const unknown = await api.put(path, 'manager', { status: 'live' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toContain('status');
+  });
+
+  it.each<[string, Who, number]>([
+    ['the owner group', 'owner', 200],
+    ['a manager', 'manager', 200],
+    ['a service', 'service', 200],
+    ['an annotator', 'annotator', 403],
+    ['a quality analyst', 'analyst', 403],
+    ['an outsider', 'outsider', 403],
+  ])('lets %s change the status: %d', async (_, who, status) => {
+    const { api, project } = await start();
+    const res = await api.put(`/projects/${project.id}/status`, who, {
+      status: 'active',
+    });
+    expect(res.status).toBe(status);
+    expect(res.body.error?.message).toBe(
+      status === 403
+        ? 'changing the status needs a project manager of this project'
+        : undefined,
+    );
+  });
+
+  it.each<[Who, number]>([
+    ['annotator', 200],
+    ['analyst', 200],
+    ['manager', 200],
+    ['outsider', 403],
+  ])('lets %s read the config: %d', async (who, status) => {
+    const { api, project } = await start();
+    expect((await api.get(`/projects/${project.id}/config`, who)).status).toBe(
+      status,
+    );
+  });
+
+  it('refuses anonymous callers, malformed bodies and unknown projects', async () => {
+    const { server, api, project } = await start();
+    expect((await request(server).get('/api/annotation/projects')).status).toBe(
+      401,
+    );
+    const malformed = await request(server)
+      .post('/api/annotation/projects')
+      .set('Authorization', header('owner'))
+      .set('Content-Type', 'application/json')
+      .send('{"name": ');
+    expect(malformed.status).toBe(400);
+    const extra = await api.put(`/projects/${project.id}/status`, 'manager', {
+      status: 'active',
+      colour: 'red',
+    });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error.message).toBe(
+      'colour: not a known field (expected status)',
+    );
+    const missing = await api.get('/projects/nope', 'manager');
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toBe('project nope not found');
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const { api } = await start();
+    const res = await api.get('/openapi.json', 'outsider');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/annotation/projects',
+        '/api/annotation/projects/{projectId}/config',
+      ]),
+    );
   });
 });

@@ -1,39 +1,126 @@
-import { HttpAuthService } from '@backstage/backend-plugin-api';
-import { NotFoundError } from '@backstage/errors';
-import { AnnotationProjectList } from '@chorus/plugin-annotation-common';
+import {
+  HttpAuthService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
+import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  AnnotationProjectStatus,
+  describeConfigIssues,
+  parseNewProject,
+  parseProjectConfig,
+} from '@chorus/plugin-annotation-common';
 import express from 'express';
-import Router from 'express-promise-router';
 import { ProjectStore } from '../database';
+import { spec } from '../schema/openapi';
+import { rejectUnknownBodyFields } from '../schema/unknownFields';
+import { callerOf, requireRole, rolesIn } from './access';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
   projects: ProjectStore;
 }
 
 /**
- * The Chorus HTTP API. Every route needs a signed-in user or a service
- * token (the default auth policy of the plugin's http router).
+ * The Chorus HTTP API (see ../schema/openapi.ts). Thin: it identifies the
+ * caller, checks their tier in the project, and calls the stores.
  */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, projects } = options;
-  const router = Router();
-  router.use(express.json());
+  const { httpAuth, userInfo, projects } = options;
+  const router = createValidatedOpenApiRouter(spec, {
+    middleware: [express.json({ limit: '1mb' }), rejectUnknownBodyFields(spec)],
+  });
+  const caller = (req: express.Request) => callerOf(req, httpAuth, userInfo);
+
+  async function projectFor(id: string) {
+    const project = await projects.get(id);
+    if (!project) {
+      throw new NotFoundError(`project ${id} not found`);
+    }
+    return project;
+  }
 
   router.get('/projects', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const body: AnnotationProjectList = { items: await projects.list() };
-    res.json(body);
+    await caller(req);
+    res.json({ items: await projects.list() });
   });
 
-  router.get('/projects/:id', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const project = await projects.get(req.params.id);
-    if (!project) {
-      throw new NotFoundError(`project ${req.params.id} not found`);
+  router.post('/projects', async (req, res) => {
+    const who = await caller(req);
+    const parsed = parseNewProject(req.body);
+    if (!parsed.success) {
+      throw new InputError(describeConfigIssues(parsed.issues));
     }
-    res.json(project);
+    const created = await projects.create(
+      parsed.project,
+      parsed.config,
+      who.ref,
+    );
+    res.status(201).json(created);
+  });
+
+  router.get('/projects/:projectId', async (req, res) => {
+    await caller(req);
+    res.json(await projectFor(req.params.projectId));
+  });
+
+  router.get('/projects/:projectId/config', async (req, res) => {
+    const who = await caller(req);
+    const project = await projectFor(req.params.projectId);
+    requireRole(
+      rolesIn(project, who),
+      ['annotator', 'qualityAnalyst', 'manager'],
+      'reading the configuration',
+    );
+    const version = req.query.version ? Number(req.query.version) : undefined;
+    const config = await projects.getConfig(project.id, version);
+    if (!config) {
+      throw new NotFoundError(
+        `version: project ${project.id} has no config version ${version}`,
+      );
+    }
+    res.json(config);
+  });
+
+  router.put('/projects/:projectId/config', async (req, res) => {
+    const who = await caller(req);
+    const project = await projectFor(req.params.projectId);
+    requireRole(rolesIn(project, who), 'manager', 'changing the configuration');
+    const parsed = parseProjectConfig(req.body.config);
+    if (!parsed.success) {
+      throw new InputError(
+        describeConfigIssues(
+          parsed.issues.map(i => ({
+            ...i,
+            path: i.path ? `config.${i.path}` : 'config',
+          })),
+        ),
+      );
+    }
+    res.json(
+      await projects.updateConfig(
+        project.id,
+        parsed.config,
+        who.ref,
+        req.body.expectedVersion,
+      ),
+    );
+  });
+
+  router.put('/projects/:projectId/status', async (req, res) => {
+    const who = await caller(req);
+    const project = await projectFor(req.params.projectId);
+    requireRole(rolesIn(project, who), 'manager', 'changing the status');
+    res.json(
+      await projects.setStatus(
+        project.id,
+        req.body.status as AnnotationProjectStatus,
+        who.ref,
+      ),
+    );
   });
 
   return router;
