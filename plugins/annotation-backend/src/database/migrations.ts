@@ -13,7 +13,7 @@ const migrationsDir = resolvePackagePath(
  */
 export async function applyDatabaseMigrations(
   knex: Knex,
-  attempts = 5,
+  attempts = 10,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -23,8 +23,9 @@ export async function applyDatabaseMigrations(
       if (attempt >= attempts) {
         throw error;
       }
+      // the other replica may need seconds on a busy machine
       await new Promise(r =>
-        setTimeout(r, 200 * attempt + Math.random() * 300),
+        setTimeout(r, Math.min(2000, 250 * attempt) + Math.random() * 300),
       );
     }
   }
