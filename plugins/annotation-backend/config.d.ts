@@ -1,5 +1,14 @@
 export interface Config {
   annotation?: {
+    /** Limits of one NDJSON import request. */
+    import?: {
+      /** Longest accepted line, in bytes (default 1 MiB). */
+      maxLineBytes?: number;
+      /** Largest accepted body, in bytes (default 2 GiB). */
+      maxBodyBytes?: number;
+      /** Lines stored per transaction (default 5000). */
+      batchSize?: number;
+    };
     seed?: {
       /**
        * Projects created at startup when none of that namespace/name exists.

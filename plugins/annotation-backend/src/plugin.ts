@@ -2,7 +2,13 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { applyDatabaseMigrations, KnexProjectStore } from './database';
+import {
+  applyDatabaseMigrations,
+  KnexAnnotationStore,
+  KnexItemStore,
+  KnexLeaseStore,
+  KnexProjectStore,
+} from './database';
 import { createRouter } from './service/router';
 import { readSeedProjects, seedProjects } from './service/seedProjects';
 
@@ -27,7 +33,17 @@ export const annotationPlugin = createBackendPlugin({
         }
         const projects = new KnexProjectStore(knex);
         await seedProjects(projects, seeds, logger);
-        httpRouter.use(await createRouter({ httpAuth, userInfo, projects }));
+        httpRouter.use(
+          await createRouter({
+            config,
+            httpAuth,
+            userInfo,
+            projects,
+            items: new KnexItemStore(knex),
+            leases: new KnexLeaseStore(knex),
+            annotations: new KnexAnnotationStore(knex),
+          }),
+        );
       },
     });
   },

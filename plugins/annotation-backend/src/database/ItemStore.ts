@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { v4 as uuid } from 'uuid';
-import { addToCounters } from './counters';
+import { addToCounters, readCounters } from './counters';
 import { parseJson, toNumber } from './util';
 
 /** One valid line of an import, ready to store. */
@@ -30,6 +30,18 @@ export interface ImportBatchOutcome {
 
 export type ItemState = 'open' | 'full' | 'complete';
 
+export interface ProjectProgress {
+  items: { total: number; open: number; full: number; complete: number };
+  annotations: number;
+  skips: number;
+  annotators: Array<{
+    annotator: string;
+    annotations: number;
+    skips: number;
+    timeSpentMs: number;
+  }>;
+}
+
 export interface ItemRecord {
   id: string;
   projectId: string;
@@ -54,6 +66,8 @@ export interface ItemStore {
     items: ImportItem[],
   ): Promise<ImportBatchOutcome>;
   get(projectId: string, itemId: string): Promise<ItemRecord | undefined>;
+  /** Items by state, answers, skips and per-annotator figures, from counters. */
+  progress(projectId: string): Promise<ProjectProgress>;
   /** Records the start of an import request; returns its id. */
   startImport(projectId: string, actor: string): Promise<string>;
   finishImport(
@@ -213,6 +227,27 @@ export class KnexItemStore implements ItemStore {
       await addToCounters(tx, projectId, { 'items.open': outcome.inserted });
     });
     return outcome;
+  }
+
+  async progress(projectId: string): Promise<ProjectProgress> {
+    const counters = await readCounters(this.knex, projectId);
+    const stats = await this.knex('annotator_stats')
+      .where({ project_id: projectId })
+      .orderBy('annotator');
+    const open = counters['items.open'];
+    const full = counters['items.full'];
+    const complete = counters['items.complete'];
+    return {
+      items: { total: open + full + complete, open, full, complete },
+      annotations: counters.annotations,
+      skips: counters.skips,
+      annotators: stats.map(row => ({
+        annotator: row.annotator,
+        annotations: toNumber(row.annotations),
+        skips: toNumber(row.skips),
+        timeSpentMs: toNumber(row.time_spent_ms),
+      })),
+    };
   }
 
   async startImport(projectId: string, actor: string): Promise<string> {

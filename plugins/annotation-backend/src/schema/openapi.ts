@@ -19,6 +19,15 @@ const projectId = {
   schema: { type: 'string', minLength: 1, maxLength: 64 },
 } as const;
 
+const token = {
+  name: 'token',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', minLength: 1, maxLength: 64 },
+} as const;
+
+const noContent = { description: 'Done' } as const;
+
 export const spec = {
   openapi: '3.1.0',
   info: {
@@ -114,6 +123,132 @@ export const spec = {
           items: {
             type: 'array',
             items: { $ref: '#/components/schemas/Project' },
+          },
+        },
+      },
+      WorkItem: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'externalId', 'data'],
+        description:
+          "An item as an annotator sees it: never its gold answer nor anyone else's answers.",
+        properties: {
+          id: { type: 'string' },
+          externalId: { type: 'string' },
+          data: {},
+        },
+      },
+      Lease: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['token', 'expiresAt', 'configVersion', 'item'],
+        properties: {
+          token: { type: 'string' },
+          expiresAt: { type: 'string' },
+          configVersion: { type: 'integer' },
+          item: { $ref: '#/components/schemas/WorkItem' },
+        },
+      },
+      Annotation: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'itemId',
+          'annotator',
+          'configVersion',
+          'answer',
+          'timeSpentMs',
+          'createdAt',
+          'updatedAt',
+        ],
+        properties: {
+          id: { type: 'string' },
+          itemId: { type: 'string' },
+          annotator: { type: 'string' },
+          configVersion: { type: 'integer' },
+          answer: {},
+          timeSpentMs: { type: 'integer' },
+          createdAt: { type: 'string' },
+          updatedAt: { type: 'string' },
+        },
+      },
+      SubmitResult: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['outcome', 'annotation', 'itemCompleted'],
+        properties: {
+          outcome: { type: 'string', enum: ['created', 'edited', 'replayed'] },
+          annotation: { $ref: '#/components/schemas/Annotation' },
+          itemCompleted: { type: 'boolean' },
+        },
+      },
+      ImportSummary: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'importId',
+          'lines',
+          'inserted',
+          'updated',
+          'unchanged',
+          'rejected',
+          'errors',
+        ],
+        properties: {
+          importId: { type: 'string' },
+          lines: { type: 'integer' },
+          inserted: { type: 'integer' },
+          updated: { type: 'integer' },
+          unchanged: { type: 'integer' },
+          rejected: { type: 'integer' },
+          errors: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['line', 'reason'],
+              properties: {
+                line: { type: 'integer' },
+                externalId: { type: 'string' },
+                reason: { type: 'string' },
+              },
+            },
+          },
+          truncated: { type: 'string' },
+        },
+      },
+      Progress: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['items', 'annotations', 'skips', 'annotators'],
+        properties: {
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['total', 'open', 'full', 'complete'],
+            properties: {
+              total: { type: 'integer' },
+              open: { type: 'integer' },
+              full: { type: 'integer' },
+              complete: { type: 'integer' },
+            },
+          },
+          annotations: { type: 'integer' },
+          skips: { type: 'integer' },
+          annotators: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['annotator', 'annotations', 'skips', 'timeSpentMs'],
+              properties: {
+                annotator: { type: 'string' },
+                annotations: { type: 'integer' },
+                skips: { type: 'integer' },
+                timeSpentMs: { type: 'integer' },
+              },
+            },
           },
         },
       },
@@ -281,6 +416,201 @@ export const spec = {
             content: {
               'application/json': {
                 schema: { $ref: '#/components/schemas/Project' },
+              },
+            },
+          },
+          default: errorResponse,
+        },
+      },
+    },
+
+    '/projects/{projectId}/items/import': {
+      post: {
+        operationId: 'importItems',
+        description:
+          'Streams NDJSON items into the project (one JSON object per line: externalId, data, optional predictions, priority, gold). Idempotent by externalId; bad lines are reported with their line number.',
+        parameters: [projectId],
+        requestBody: {
+          required: true,
+          content: {
+            'application/x-ndjson': {
+              schema: { type: 'string', format: 'binary' },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'What was stored, and the rejected lines',
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/ImportSummary' },
+              },
+            },
+          },
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/next': {
+      post: {
+        operationId: 'nextItem',
+        description:
+          "A lease on the caller's next item (or the one they already hold). 204 when nothing is left for them.",
+        parameters: [projectId],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  exclude: {
+                    type: 'array',
+                    maxItems: 10,
+                    items: { type: 'string', maxLength: 64 },
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The lease and its item',
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/Lease' },
+              },
+            },
+          },
+          '204': { description: 'Nothing left for the caller' },
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/leases/{token}/heartbeat': {
+      post: {
+        operationId: 'extendLease',
+        parameters: [projectId, token],
+        responses: {
+          '200': {
+            description: 'The new expiry',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['expiresAt'],
+                  properties: { expiresAt: { type: 'string' } },
+                },
+              },
+            },
+          },
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/leases/{token}': {
+      delete: {
+        operationId: 'releaseLease',
+        parameters: [projectId, token],
+        responses: { '204': noContent, default: errorResponse },
+      },
+    },
+    '/projects/{projectId}/leases/{token}/skip': {
+      post: {
+        operationId: 'skipItem',
+        parameters: [projectId, token],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['reason'],
+                additionalProperties: false,
+                properties: {
+                  reason: { type: 'string', minLength: 1, maxLength: 1000 },
+                },
+              },
+            },
+          },
+        },
+        responses: { '204': noContent, default: errorResponse },
+      },
+    },
+    '/projects/{projectId}/items/{itemId}/annotations': {
+      post: {
+        operationId: 'submitAnnotation',
+        description:
+          "Submits the caller's answer: with their lease on the item, or as an edit of their own answer. A retried submit with the same idempotencyKey stores nothing new.",
+        parameters: [
+          projectId,
+          {
+            name: 'itemId',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[0-9]{1,18}$' },
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['answer'],
+                additionalProperties: false,
+                properties: {
+                  token: { type: 'string', maxLength: 64 },
+                  answer: { type: 'object', additionalProperties: true },
+                  idempotencyKey: {
+                    type: 'string',
+                    minLength: 1,
+                    maxLength: 128,
+                  },
+                  timeSpentMs: {
+                    type: 'integer',
+                    minimum: 0,
+                    maximum: 86400000,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'An edit, or a replay of an earlier submit',
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/SubmitResult' },
+              },
+            },
+          },
+          '201': {
+            description: 'The new answer',
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/SubmitResult' },
+              },
+            },
+          },
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/progress': {
+      get: {
+        operationId: 'getProgress',
+        parameters: [projectId],
+        responses: {
+          '200': {
+            description: 'Items by state, answers, and per annotator',
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/Progress' },
               },
             },
           },

@@ -11,15 +11,26 @@ import {
   parseProjectConfig,
 } from '@chorus/plugin-annotation-common';
 import express from 'express';
-import { ProjectStore } from '../database';
+import { Config } from '@backstage/config';
+import {
+  AnnotationStore,
+  ItemStore,
+  LeaseStore,
+  ProjectStore,
+} from '../database';
+import { addWorkRoutes } from './workRoutes';
 import { spec } from '../schema/openapi';
 import { rejectUnknownBodyFields } from '../schema/unknownFields';
 import { callerOf, requireRole, rolesIn } from './access';
 
 export interface RouterOptions {
+  config: Config;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   projects: ProjectStore;
+  items: ItemStore;
+  leases: LeaseStore;
+  annotations: AnnotationStore;
 }
 
 /**
@@ -32,6 +43,8 @@ export async function createRouter(
   const { httpAuth, userInfo, projects } = options;
   const router = createValidatedOpenApiRouter(spec, {
     middleware: [express.json({ limit: '1mb' }), rejectUnknownBodyFields(spec)],
+    // the import body is a stream the handler reads line by line
+    validatorOptions: { ignorePaths: /\/items\/import$/ },
   });
   const caller = (req: express.Request) => callerOf(req, httpAuth, userInfo);
 
@@ -122,6 +135,8 @@ export async function createRouter(
       ),
     );
   });
+
+  addWorkRoutes(router, { ...options, caller, projectFor });
 
   return router;
 }

@@ -1,0 +1,246 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import request from 'supertest';
+import { demoUserInfoFactory } from '../__testUtils__/demoUsers';
+import { workforce } from '../__testUtils__/fixtures';
+import { annotationPlugin } from '../plugin';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+const as = {
+  amara: mockCredentials.user.header('user:default/amara.okafor'),
+  bo: mockCredentials.user.header('user:default/bo.lindqvist'),
+  grace: mockCredentials.user.header('user:default/grace.liu'),
+  jonas: mockCredentials.user.header('user:default/jonas.berg'),
+  olaf: mockCredentials.user.header('user:default/olaf.outsider'),
+  service: mockCredentials.service.header(),
+};
+type Who = keyof typeof as;
+
+const project = {
+  name: 'track-placement-relevance',
+  title: 'Track placement relevance',
+  owner: 'group:cu-ml-engineering',
+  lifecycle: 'production',
+  model: 'resource:track-artist-page-placement',
+  dataset: 'resource:track-placement-labels',
+  config: {
+    overlap: 2,
+    workforce,
+    questions: [
+      {
+        id: 'belongs',
+        type: 'single-choice',
+        title: 'Belongs?',
+        field: 'track_title',
+        labels: ['yes', 'no'],
+      },
+    ],
+  },
+};
+
+const ndjson = [
+  {
+    externalId: 'a',
+    data: { track_title: 'A' },
+    priority: 2,
+    gold: { belongs: 'yes' },
+  },
+  { externalId: 'b', data: { track_title: 'B' }, priority: 1 },
+  { externalId: 'c', data: {} },
+]
+  .map(l => JSON.stringify(l))
+  .join('\n');
+
+describe.each(databases.eachSupportedId())('work API on %s', id => {
+  async function start(config: object = {}) {
+    const knex = await databases.init(id);
+    const { server } = await startTestBackend({
+      features: [
+        annotationPlugin,
+        mockServices.database.factory({ knex }),
+        mockServices.rootConfig.factory({ data: { annotation: config } }),
+        mockServices.httpAuth.factory({
+          defaultCredentials: mockCredentials.none(),
+        }),
+        demoUserInfoFactory,
+      ],
+    });
+    const call = (
+      method: 'get' | 'post' | 'put' | 'delete',
+      path: string,
+      who: Who,
+    ) =>
+      request(server)
+        [method](`/api/annotation${path}`)
+        .set('Authorization', as[who]);
+    const created = await call('post', '/projects', 'jonas').send(project);
+    const p = created.body.id as string;
+    const importItems = (who: Who, body = ndjson) =>
+      call('post', `/projects/${p}/items/import`, who)
+        .set('Content-Type', 'application/x-ndjson')
+        .send(body);
+    return { knex, call, p, importItems };
+  }
+
+  it('imports, hands out blind leases, takes answers once', async () => {
+    const { call, p, importItems, knex } = await start();
+    const imported = await importItems('jonas');
+    expect(imported.status).toBe(200);
+    expect(imported.body).toMatchObject({ inserted: 2, rejected: 1 });
+    expect(imported.body.errors[0]).toMatchObject({
+      line: 3,
+      reason: 'data.track_title: is required by question "belongs"',
+    });
+
+    // draft: no labeling yet
+    const early = await call('post', `/projects/${p}/next`, 'amara');
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toContain(
+      'labeling needs an active project',
+    );
+    await call('put', `/projects/${p}/status`, 'jonas').send({
+      status: 'active',
+    });
+
+    const lease = await call('post', `/projects/${p}/next`, 'amara');
+    expect(lease.status).toBe(200);
+    expect(lease.body.item).toEqual({
+      id: expect.any(String),
+      externalId: 'a',
+      data: { track_title: 'A' },
+    }); // no gold, no predictions, no answers
+    expect(lease.body.configVersion).toBe(1);
+
+    const path = `/projects/${p}/items/${lease.body.item.id}/annotations`;
+    const wrong = await call('post', path, 'amara').send({
+      token: lease.body.token,
+      answer: { belongs: 'maybe' },
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.message).toBe(
+      'answer.belongs: one of yes, no expected',
+    );
+
+    const body = {
+      token: lease.body.token,
+      answer: { belongs: 'yes' },
+      idempotencyKey: 'k1',
+      timeSpentMs: 2500,
+    };
+    const first = await call('post', path, 'amara').send(body);
+    expect(first.status).toBe(201);
+    const retry = await call('post', path, 'amara').send(body);
+    expect(retry.status).toBe(200);
+    expect(retry.body.outcome).toBe('replayed');
+
+    // overlap 2: bo gets the same item, never amara's answer
+    const second = await call('post', `/projects/${p}/next`, 'bo');
+    expect(second.body.item.id).toBe(lease.body.item.id);
+    expect(JSON.stringify(second.body)).not.toContain('"yes"');
+
+    const progress = await call('get', `/projects/${p}/progress`, 'jonas');
+    expect(progress.body).toMatchObject({
+      items: { total: 2, open: 1, full: 1, complete: 0 },
+      annotations: 1,
+      annotators: [
+        {
+          annotator: 'user:default/amara.okafor',
+          annotations: 1,
+          timeSpentMs: 2500,
+        },
+      ],
+    });
+    expect((await call('get', `/projects/${p}/progress`, 'amara')).status).toBe(
+      403,
+    );
+    const [{ n }] = await knex('annotations').count({ n: '*' });
+    expect(Number(n)).toBe(1);
+  });
+
+  it('skips, releases and extends leases for their holder only', async () => {
+    const { call, p, importItems } = await start();
+    await importItems('service');
+    await call('put', `/projects/${p}/status`, 'jonas').send({
+      status: 'active',
+    });
+    const lease = (await call('post', `/projects/${p}/next`, 'amara')).body;
+    const beat = await call(
+      'post',
+      `/projects/${p}/leases/${lease.token}/heartbeat`,
+      'amara',
+    );
+    expect(beat.status).toBe(200);
+    expect(
+      (await call('delete', `/projects/${p}/leases/${lease.token}`, 'bo'))
+        .status,
+    ).toBe(404);
+    const noReason = await call(
+      'post',
+      `/projects/${p}/leases/${lease.token}/skip`,
+      'amara',
+    ).send({});
+    expect(noReason.status).toBe(400);
+    const skipped = await call(
+      'post',
+      `/projects/${p}/leases/${lease.token}/skip`,
+      'amara',
+    ).send({
+      reason: 'track does not play',
+    });
+    expect(skipped.status).toBe(204);
+    const next = (await call('post', `/projects/${p}/next`, 'amara')).body;
+    expect(next.item.externalId).toBe('b');
+    expect(
+      (await call('delete', `/projects/${p}/leases/${next.token}`, 'amara'))
+        .status,
+    ).toBe(204);
+  });
+
+  it.each<[Who, number]>([
+    ['amara', 200],
+    ['grace', 403],
+    ['jonas', 403],
+    ['olaf', 403],
+  ])('asking for work as %s: %d', async (who, status) => {
+    const { call, p, importItems } = await start();
+    await importItems('jonas');
+    await call('put', `/projects/${p}/status`, 'jonas').send({
+      status: 'active',
+    });
+    expect((await call('post', `/projects/${p}/next`, who)).status).toBe(
+      status,
+    );
+  });
+
+  it.each<[Who, number]>([
+    ['jonas', 200],
+    ['service', 200],
+    ['amara', 403],
+    ['olaf', 403],
+  ])('importing as %s: %d', async (who, status) => {
+    const { importItems } = await start();
+    expect((await importItems(who)).status).toBe(status);
+  });
+
+  it('enforces the body limit and the content type', async () => {
+    const { call, p, importItems } = await start({
+      import: { maxBodyBytes: 100 },
+    });
+    const big = await importItems('jonas');
+    expect(big.status).toBe(413);
+    expect(big.body.error.message).toMatch(/^body: at most 100 bytes expected/);
+    const json = await call(
+      'post',
+      `/projects/${p}/items/import`,
+      'jonas',
+    ).send({ a: 1 });
+    expect(json.status).toBe(400);
+    expect(json.body.error.message).toContain('application/x-ndjson expected');
+  });
+});

@@ -1,0 +1,245 @@
+import { Config } from '@backstage/config';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  AnnotationProjectRecord,
+  describeConfigIssues,
+  isLabelingOpen,
+  validateAnswer,
+} from '@chorus/plugin-annotation-common';
+import express from 'express';
+import {
+  AnnotationStore,
+  ItemStore,
+  LeaseStore,
+  ProjectStore,
+} from '../database';
+import { Caller, requireRole, rolesIn } from './access';
+import {
+  DEFAULT_IMPORT_LIMITS,
+  importItems,
+  ImportLimits,
+} from './importItems';
+
+export interface WorkRouteOptions {
+  config: Config;
+  projects: ProjectStore;
+  items: ItemStore;
+  leases: LeaseStore;
+  annotations: AnnotationStore;
+  caller: (req: express.Request) => Promise<Caller>;
+  projectFor: (id: string) => Promise<AnnotationProjectRecord>;
+}
+
+/** Per annotator: the item they work on and one prefetched. */
+const MAX_HELD_LEASES = 2;
+
+export function readImportLimits(config: Config): ImportLimits {
+  const c = config.getOptionalConfig('annotation.import');
+  return {
+    maxLineBytes:
+      c?.getOptionalNumber('maxLineBytes') ??
+      DEFAULT_IMPORT_LIMITS.maxLineBytes,
+    maxBodyBytes:
+      c?.getOptionalNumber('maxBodyBytes') ??
+      DEFAULT_IMPORT_LIMITS.maxBodyBytes,
+    batchSize:
+      c?.getOptionalNumber('batchSize') ?? DEFAULT_IMPORT_LIMITS.batchSize,
+  };
+}
+
+/**
+ * Import, leases and submissions. The typed OpenAPI router is passed in; the
+ * handlers identify the caller, check their tier, then call the stores.
+ */
+export function addWorkRoutes(router: any, o: WorkRouteOptions) {
+  const limits = readImportLimits(o.config);
+
+  async function currentConfig(project: AnnotationProjectRecord) {
+    const current = await o.projects.getConfig(project.id);
+    if (!current) {
+      throw new ConflictError(`project ${project.id} has no configuration yet`);
+    }
+    return current;
+  }
+
+  function requireOpen(project: AnnotationProjectRecord) {
+    if (!isLabelingOpen(project.status)) {
+      throw new ConflictError(
+        `project ${project.name} is ${project.status}; labeling needs an active project`,
+      );
+    }
+  }
+
+  router.post(
+    '/projects/:projectId/items/import',
+    async (req: express.Request, res: express.Response) => {
+      const who = await o.caller(req);
+      const project = await o.projectFor(req.params.projectId);
+      requireRole(rolesIn(project, who), 'manager', 'importing items');
+      if (project.status === 'archived') {
+        throw new ConflictError(`project ${project.name} is archived`);
+      }
+      if (
+        !/^application\/(x-)?ndjson|^application\/jsonl/.test(
+          req.headers['content-type'] ?? '',
+        )
+      ) {
+        throw new InputError(
+          'Content-Type: application/x-ndjson expected (one JSON object per line)',
+        );
+      }
+      const length = Number(req.headers['content-length'] ?? 0);
+      if (length > limits.maxBodyBytes) {
+        res.status(413).json({
+          error: {
+            name: 'PayloadTooLargeError',
+            message: `body: at most ${limits.maxBodyBytes} bytes expected, got ${length}`,
+          },
+        });
+        return;
+      }
+      const { config } = await currentConfig(project);
+      const summary = await importItems({
+        projectId: project.id,
+        actor: who.ref,
+        config,
+        body: req,
+        items: o.items,
+        limits,
+      });
+      if (summary.truncated) {
+        res.status(413).json({
+          error: { name: 'PayloadTooLargeError', message: summary.truncated },
+          summary,
+        });
+        return;
+      }
+      res.json(summary);
+    },
+  );
+
+  router.post(
+    '/projects/:projectId/next',
+    async (req: express.Request, res: express.Response) => {
+      const who = await o.caller(req);
+      const project = await o.projectFor(req.params.projectId);
+      requireRole(rolesIn(project, who), 'annotator', 'asking for work');
+      requireOpen(project);
+      const { version, config } = await currentConfig(project);
+      const lease = await o.leases.next({
+        projectId: project.id,
+        annotator: who.ref,
+        overlap: config.overlap,
+        ordering: config.ordering,
+        ttlMs: config.leaseTtlSeconds * 1000,
+        maxHeld: MAX_HELD_LEASES,
+        exclude: req.body?.exclude,
+      });
+      if (!lease) {
+        res.status(204).end();
+        return;
+      }
+      // never the gold answer, predictions or others' answers: blind by design
+      res.json({
+        token: lease.token,
+        expiresAt: lease.expiresAt,
+        configVersion: version,
+        item: {
+          id: lease.item.id,
+          externalId: lease.item.externalId,
+          data: lease.item.data,
+        },
+      });
+    },
+  );
+
+  router.post(
+    '/projects/:projectId/leases/:token/heartbeat',
+    async (req: express.Request, res: express.Response) => {
+      const who = await o.caller(req);
+      const project = await o.projectFor(req.params.projectId);
+      const { config } = await currentConfig(project);
+      res.json(
+        await o.leases.heartbeat(
+          project.id,
+          req.params.token,
+          who.ref,
+          config.leaseTtlSeconds * 1000,
+        ),
+      );
+    },
+  );
+
+  router.delete(
+    '/projects/:projectId/leases/:token',
+    async (req: express.Request, res: express.Response) => {
+      const who = await o.caller(req);
+      const project = await o.projectFor(req.params.projectId);
+      await o.leases.release(project.id, req.params.token, who.ref);
+      res.status(204).end();
+    },
+  );
+
+  router.post(
+    '/projects/:projectId/leases/:token/skip',
+    async (req: express.Request, res: express.Response) => {
+      const who = await o.caller(req);
+      const project = await o.projectFor(req.params.projectId);
+      await o.leases.skip(
+        project.id,
+        req.params.token,
+        who.ref,
+        req.body.reason,
+      );
+      res.status(204).end();
+    },
+  );
+
+  router.post(
+    '/projects/:projectId/items/:itemId/annotations',
+    async (req: express.Request, res: express.Response) => {
+      const who = await o.caller(req);
+      const project = await o.projectFor(req.params.projectId);
+      requireRole(rolesIn(project, who), 'annotator', 'answering');
+      requireOpen(project);
+      const { version, config } = await currentConfig(project);
+      const item = await o.items.get(project.id, req.params.itemId);
+      if (!item) {
+        throw new NotFoundError(
+          `item ${req.params.itemId} not found in this project`,
+        );
+      }
+      const issues = validateAnswer(config, item.data, req.body.answer);
+      if (issues.length) {
+        throw new InputError(describeConfigIssues(issues));
+      }
+      const result = await o.annotations.submit({
+        projectId: project.id,
+        annotator: who.ref,
+        itemId: item.id,
+        token: req.body.token,
+        answer: req.body.answer,
+        configVersion: version,
+        overlap: config.overlap,
+        timeSpentMs: req.body.timeSpentMs ?? 0,
+        idempotencyKey: req.body.idempotencyKey,
+        allowEdit: config.allowEditUntilResolved,
+      });
+      res.status(result.outcome === 'created' ? 201 : 200).json(result);
+    },
+  );
+
+  router.get(
+    '/projects/:projectId/progress',
+    async (req: express.Request, res: express.Response) => {
+      const who = await o.caller(req);
+      const project = await o.projectFor(req.params.projectId);
+      requireRole(
+        rolesIn(project, who),
+        ['manager', 'qualityAnalyst'],
+        'reading progress',
+      );
+      res.json(await o.items.progress(project.id));
+    },
+  );
+}
