@@ -32,14 +32,15 @@ export const annotationPlugin = createBackendPlugin({
           await applyDatabaseMigrations(knex);
         }
         const projects = new KnexProjectStore(knex);
-        await seedProjects(projects, seeds, logger);
+        const items = new KnexItemStore(knex);
+        await seedProjects(projects, items, seeds, logger);
         httpRouter.use(
           await createRouter({
             config,
             httpAuth,
             userInfo,
             projects,
-            items: new KnexItemStore(knex),
+            items,
             leases: new KnexLeaseStore(knex),
             annotations: new KnexAnnotationStore(knex),
           }),

@@ -1,7 +1,14 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { JsonObject } from '@backstage/types';
-import { applyDatabaseMigrations, KnexProjectStore } from '../database';
+import {
+  applyDatabaseMigrations,
+  KnexItemStore,
+  KnexProjectStore,
+} from '../database';
+import fs from 'fs';
+import path from 'path';
+import { parse } from 'yaml';
 import { readSeedProjects, seedProjects } from './seedProjects';
 
 const seed: JsonObject = {
@@ -43,6 +50,19 @@ describe('readSeedProjects', () => {
     expect(readSeedProjects(new ConfigReader({}))).toEqual([]);
   });
 
+  it('reads the demo seeds with their items', () => {
+    const seeds = readSeedProjects(config(demoSeedConfig()));
+    expect(seeds.map(s => s.project.name)).toEqual([
+      'track-placement-relevance',
+      'podcast-policy-review',
+      'overlaid-music-marking',
+    ]);
+    expect(seeds[0].items?.split('\n').filter(Boolean)).toHaveLength(60);
+    expect(() => readSeedProjects(config([{ ...seed, items: 42 }]))).toThrow(
+      'annotation.seed.projects[0].items: NDJSON text expected',
+    );
+  });
+
   it('names the entry and field of a bad seed', () => {
     expect(() =>
       readSeedProjects(config([seed, { ...seed, model: 'group:x' }])),
@@ -67,6 +87,23 @@ describe('readSeedProjects', () => {
   });
 });
 
+/** The demo seeds as the config loader gives them ($file read as text). */
+function demoSeedConfig() {
+  const dir = path.resolve(__dirname, '../../../../examples/demo');
+  const entries = parse(
+    fs.readFileSync(path.join(dir, 'chorus-projects.yaml'), 'utf8'),
+  ) as JsonObject[];
+  return entries.map(entry => {
+    const items = entry.items as { $file: string } | undefined;
+    return items
+      ? {
+          ...entry,
+          items: fs.readFileSync(path.join(dir, items.$file), 'utf8'),
+        }
+      : entry;
+  });
+}
+
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
 describe.each(databases.eachSupportedId())('seedProjects on %s', id => {
@@ -74,14 +111,15 @@ describe.each(databases.eachSupportedId())('seedProjects on %s', id => {
     const knex = await databases.init(id);
     await applyDatabaseMigrations(knex);
     const store = new KnexProjectStore(knex);
+    const itemStore = new KnexItemStore(knex);
     const seeds = readSeedProjects(config([seed]));
     const logger = mockServices.logger.mock();
 
     await Promise.all([
-      seedProjects(store, seeds, logger),
-      seedProjects(store, seeds, logger),
+      seedProjects(store, itemStore, seeds, logger),
+      seedProjects(store, itemStore, seeds, logger),
     ]);
-    await seedProjects(store, seeds, logger);
+    await seedProjects(store, itemStore, seeds, logger);
 
     const projects = await store.list();
     expect(projects.map(p => p.name)).toEqual(['overlaid-music-marking']);
@@ -93,7 +131,30 @@ describe.each(databases.eachSupportedId())('seedProjects on %s', id => {
       'user:default/jonas.berg',
     );
     await store.delete(projects[0].id, 'user:default/jonas.berg');
-    await seedProjects(store, seeds, logger);
+    await seedProjects(store, itemStore, seeds, logger);
     expect((await store.list()).map(p => p.name)).toEqual(['another']);
+  }, 60_000);
+
+  it('imports the demo items without a rejected line', async () => {
+    const knex = await databases.init(id);
+    await applyDatabaseMigrations(knex);
+    const store = new KnexProjectStore(knex);
+    const itemStore = new KnexItemStore(knex);
+    const logger = mockServices.logger.mock();
+    await seedProjects(
+      store,
+      itemStore,
+      readSeedProjects(config(demoSeedConfig())),
+      logger,
+    );
+    const counts = await knex('items')
+      .select('project_id')
+      .count({ n: '*' })
+      .groupBy('project_id');
+    expect(counts.map(c => Number(c.n)).sort((a, b) => a - b)).toEqual([
+      30, 60,
+    ]);
+    const messages = logger.info.mock.calls.map(c => String(c[0]));
+    expect(messages.filter(m => m.includes('rejected'))).toEqual([]);
   }, 60_000);
 });

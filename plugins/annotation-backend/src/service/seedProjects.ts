@@ -7,7 +7,9 @@ import {
   ProjectConfig,
 } from '@chorus/plugin-annotation-common';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ProjectStore } from '../database';
+import { Readable } from 'stream';
+import { ItemStore, ProjectStore } from '../database';
+import { DEFAULT_IMPORT_LIMITS, importItems } from './importItems';
 
 /** Who the audit log names for seeded projects. */
 export const SEED_ACTOR = 'chorus:seed';
@@ -15,6 +17,8 @@ export const SEED_ACTOR = 'chorus:seed';
 export interface SeedProject {
   project: NewAnnotationProject;
   config: ProjectConfig;
+  /** NDJSON items imported right after the project is created. */
+  items?: string;
 }
 
 /**
@@ -25,9 +29,15 @@ export interface SeedProject {
 export function readSeedProjects(config: Config): SeedProject[] {
   const entries = config.getOptionalConfigArray('annotation.seed.projects');
   return (entries ?? []).map((entry, index) => {
-    const parsed = parseNewProject(entry.get());
+    const at = `annotation.seed.projects[${index}]`;
+    const { items, ...fields } = entry.get() as Record<string, unknown>;
+    if (items !== undefined && typeof items !== 'string') {
+      throw new InputError(
+        `${at}.items: NDJSON text expected (e.g. { $file: items.ndjson })`,
+      );
+    }
+    const parsed = parseNewProject(fields);
     if (!parsed.success) {
-      const at = `annotation.seed.projects[${index}]`;
       throw new InputError(
         describeConfigIssues(
           parsed.issues.map(i => ({
@@ -37,7 +47,11 @@ export function readSeedProjects(config: Config): SeedProject[] {
         ),
       );
     }
-    return { project: parsed.project, config: parsed.config };
+    return {
+      project: parsed.project,
+      config: parsed.config,
+      ...(items ? { items } : {}),
+    };
   });
 }
 
@@ -47,6 +61,7 @@ export function readSeedProjects(config: Config): SeedProject[] {
  */
 export async function seedProjects(
   store: ProjectStore,
+  itemStore: ItemStore,
   seeds: SeedProject[],
   logger: LoggerService,
 ): Promise<void> {
@@ -56,11 +71,30 @@ export async function seedProjects(
   if ((await store.list()).length > 0) {
     return;
   }
-  for (const { project, config } of seeds) {
+  for (const { project, config, items } of seeds) {
     const key = `${project.namespace ?? 'default'}/${project.name}`;
     try {
-      await store.create(project, config, SEED_ACTOR);
+      const created = await store.create(project, config, SEED_ACTOR);
       logger.info(`Seeded annotation project ${key}`);
+      if (items) {
+        const summary = await importItems({
+          projectId: created.id,
+          actor: SEED_ACTOR,
+          config,
+          body: Readable.from([items]),
+          items: itemStore,
+          limits: DEFAULT_IMPORT_LIMITS,
+        });
+        logger.info(
+          `Seeded ${summary.inserted} items into ${key}${
+            summary.rejected
+              ? `; rejected: ${summary.errors
+                  .map(e => `line ${e.line}: ${e.reason}`)
+                  .join('; ')}`
+              : ''
+          }`,
+        );
+      }
     } catch (error) {
       // another replica seeded it first
       if (isError(error) && error.name === 'ConflictError') {
