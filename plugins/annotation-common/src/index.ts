@@ -8,3 +8,4 @@ export * from './kinds';
 export * from './api';
 export * from './config';
 export * from './items';
+export * from './client';

@@ -25,8 +25,18 @@ import catalogModuleAnnotation from '@chorus/plugin-catalog-backend-module-annot
 jest.setTimeout(120_000);
 
 const demo = path.resolve(__dirname, '../../../../examples/demo');
-const seedProjects = parse(
-  fs.readFileSync(path.join(demo, 'chorus-projects.yaml'), 'utf8'),
+// the demo seeds as the config loader gives them: `$file` read as text
+const seedProjects = (
+  parse(
+    fs.readFileSync(path.join(demo, 'chorus-projects.yaml'), 'utf8'),
+  ) as Array<Record<string, any>>
+).map(entry =>
+  entry.items
+    ? {
+        ...entry,
+        items: fs.readFileSync(path.join(demo, entry.items.$file), 'utf8'),
+      }
+    : entry,
 );
 
 /** Each plugin gets its own database, as in a real deployment. */

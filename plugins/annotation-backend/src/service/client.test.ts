@@ -1,0 +1,151 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { AnnotationClient } from '@chorus/plugin-annotation-common';
+import { AddressInfo } from 'net';
+import { demoUserInfoFactory } from '../__testUtils__/demoUsers';
+import { workforce } from '../__testUtils__/fixtures';
+import { annotationPlugin } from '../plugin';
+
+jest.setTimeout(60_000);
+
+/**
+ * The shared client against the real router: every method's path, method,
+ * body and response shape must agree with the OpenAPI-validated routes.
+ */
+describe('AnnotationClient against the API', () => {
+  async function clients() {
+    const { server } = await startTestBackend({
+      features: [
+        annotationPlugin,
+        mockServices.httpAuth.factory({
+          defaultCredentials: mockCredentials.none(),
+        }),
+        demoUserInfoFactory,
+      ],
+    });
+    const { port } = server.address() as AddressInfo;
+    const as = (userRef: string) =>
+      new AnnotationClient({
+        discoveryApi: {
+          getBaseUrl: async () => `http://localhost:${port}/api/annotation`,
+        },
+        fetchApi: {
+          fetch: (input, init) =>
+            fetch(input, {
+              ...init,
+              headers: {
+                ...(init?.headers as Record<string, string>),
+                Authorization: mockCredentials.user.header(userRef),
+              },
+            }),
+        },
+      });
+    return {
+      manager: as('user:default/jonas.berg'),
+      annotator: as('user:default/amara.okafor'),
+    };
+  }
+
+  it('runs a project from creation to an answer', async () => {
+    const { manager, annotator } = await clients();
+    const project = await manager.createProject({
+      name: 'client-check',
+      title: 'Client check',
+      owner: 'group:cu-ml-engineering',
+      lifecycle: 'experimental',
+      model: 'resource:track-artist-page-placement',
+      dataset: 'resource:track-placement-labels',
+      config: {
+        workforce,
+        questions: [
+          {
+            id: 'belongs',
+            type: 'single-choice',
+            title: 'Belongs?',
+            field: 'track_title',
+            labels: ['yes', 'no'],
+          },
+        ],
+      },
+    });
+    expect((await manager.listProjects()).map(p => p.id)).toEqual([project.id]);
+    expect((await manager.getProject(project.id)).name).toBe('client-check');
+    const updated = await manager.updateConfig(
+      project.id,
+      { ...(await manager.getConfig(project.id)).config, overlap: 2 },
+      1,
+    );
+    expect(updated.configVersion).toBe(2);
+    expect((await annotator.getConfig(project.id, 1)).config.overlap).toBe(1);
+
+    const summary = await manager.importItems(
+      project.id,
+      `${JSON.stringify({ externalId: 'x', data: { track_title: 'X' } })}\n`,
+    );
+    expect(summary.inserted).toBe(1);
+    await manager.setStatus(project.id, 'active');
+
+    const lease = await annotator.next(project.id);
+    expect(lease!.item.externalId).toBe('x');
+    expect(
+      new Date(
+        (await annotator.heartbeat(project.id, lease!.token)).expiresAt,
+      ).getTime(),
+    ).toBeGreaterThan(Date.now());
+    const result = await annotator.submit(project.id, lease!.item.id, {
+      token: lease!.token,
+      answer: { belongs: 'yes' },
+      idempotencyKey: 'once',
+      timeSpentMs: 900,
+    });
+    expect(result).toMatchObject({ outcome: 'created', itemCompleted: false });
+    expect(await annotator.next(project.id)).toBeUndefined();
+    expect((await manager.progress(project.id)).annotations).toBe(1);
+
+    // Backstage's ResponseError, carrying the server's error body
+    await expect(
+      annotator.setStatus(project.id, 'paused'),
+    ).rejects.toMatchObject({
+      name: 'ResponseError',
+      statusCode: 403,
+      body: {
+        error: {
+          message:
+            'changing the status needs a project manager of this project',
+        },
+      },
+    });
+  });
+
+  it('releases and skips through the same paths as the router', async () => {
+    const { manager, annotator } = await clients();
+    const project = await manager.createProject({
+      name: 'client-skip',
+      title: 'Client skip',
+      owner: 'group:cu-ml-engineering',
+      lifecycle: 'experimental',
+      model: 'resource:m',
+      dataset: 'resource:d',
+      status: 'active',
+      config: {
+        workforce,
+        questions: [{ id: 'q', type: 'free-text', title: 'Q', field: 'text' }],
+      },
+    });
+    await manager.importItems(
+      project.id,
+      ['a', 'b']
+        .map(id => JSON.stringify({ externalId: id, data: { text: id } }))
+        .join('\n'),
+    );
+    const first = await annotator.next(project.id);
+    await annotator.release(project.id, first!.token);
+    const again = await annotator.next(project.id);
+    expect(again!.item.id).toBe(first!.item.id);
+    await annotator.skip(project.id, again!.token, 'unreadable');
+    expect((await annotator.next(project.id))!.item.externalId).toBe('b');
+  });
+});

@@ -1,0 +1,233 @@
+import { ResponseError } from '@backstage/errors';
+import type {
+  AnnotationProjectList,
+  AnnotationProjectRecord,
+  NewAnnotationProject,
+} from './api';
+import type { ProjectConfig, ProjectConfigInput } from './config/projectConfig';
+import type { AnnotationProjectStatus } from './kinds';
+
+/** A config version as the API serves it. */
+export interface ProjectConfigVersionResponse {
+  version: number;
+  config: ProjectConfig;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** A lease on the caller's next item. */
+export interface WorkLease {
+  token: string;
+  expiresAt: string;
+  configVersion: number;
+  item: { id: string; externalId: string; data: unknown };
+}
+
+export interface SubmitResponse {
+  outcome: 'created' | 'edited' | 'replayed';
+  itemCompleted: boolean;
+  annotation: {
+    id: string;
+    itemId: string;
+    annotator: string;
+    configVersion: number;
+    answer: Record<string, unknown>;
+    timeSpentMs: number;
+    createdAt: string;
+    updatedAt: string;
+  };
+}
+
+export interface ImportSummaryResponse {
+  importId: string;
+  lines: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  errors: Array<{ line: number; externalId?: string; reason: string }>;
+  truncated?: string;
+}
+
+export interface ProgressResponse {
+  items: { total: number; open: number; full: number; complete: number };
+  annotations: number;
+  skips: number;
+  annotators: Array<{
+    annotator: string;
+    annotations: number;
+    skips: number;
+    timeSpentMs: number;
+  }>;
+}
+
+/**
+ * The Chorus API for the frontend and the CLI. Structural dependencies, so
+ * Backstage's `discoveryApi`/`fetchApi` and plain node `fetch` both fit.
+ */
+export class AnnotationClient {
+  constructor(
+    private readonly options: {
+      discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
+      fetchApi?: { fetch: typeof fetch };
+    },
+  ) {}
+
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    init: RequestInit = {},
+  ): Promise<T | undefined> {
+    const base = await this.options.discoveryApi.getBaseUrl('annotation');
+    const doFetch = this.options.fetchApi?.fetch ?? fetch;
+    const json = body !== undefined && !(typeof body === 'string');
+    const response = await doFetch(`${base}${path}`, {
+      method,
+      ...init,
+      headers: {
+        ...(json ? { 'Content-Type': 'application/json' } : {}),
+        ...(init.headers as Record<string, string> | undefined),
+      },
+      body: json ? JSON.stringify(body) : (body as string | undefined),
+    });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    if (response.status === 204) {
+      return undefined;
+    }
+    return (await response.json()) as T;
+  }
+
+  private project(id: string) {
+    return `/projects/${encodeURIComponent(id)}`;
+  }
+
+  async listProjects(): Promise<AnnotationProjectRecord[]> {
+    return (await this.call<AnnotationProjectList>('GET', '/projects'))!.items;
+  }
+
+  async getProject(id: string): Promise<AnnotationProjectRecord> {
+    return (await this.call<AnnotationProjectRecord>('GET', this.project(id)))!;
+  }
+
+  async createProject(
+    project: NewAnnotationProject,
+  ): Promise<AnnotationProjectRecord> {
+    return (await this.call<AnnotationProjectRecord>(
+      'POST',
+      '/projects',
+      project,
+    ))!;
+  }
+
+  async getConfig(
+    id: string,
+    version?: number,
+  ): Promise<ProjectConfigVersionResponse> {
+    const query = version ? `?version=${version}` : '';
+    return (await this.call<ProjectConfigVersionResponse>(
+      'GET',
+      `${this.project(id)}/config${query}`,
+    ))!;
+  }
+
+  async updateConfig(
+    id: string,
+    config: ProjectConfigInput,
+    expectedVersion?: number,
+  ): Promise<AnnotationProjectRecord> {
+    return (await this.call<AnnotationProjectRecord>(
+      'PUT',
+      `${this.project(id)}/config`,
+      {
+        config,
+        ...(expectedVersion ? { expectedVersion } : {}),
+      },
+    ))!;
+  }
+
+  async setStatus(
+    id: string,
+    status: AnnotationProjectStatus,
+  ): Promise<AnnotationProjectRecord> {
+    return (await this.call<AnnotationProjectRecord>(
+      'PUT',
+      `${this.project(id)}/status`,
+      {
+        status,
+      },
+    ))!;
+  }
+
+  /** Imports NDJSON text (the CLI streams large files itself). */
+  async importItems(
+    id: string,
+    ndjson: string,
+  ): Promise<ImportSummaryResponse> {
+    return (await this.call<ImportSummaryResponse>(
+      'POST',
+      `${this.project(id)}/items/import`,
+      ndjson,
+      { headers: { 'Content-Type': 'application/x-ndjson' } },
+    ))!;
+  }
+
+  /** The caller's next lease, or undefined when nothing is left for them. */
+  async next(id: string, exclude?: string[]): Promise<WorkLease | undefined> {
+    return this.call<WorkLease>(
+      'POST',
+      `${this.project(id)}/next`,
+      exclude ? { exclude } : {},
+    );
+  }
+
+  async heartbeat(id: string, token: string): Promise<{ expiresAt: string }> {
+    return (await this.call<{ expiresAt: string }>(
+      'POST',
+      `${this.project(id)}/leases/${encodeURIComponent(token)}/heartbeat`,
+    ))!;
+  }
+
+  async release(id: string, token: string): Promise<void> {
+    await this.call(
+      'DELETE',
+      `${this.project(id)}/leases/${encodeURIComponent(token)}`,
+    );
+  }
+
+  async skip(id: string, token: string, reason: string): Promise<void> {
+    await this.call(
+      'POST',
+      `${this.project(id)}/leases/${encodeURIComponent(token)}/skip`,
+      {
+        reason,
+      },
+    );
+  }
+
+  async submit(
+    id: string,
+    itemId: string,
+    submission: {
+      token?: string;
+      answer: Record<string, unknown>;
+      idempotencyKey?: string;
+      timeSpentMs?: number;
+    },
+  ): Promise<SubmitResponse> {
+    return (await this.call<SubmitResponse>(
+      'POST',
+      `${this.project(id)}/items/${encodeURIComponent(itemId)}/annotations`,
+      submission,
+    ))!;
+  }
+
+  async progress(id: string): Promise<ProgressResponse> {
+    return (await this.call<ProgressResponse>(
+      'GET',
+      `${this.project(id)}/progress`,
+    ))!;
+  }
+}
