@@ -48,3 +48,16 @@ export interface NewAnnotationProject {
   status?: AnnotationProjectStatus;
   config: ProjectConfigInput;
 }
+
+/** Items by state, answers, skips and per-annotator figures of a project. */
+export interface ProjectProgress {
+  items: { total: number; open: number; full: number; complete: number };
+  annotations: number;
+  skips: number;
+  annotators: Array<{
+    annotator: string;
+    annotations: number;
+    skips: number;
+    timeSpentMs: number;
+  }>;
+}

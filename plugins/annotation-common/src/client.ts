@@ -3,6 +3,7 @@ import type {
   AnnotationProjectList,
   AnnotationProjectRecord,
   NewAnnotationProject,
+  ProjectProgress,
 } from './api';
 import type { ProjectConfig, ProjectConfigInput } from './config/projectConfig';
 import type { AnnotationProjectStatus } from './kinds';
@@ -47,18 +48,6 @@ export interface ImportSummaryResponse {
   rejected: number;
   errors: Array<{ line: number; externalId?: string; reason: string }>;
   truncated?: string;
-}
-
-export interface ProgressResponse {
-  items: { total: number; open: number; full: number; complete: number };
-  annotations: number;
-  skips: number;
-  annotators: Array<{
-    annotator: string;
-    annotations: number;
-    skips: number;
-    timeSpentMs: number;
-  }>;
 }
 
 /**
@@ -224,8 +213,8 @@ export class AnnotationClient {
     ))!;
   }
 
-  async progress(id: string): Promise<ProgressResponse> {
-    return (await this.call<ProgressResponse>(
+  async progress(id: string): Promise<ProjectProgress> {
+    return (await this.call<ProjectProgress>(
       'GET',
       `${this.project(id)}/progress`,
     ))!;

@@ -1,3 +1,4 @@
+import { ProjectProgress } from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import { v4 as uuid } from 'uuid';
 import { addToCounters, readCounters } from './counters';
@@ -29,18 +30,6 @@ export interface ImportBatchOutcome {
 }
 
 export type ItemState = 'open' | 'full' | 'complete';
-
-export interface ProjectProgress {
-  items: { total: number; open: number; full: number; complete: number };
-  annotations: number;
-  skips: number;
-  annotators: Array<{
-    annotator: string;
-    annotations: number;
-    skips: number;
-    timeSpentMs: number;
-  }>;
-}
 
 export interface ItemRecord {
   id: string;
