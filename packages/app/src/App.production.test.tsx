@@ -1,23 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import App from './App';
-
-// App reads its config once per module load, hence a file of its own
-function configure(users: Array<{ name: string; tier: string }>) {
-  process.env = {
-    NODE_ENV: 'test',
-    APP_CONFIG: [
-      {
-        data: {
-          app: { title: 'Test', demoSignIn: { users } },
-          backend: { baseUrl: 'http://localhost:7007' },
-        },
-        context: 'test',
-      },
-    ] as any,
-  };
-}
-
-jest.setTimeout(30_000);
+import { configureTestApp as configure } from './testAppConfig';
 
 describe('App in production', () => {
   it('offers no demo users when none are configured (production)', async () => {

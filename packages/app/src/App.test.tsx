@@ -1,22 +1,6 @@
 import { render, screen } from '@testing-library/react';
 import App from './App';
-
-function configure(users: Array<{ name: string; tier: string }>) {
-  process.env = {
-    NODE_ENV: 'test',
-    APP_CONFIG: [
-      {
-        data: {
-          app: { title: 'Test', demoSignIn: { users } },
-          backend: { baseUrl: 'http://localhost:7007' },
-        },
-        context: 'test',
-      },
-    ] as any,
-  };
-}
-
-jest.setTimeout(30_000);
+import { configureTestApp as configure } from './testAppConfig';
 
 describe('App', () => {
   beforeEach(() => localStorage.clear());

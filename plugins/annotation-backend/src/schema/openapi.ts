@@ -5,12 +5,17 @@
  * answers, items) are declared as objects here and checked by the shared
  * validators, which name the exact path of every problem.
  */
-const errorResponse = {
-  description: 'Backstage error',
-  content: {
-    'application/json': { schema: { $ref: '#/components/schemas/Error' } },
-  },
-} as const;
+/** A JSON response with the given schema. */
+function json<S>(description: string, schema: S) {
+  return { description, content: { 'application/json': { schema } } } as const;
+}
+
+/** A reference to one of the schemas below. */
+function ref<N extends string>(name: N) {
+  return { $ref: `#/components/schemas/${name}` } as const;
+}
+
+const errorResponse = json('Backstage error', ref('Error'));
 
 const projectId = {
   name: 'projectId',
@@ -271,14 +276,7 @@ export const spec = {
         operationId: 'listProjects',
         description: 'All projects (the catalogue provider reads this).',
         responses: {
-          '200': {
-            description: 'The projects',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/ProjectList' },
-              },
-            },
-          },
+          '200': json('The projects', ref('ProjectList')),
           default: errorResponse,
         },
       },
@@ -295,14 +293,7 @@ export const spec = {
           },
         },
         responses: {
-          '201': {
-            description: 'The new project',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/Project' },
-              },
-            },
-          },
+          '201': json('The new project', ref('Project')),
           default: errorResponse,
         },
       },
@@ -312,14 +303,7 @@ export const spec = {
         operationId: 'getProject',
         parameters: [projectId],
         responses: {
-          '200': {
-            description: 'The project',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/Project' },
-              },
-            },
-          },
+          '200': json('The project', ref('Project')),
           default: errorResponse,
         },
       },
@@ -337,14 +321,10 @@ export const spec = {
           },
         ],
         responses: {
-          '200': {
-            description: 'The current (or the asked) config version',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/ConfigVersion' },
-              },
-            },
-          },
+          '200': json(
+            'The current (or the asked) config version',
+            ref('ConfigVersion'),
+          ),
           default: errorResponse,
         },
       },
@@ -370,14 +350,10 @@ export const spec = {
           },
         },
         responses: {
-          '200': {
-            description: 'The project with its new config version',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/Project' },
-              },
-            },
-          },
+          '200': json(
+            'The project with its new config version',
+            ref('Project'),
+          ),
           default: errorResponse,
         },
       },
@@ -411,14 +387,7 @@ export const spec = {
           },
         },
         responses: {
-          '200': {
-            description: 'The project',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/Project' },
-              },
-            },
-          },
+          '200': json('The project', ref('Project')),
           default: errorResponse,
         },
       },
@@ -439,14 +408,10 @@ export const spec = {
           },
         },
         responses: {
-          '200': {
-            description: 'What was stored, and the rejected lines',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/ImportSummary' },
-              },
-            },
-          },
+          '200': json(
+            'What was stored, and the rejected lines',
+            ref('ImportSummary'),
+          ),
           default: errorResponse,
         },
       },
@@ -476,14 +441,7 @@ export const spec = {
           },
         },
         responses: {
-          '200': {
-            description: 'The lease and its item',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/Lease' },
-              },
-            },
-          },
+          '200': json('The lease and its item', ref('Lease')),
           '204': { description: 'Nothing left for the caller' },
           default: errorResponse,
         },
@@ -581,22 +539,11 @@ export const spec = {
           },
         },
         responses: {
-          '200': {
-            description: 'An edit, or a replay of an earlier submit',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/SubmitResult' },
-              },
-            },
-          },
-          '201': {
-            description: 'The new answer',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/SubmitResult' },
-              },
-            },
-          },
+          '200': json(
+            'An edit, or a replay of an earlier submit',
+            ref('SubmitResult'),
+          ),
+          '201': json('The new answer', ref('SubmitResult')),
           default: errorResponse,
         },
       },
@@ -606,14 +553,10 @@ export const spec = {
         operationId: 'getProgress',
         parameters: [projectId],
         responses: {
-          '200': {
-            description: 'Items by state, answers, and per annotator',
-            content: {
-              'application/json': {
-                schema: { $ref: '#/components/schemas/Progress' },
-              },
-            },
-          },
+          '200': json(
+            'Items by state, answers, and per annotator',
+            ref('Progress'),
+          ),
           default: errorResponse,
         },
       },

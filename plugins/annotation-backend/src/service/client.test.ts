@@ -1,13 +1,8 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { AnnotationClient } from '@chorus/plugin-annotation-common';
 import { AddressInfo } from 'net';
-import { demoUserInfoFactory } from '../__testUtils__/demoUsers';
 import { workforce } from '../__testUtils__/fixtures';
-import { annotationPlugin } from '../plugin';
+import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
 
@@ -17,15 +12,7 @@ jest.setTimeout(60_000);
  */
 describe('AnnotationClient against the API', () => {
   async function clients() {
-    const { server } = await startTestBackend({
-      features: [
-        annotationPlugin,
-        mockServices.httpAuth.factory({
-          defaultCredentials: mockCredentials.none(),
-        }),
-        demoUserInfoFactory,
-      ],
-    });
+    const server = await startAnnotationApi();
     const { port } = server.address() as AddressInfo;
     const as = (userRef: string) =>
       new AnnotationClient({

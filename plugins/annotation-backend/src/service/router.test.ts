@@ -1,13 +1,7 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { demoUserInfoFactory } from '../__testUtils__/demoUsers';
 import { workforce } from '../__testUtils__/fixtures';
-import { annotationPlugin } from '../plugin';
+import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
 
@@ -49,17 +43,7 @@ const newProject = {
 describe.each(databases.eachSupportedId())('annotation API on %s', id => {
   async function start() {
     const knex = await databases.init(id);
-    const { server } = await startTestBackend({
-      features: [
-        annotationPlugin,
-        mockServices.database.factory({ knex }),
-        // without a token a caller is anonymous, as in production
-        mockServices.httpAuth.factory({
-          defaultCredentials: mockCredentials.none(),
-        }),
-        demoUserInfoFactory,
-      ],
-    });
+    const server = await startAnnotationApi({ knex });
     const api = {
       get: (path: string, who: Who) =>
         request(server)

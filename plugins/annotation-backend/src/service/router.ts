@@ -56,6 +56,12 @@ export async function createRouter(
     return project;
   }
 
+  async function callerIn(req: express.Request, projectId: string) {
+    const who = await caller(req);
+    const project = await projectFor(projectId);
+    return { who, project, roles: rolesIn(project, who) };
+  }
+
   router.get('/projects', async (req, res) => {
     await caller(req);
     res.json({ items: await projects.list() });
@@ -81,10 +87,9 @@ export async function createRouter(
   });
 
   router.get('/projects/:projectId/config', async (req, res) => {
-    const who = await caller(req);
-    const project = await projectFor(req.params.projectId);
+    const { project, roles } = await callerIn(req, req.params.projectId);
     requireRole(
-      rolesIn(project, who),
+      roles,
       ['annotator', 'qualityAnalyst', 'manager'],
       'reading the configuration',
     );
@@ -99,9 +104,8 @@ export async function createRouter(
   });
 
   router.put('/projects/:projectId/config', async (req, res) => {
-    const who = await caller(req);
-    const project = await projectFor(req.params.projectId);
-    requireRole(rolesIn(project, who), 'manager', 'changing the configuration');
+    const { who, project, roles } = await callerIn(req, req.params.projectId);
+    requireRole(roles, 'manager', 'changing the configuration');
     const parsed = parseProjectConfig(req.body.config);
     if (!parsed.success) {
       throw new InputError(
@@ -124,9 +128,8 @@ export async function createRouter(
   });
 
   router.put('/projects/:projectId/status', async (req, res) => {
-    const who = await caller(req);
-    const project = await projectFor(req.params.projectId);
-    requireRole(rolesIn(project, who), 'manager', 'changing the status');
+    const { who, project, roles } = await callerIn(req, req.params.projectId);
+    requireRole(roles, 'manager', 'changing the status');
     res.json(
       await projects.setStatus(
         project.id,
@@ -136,7 +139,7 @@ export async function createRouter(
     );
   });
 
-  addWorkRoutes(router, { ...options, caller, projectFor });
+  addWorkRoutes(router, { ...options, callerIn });
 
   return router;
 }

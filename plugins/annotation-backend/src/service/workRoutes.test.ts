@@ -1,13 +1,8 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
+import { JsonObject } from '@backstage/types';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { demoUserInfoFactory } from '../__testUtils__/demoUsers';
 import { workforce } from '../__testUtils__/fixtures';
-import { annotationPlugin } from '../plugin';
+import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
 
@@ -60,16 +55,9 @@ const ndjson = [
 describe.each(databases.eachSupportedId())('work API on %s', id => {
   async function start(config: object = {}) {
     const knex = await databases.init(id);
-    const { server } = await startTestBackend({
-      features: [
-        annotationPlugin,
-        mockServices.database.factory({ knex }),
-        mockServices.rootConfig.factory({ data: { annotation: config } }),
-        mockServices.httpAuth.factory({
-          defaultCredentials: mockCredentials.none(),
-        }),
-        demoUserInfoFactory,
-      ],
+    const server = await startAnnotationApi({
+      knex,
+      annotation: config as JsonObject,
     });
     const call = (
       method: 'get' | 'post' | 'put' | 'delete',

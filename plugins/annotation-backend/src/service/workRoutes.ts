@@ -13,7 +13,9 @@ import {
   LeaseStore,
   ProjectStore,
 } from '../database';
-import { Caller, requireRole, rolesIn } from './access';
+import { ApiRouter } from '@backstage/backend-openapi-utils';
+import { spec } from '../schema/openapi';
+import { Caller, ProjectRoles, requireRole } from './access';
 import {
   DEFAULT_IMPORT_LIMITS,
   importItems,
@@ -26,8 +28,15 @@ export interface WorkRouteOptions {
   items: ItemStore;
   leases: LeaseStore;
   annotations: AnnotationStore;
-  caller: (req: express.Request) => Promise<Caller>;
-  projectFor: (id: string) => Promise<AnnotationProjectRecord>;
+  /** The caller, the project and the caller's tiers in it. */
+  callerIn: (
+    req: express.Request,
+    projectId: string,
+  ) => Promise<{
+    who: Caller;
+    project: AnnotationProjectRecord;
+    roles: ProjectRoles;
+  }>;
 }
 
 /** Per annotator: the item they work on and one prefetched. */
@@ -51,7 +60,10 @@ export function readImportLimits(config: Config): ImportLimits {
  * Import, leases and submissions. The typed OpenAPI router is passed in; the
  * handlers identify the caller, check their tier, then call the stores.
  */
-export function addWorkRoutes(router: any, o: WorkRouteOptions) {
+export function addWorkRoutes(
+  router: ApiRouter<typeof spec>,
+  o: WorkRouteOptions,
+) {
   const limits = readImportLimits(o.config);
 
   async function currentConfig(project: AnnotationProjectRecord) {
@@ -70,94 +82,85 @@ export function addWorkRoutes(router: any, o: WorkRouteOptions) {
     }
   }
 
-  router.post(
-    '/projects/:projectId/items/import',
-    async (req: express.Request, res: express.Response) => {
-      const who = await o.caller(req);
-      const project = await o.projectFor(req.params.projectId);
-      requireRole(rolesIn(project, who), 'manager', 'importing items');
-      if (project.status === 'archived') {
-        throw new ConflictError(`project ${project.name} is archived`);
-      }
-      if (
-        !/^application\/(x-)?ndjson|^application\/jsonl/.test(
-          req.headers['content-type'] ?? '',
-        )
-      ) {
-        throw new InputError(
-          'Content-Type: application/x-ndjson expected (one JSON object per line)',
-        );
-      }
-      const length = Number(req.headers['content-length'] ?? 0);
-      if (length > limits.maxBodyBytes) {
-        res.status(413).json({
-          error: {
-            name: 'PayloadTooLargeError',
-            message: `body: at most ${limits.maxBodyBytes} bytes expected, got ${length}`,
-          },
-        });
-        return;
-      }
-      const { config } = await currentConfig(project);
-      const summary = await importItems({
-        projectId: project.id,
-        actor: who.ref,
-        config,
-        body: req,
-        items: o.items,
-        limits,
-      });
-      if (summary.truncated) {
-        res.status(413).json({
-          error: { name: 'PayloadTooLargeError', message: summary.truncated },
-          summary,
-        });
-        return;
-      }
-      res.json(summary);
-    },
-  );
-
-  router.post(
-    '/projects/:projectId/next',
-    async (req: express.Request, res: express.Response) => {
-      const who = await o.caller(req);
-      const project = await o.projectFor(req.params.projectId);
-      requireRole(rolesIn(project, who), 'annotator', 'asking for work');
-      requireOpen(project);
-      const { version, config } = await currentConfig(project);
-      const lease = await o.leases.next({
-        projectId: project.id,
-        annotator: who.ref,
-        overlap: config.overlap,
-        ordering: config.ordering,
-        ttlMs: config.leaseTtlSeconds * 1000,
-        maxHeld: MAX_HELD_LEASES,
-        exclude: req.body?.exclude,
-      });
-      if (!lease) {
-        res.status(204).end();
-        return;
-      }
-      // never the gold answer, predictions or others' answers: blind by design
-      res.json({
-        token: lease.token,
-        expiresAt: lease.expiresAt,
-        configVersion: version,
-        item: {
-          id: lease.item.id,
-          externalId: lease.item.externalId,
-          data: lease.item.data,
+  router.post('/projects/:projectId/items/import', async (req, res) => {
+    const { who, project, roles } = await o.callerIn(req, req.params.projectId);
+    requireRole(roles, 'manager', 'importing items');
+    if (project.status === 'archived') {
+      throw new ConflictError(`project ${project.name} is archived`);
+    }
+    if (
+      !/^application\/(x-)?ndjson|^application\/jsonl/.test(
+        req.headers['content-type'] ?? '',
+      )
+    ) {
+      throw new InputError(
+        'Content-Type: application/x-ndjson expected (one JSON object per line)',
+      );
+    }
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > limits.maxBodyBytes) {
+      res.status(413).json({
+        error: {
+          name: 'PayloadTooLargeError',
+          message: `body: at most ${limits.maxBodyBytes} bytes expected, got ${length}`,
         },
       });
-    },
-  );
+      return;
+    }
+    const { config } = await currentConfig(project);
+    const summary = await importItems({
+      projectId: project.id,
+      actor: who.ref,
+      config,
+      body: req,
+      items: o.items,
+      limits,
+    });
+    if (summary.truncated) {
+      res.status(413).json({
+        error: { name: 'PayloadTooLargeError', message: summary.truncated },
+        summary,
+      });
+      return;
+    }
+    res.json(summary);
+  });
+
+  router.post('/projects/:projectId/next', async (req, res) => {
+    const { who, project, roles } = await o.callerIn(req, req.params.projectId);
+    requireRole(roles, 'annotator', 'asking for work');
+    requireOpen(project);
+    const { version, config } = await currentConfig(project);
+    const lease = await o.leases.next({
+      projectId: project.id,
+      annotator: who.ref,
+      overlap: config.overlap,
+      ordering: config.ordering,
+      ttlMs: config.leaseTtlSeconds * 1000,
+      maxHeld: MAX_HELD_LEASES,
+      exclude: req.body?.exclude,
+    });
+    if (!lease) {
+      res.status(204).end();
+      return;
+    }
+    // never the gold answer, predictions or others' answers: blind by design
+    res.json({
+      token: lease.token,
+      expiresAt: lease.expiresAt,
+      configVersion: version,
+      item: {
+        id: lease.item.id,
+        externalId: lease.item.externalId,
+        data: lease.item.data,
+      },
+    });
+  });
 
   router.post(
     '/projects/:projectId/leases/:token/heartbeat',
-    async (req: express.Request, res: express.Response) => {
-      const who = await o.caller(req);
-      const project = await o.projectFor(req.params.projectId);
+    async (req, res) => {
+      const { who, project } = await o.callerIn(req, req.params.projectId);
       const { config } = await currentConfig(project);
       res.json(
         await o.leases.heartbeat(
@@ -170,37 +173,26 @@ export function addWorkRoutes(router: any, o: WorkRouteOptions) {
     },
   );
 
-  router.delete(
-    '/projects/:projectId/leases/:token',
-    async (req: express.Request, res: express.Response) => {
-      const who = await o.caller(req);
-      const project = await o.projectFor(req.params.projectId);
-      await o.leases.release(project.id, req.params.token, who.ref);
-      res.status(204).end();
-    },
-  );
+  router.delete('/projects/:projectId/leases/:token', async (req, res) => {
+    const { who, project } = await o.callerIn(req, req.params.projectId);
+    await o.leases.release(project.id, req.params.token, who.ref);
+    res.status(204).end();
+  });
 
-  router.post(
-    '/projects/:projectId/leases/:token/skip',
-    async (req: express.Request, res: express.Response) => {
-      const who = await o.caller(req);
-      const project = await o.projectFor(req.params.projectId);
-      await o.leases.skip(
-        project.id,
-        req.params.token,
-        who.ref,
-        req.body.reason,
-      );
-      res.status(204).end();
-    },
-  );
+  router.post('/projects/:projectId/leases/:token/skip', async (req, res) => {
+    const { who, project } = await o.callerIn(req, req.params.projectId);
+    await o.leases.skip(project.id, req.params.token, who.ref, req.body.reason);
+    res.status(204).end();
+  });
 
   router.post(
     '/projects/:projectId/items/:itemId/annotations',
-    async (req: express.Request, res: express.Response) => {
-      const who = await o.caller(req);
-      const project = await o.projectFor(req.params.projectId);
-      requireRole(rolesIn(project, who), 'annotator', 'answering');
+    async (req, res) => {
+      const { who, project, roles } = await o.callerIn(
+        req,
+        req.params.projectId,
+      );
+      requireRole(roles, 'annotator', 'answering');
       requireOpen(project);
       const { version, config } = await currentConfig(project);
       const item = await o.items.get(project.id, req.params.itemId);
@@ -229,17 +221,9 @@ export function addWorkRoutes(router: any, o: WorkRouteOptions) {
     },
   );
 
-  router.get(
-    '/projects/:projectId/progress',
-    async (req: express.Request, res: express.Response) => {
-      const who = await o.caller(req);
-      const project = await o.projectFor(req.params.projectId);
-      requireRole(
-        rolesIn(project, who),
-        ['manager', 'qualityAnalyst'],
-        'reading progress',
-      );
-      res.json(await o.items.progress(project.id));
-    },
-  );
+  router.get('/projects/:projectId/progress', async (req, res) => {
+    const { project, roles } = await o.callerIn(req, req.params.projectId);
+    requireRole(roles, ['manager', 'qualityAnalyst'], 'reading progress');
+    res.json(await o.items.progress(project.id));
+  });
 }

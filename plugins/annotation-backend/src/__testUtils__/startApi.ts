@@ -1,0 +1,36 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { JsonObject } from '@backstage/types';
+import { Server } from 'http';
+import { Knex } from 'knex';
+import { annotationPlugin } from '../plugin';
+import { demoUserInfoFactory } from './demoUsers';
+
+/**
+ * The Chorus plugin in a test backend: the given database (else an in-memory
+ * one), `annotation.*` config, anonymous callers without a token (as in
+ * production), and the demo users' group memberships.
+ */
+export async function startAnnotationApi(
+  options: { knex?: Knex; annotation?: JsonObject } = {},
+): Promise<Server> {
+  const { server } = await startTestBackend({
+    features: [
+      annotationPlugin,
+      ...(options.knex
+        ? [mockServices.database.factory({ knex: options.knex })]
+        : []),
+      mockServices.rootConfig.factory({
+        data: { annotation: options.annotation ?? {} },
+      }),
+      mockServices.httpAuth.factory({
+        defaultCredentials: mockCredentials.none(),
+      }),
+      demoUserInfoFactory,
+    ],
+  });
+  return server;
+}
