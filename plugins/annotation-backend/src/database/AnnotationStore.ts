@@ -120,6 +120,13 @@ export class KnexAnnotationStore implements AnnotationStore {
     tx: Knex.Transaction,
     o: SubmitOptions,
   ): Promise<SubmitResult> {
+    // lock the item first: every writer of an item locks it before the rows
+    // that reference it, and a concurrent retry waits here, then sees the
+    // answer its twin committed
+    const item = await lockItem(tx, o.itemId);
+    if (!item) {
+      throw new NotFoundError(`item ${o.itemId} not found`);
+    }
     if (o.idempotencyKey) {
       const replay = await this.byKey(tx, o);
       if (replay) {
@@ -167,12 +174,6 @@ export class KnexAnnotationStore implements AnnotationStore {
       };
     }
 
-    // lock the item first: every writer of an item locks it before the rows
-    // that reference it
-    const item = await lockItem(tx, o.itemId);
-    if (!item) {
-      throw new NotFoundError(`item ${o.itemId} not found`);
-    }
     if (!o.token) {
       throw new ConflictError(
         `token: a lease on item ${o.itemId} expected; ask for the next item first`,
