@@ -3,6 +3,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { authModuleDemoProvider } from './modules/demoSignIn';
+import { permissionModuleChorusPolicy } from './modules/permissionPolicy';
 
 const backend = createBackend();
 
@@ -30,11 +31,9 @@ backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
 
-// permission plugin (Chorus's own policy comes with its permissions)
+// permissions: Chorus's workforce tiers (see modules/permissionPolicy.ts)
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+backend.add(permissionModuleChorusPolicy);
 
 // search: PostgreSQL engine in production, in-memory on SQLite
 backend.add(import('@backstage/plugin-search-backend'));

@@ -5,3 +5,4 @@
  */
 export { annotationPlugin as default } from './plugin';
 export * from './database';
+export * from './permissions';

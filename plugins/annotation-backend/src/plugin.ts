@@ -10,6 +10,11 @@ import {
   KnexProjectStore,
 } from './database';
 import { createRouter } from './service/router';
+import { annotationPermissions } from '@chorus/plugin-annotation-common';
+import {
+  annotationProjectResourceRef,
+  annotationProjectRules,
+} from './permissions';
 import { readSeedProjects, seedProjects } from './service/seedProjects';
 
 /** The Chorus backend plugin, mounted at `/api/annotation`. */
@@ -23,15 +28,35 @@ export const annotationPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         logger: coreServices.logger,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
         userInfo: coreServices.userInfo,
       },
-      async init({ config, database, httpAuth, httpRouter, logger, userInfo }) {
+      async init({
+        config,
+        database,
+        httpAuth,
+        httpRouter,
+        logger,
+        permissions,
+        permissionsRegistry,
+        userInfo,
+      }) {
         const seeds = readSeedProjects(config);
         const knex = await database.getClient();
         if (!database.migrations?.skip) {
           await applyDatabaseMigrations(knex);
         }
         const projects = new KnexProjectStore(knex);
+        permissionsRegistry.addResourceType({
+          resourceRef: annotationProjectResourceRef,
+          permissions: annotationPermissions.filter(p => p.type === 'resource'),
+          rules: Object.values(annotationProjectRules),
+          getResources: refs => Promise.all(refs.map(ref => projects.get(ref))),
+        });
+        permissionsRegistry.addPermissions(
+          annotationPermissions.filter(p => p.type === 'basic'),
+        );
         const items = new KnexItemStore(knex);
         await seedProjects(projects, items, seeds, logger);
         httpRouter.use(
@@ -39,6 +64,8 @@ export const annotationPlugin = createBackendPlugin({
             config,
             httpAuth,
             userInfo,
+            permissions,
+            permissionsRegistry,
             projects,
             items,
             leases: new KnexLeaseStore(knex),

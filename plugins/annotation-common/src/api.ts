@@ -34,6 +34,15 @@ export interface AnnotationProjectList {
   items: AnnotationProjectRecord[];
 }
 
+/** One of the caller's labeling queues: an active project they may label. */
+export interface AnnotationQueue {
+  project: AnnotationProjectRecord;
+  /** Items still waiting for answers (some may be ones the caller answered). */
+  openItems: number;
+  myAnnotations: number;
+  mySkips: number;
+}
+
 /** What a caller supplies to create a project. */
 export interface NewAnnotationProject {
   name: string;

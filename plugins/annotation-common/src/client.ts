@@ -1,5 +1,6 @@
 import { ResponseError } from '@backstage/errors';
 import type {
+  AnnotationQueue,
   AnnotationProjectList,
   AnnotationProjectRecord,
   NewAnnotationProject,
@@ -95,6 +96,12 @@ export class AnnotationClient {
 
   async listProjects(): Promise<AnnotationProjectRecord[]> {
     return (await this.call<AnnotationProjectList>('GET', '/projects'))!.items;
+  }
+
+  /** Active projects the caller may label, with their open counts. */
+  async listQueues(): Promise<AnnotationQueue[]> {
+    return (await this.call<{ items: AnnotationQueue[] }>('GET', '/queues'))!
+      .items;
   }
 
   async getProject(id: string): Promise<AnnotationProjectRecord> {

@@ -9,3 +9,4 @@ export * from './api';
 export * from './config';
 export * from './items';
 export * from './client';
+export * from './permissions';

@@ -2,6 +2,7 @@ import {
   BackstageUserPrincipal,
   coreServices,
   createServiceFactory,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 
 /** Group memberships of the demo users, as the catalogue would resolve them. */
@@ -15,17 +16,18 @@ export const demoMemberships: Record<string, string[]> = {
 };
 
 /** userInfo answering with the demo memberships. */
+export const demoUserInfo: UserInfoService = {
+  async getUserInfo(credentials) {
+    const ref = (credentials.principal as BackstageUserPrincipal).userEntityRef;
+    return {
+      userEntityRef: ref,
+      ownershipEntityRefs: [ref, ...(demoMemberships[ref] ?? [])],
+    };
+  },
+};
+
 export const demoUserInfoFactory = createServiceFactory({
   service: coreServices.userInfo,
   deps: {},
-  factory: () => ({
-    async getUserInfo(credentials) {
-      const ref = (credentials.principal as BackstageUserPrincipal)
-        .userEntityRef;
-      return {
-        userEntityRef: ref,
-        ownershipEntityRefs: [ref, ...(demoMemberships[ref] ?? [])],
-      };
-    },
-  }),
+  factory: () => demoUserInfo,
 });

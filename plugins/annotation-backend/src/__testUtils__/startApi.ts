@@ -8,11 +8,13 @@ import { Server } from 'http';
 import { Knex } from 'knex';
 import { annotationPlugin } from '../plugin';
 import { demoUserInfoFactory } from './demoUsers';
+import { tierPermissionsFactory } from './tierPermissions';
 
 /**
  * The Chorus plugin in a test backend: the given database (else an in-memory
  * one), `annotation.*` config, anonymous callers without a token (as in
- * production), and the demo users' group memberships.
+ * production), the demo users' group memberships, and permissions decided by
+ * Chorus's tier policy.
  */
 export async function startAnnotationApi(
   options: { knex?: Knex; annotation?: JsonObject } = {},
@@ -20,11 +22,14 @@ export async function startAnnotationApi(
   const { server } = await startTestBackend({
     features: [
       annotationPlugin,
+      tierPermissionsFactory,
       ...(options.knex
         ? [mockServices.database.factory({ knex: options.knex })]
         : []),
       mockServices.rootConfig.factory({
-        data: { annotation: options.annotation ?? {} },
+        data: {
+          annotation: options.annotation ?? {},
+        },
       }),
       mockServices.httpAuth.factory({
         defaultCredentials: mockCredentials.none(),

@@ -131,6 +131,27 @@ export const spec = {
           },
         },
       },
+      QueueList: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['project', 'openItems', 'myAnnotations', 'mySkips'],
+              properties: {
+                project: { $ref: '#/components/schemas/Project' },
+                openItems: { type: 'integer' },
+                myAnnotations: { type: 'integer' },
+                mySkips: { type: 'integer' },
+              },
+            },
+          },
+        },
+      },
       WorkItem: {
         type: 'object',
         additionalProperties: false,
@@ -274,7 +295,8 @@ export const spec = {
     '/projects': {
       get: {
         operationId: 'listProjects',
-        description: 'All projects (the catalogue provider reads this).',
+        description:
+          'The projects the caller may read (all of them for services, such as the catalogue provider).',
         responses: {
           '200': json('The projects', ref('ProjectList')),
           default: errorResponse,
@@ -294,6 +316,17 @@ export const spec = {
         },
         responses: {
           '201': json('The new project', ref('Project')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/queues': {
+      get: {
+        operationId: 'listQueues',
+        description:
+          'The caller’s work: active projects they may label, with the items still open for answers and their own counts.',
+        responses: {
+          '200': json('The queues', ref('QueueList')),
           default: errorResponse,
         },
       },

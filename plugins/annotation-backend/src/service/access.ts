@@ -3,39 +3,65 @@ import {
   BackstageServicePrincipal,
   BackstageUserPrincipal,
   HttpAuthService,
-  UserInfoService,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import { NotAllowedError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
+  AuthorizeResult,
+  BasicPermission,
+  PolicyDecision,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  createConditionAuthorizer,
+  PermissionRuleset,
+} from '@backstage/plugin-permission-node';
+import {
+  ANNOTATION_PROJECT_RESOURCE_TYPE,
   AnnotationProjectRecord,
-  AnnotationWorkforce,
+  annotationProjectReadPermission,
 } from '@chorus/plugin-annotation-common';
 import { Request } from 'express';
+import { AnnotationProjectFilter } from '../permissions';
 
-/** Who is calling: a signed-in user (with their groups) or a service. */
+type ProjectPermission = ResourcePermission<
+  typeof ANNOTATION_PROJECT_RESOURCE_TYPE
+>;
+
+/** Who is calling: a signed-in user or a service (CLI, batch job). */
 export type Caller =
-  | { kind: 'user'; ref: string; ownershipRefs: string[] }
-  | { kind: 'service'; ref: string };
+  | {
+      kind: 'user';
+      ref: string;
+      credentials: BackstageCredentials<BackstageUserPrincipal>;
+    }
+  | {
+      kind: 'service';
+      ref: string;
+      credentials: BackstageCredentials<BackstageServicePrincipal>;
+    };
 
 export async function callerOf(
   req: Request,
   httpAuth: HttpAuthService,
-  userInfo: UserInfoService,
 ): Promise<Caller> {
   const credentials = await httpAuth.credentials(req, {
     allow: ['user', 'service'],
   });
   if (isUser(credentials)) {
-    const info = await userInfo.getUserInfo(credentials);
     return {
       kind: 'user',
       ref: credentials.principal.userEntityRef,
-      ownershipRefs: info.ownershipEntityRefs.map(ref => normalise(ref)),
+      credentials,
     };
   }
-  const service = credentials.principal as BackstageServicePrincipal;
-  return { kind: 'service', ref: `service:${service.subject}` };
+  const service =
+    credentials as BackstageCredentials<BackstageServicePrincipal>;
+  return {
+    kind: 'service',
+    ref: `service:${service.principal.subject}`,
+    credentials: service,
+  };
 }
 
 function isUser(
@@ -44,55 +70,110 @@ function isUser(
   return (c.principal as { type?: string }).type === 'user';
 }
 
-function normalise(ref: string, defaultKind = 'group'): string {
-  return stringifyEntityRef(
-    parseEntityRef(ref, { defaultKind, defaultNamespace: 'default' }),
-  ).toLocaleLowerCase('en-US');
-}
+/** How long one caller's policy decisions are reused. */
+const DECISION_TTL_MS = 5_000;
+const MAX_CACHED_CALLERS = 10_000;
 
-/** A caller's tiers in one project. Services act as managers (CLI, jobs). */
-export interface ProjectRoles {
-  annotator: boolean;
-  qualityAnalyst: boolean;
-  manager: boolean;
-}
+/**
+ * Asks the permission framework about Chorus projects. Decisions come back
+ * conditional (e.g. "holds the annotator tier") and are applied here to the
+ * project already loaded. They are reused per caller for a few seconds: a
+ * labeling loop asks several times a second, and tier membership changes
+ * far more slowly.
+ */
+export class ProjectAccess {
+  private readonly applies: (
+    decision: PolicyDecision,
+    project: AnnotationProjectRecord,
+  ) => boolean;
+  private readonly cache = new Map<
+    string,
+    { at: number; decisions: Map<string, PolicyDecision> }
+  >();
 
-export function rolesIn(
-  project: Pick<AnnotationProjectRecord, 'owner'> & {
-    workforce: AnnotationWorkforce;
-  },
-  caller: Caller,
-): ProjectRoles {
-  if (caller.kind === 'service') {
-    return { annotator: false, qualityAnalyst: false, manager: true };
+  constructor(
+    private readonly permissions: PermissionsService,
+    ruleset: PermissionRuleset<
+      AnnotationProjectRecord,
+      AnnotationProjectFilter,
+      typeof ANNOTATION_PROJECT_RESOURCE_TYPE
+    >,
+  ) {
+    this.applies = createConditionAuthorizer(ruleset);
   }
-  const mine = new Set(caller.ownershipRefs);
-  const any = (refs: string[]) => refs.some(r => mine.has(normalise(r)));
-  return {
-    annotator: any(project.workforce.annotators),
-    qualityAnalyst: any(project.workforce.qualityAnalysts),
-    // the owning group manages its projects too
-    manager: any([...project.workforce.managers, project.owner]),
-  };
-}
 
-/** Throws a 403 naming the tier the action needs. */
-export function requireRole(
-  roles: ProjectRoles,
-  role: keyof ProjectRoles | Array<keyof ProjectRoles>,
-  action: string,
-): void {
-  const wanted = [role].flat();
-  if (!wanted.some(r => roles[r])) {
-    const names: Record<keyof ProjectRoles, string> = {
-      annotator: 'an annotator',
-      qualityAnalyst: 'a quality analyst',
-      manager: 'a project manager',
-    };
-    throw new NotAllowedError(
-      `${action} needs ${wanted
-        .map(r => names[r])
-        .join(' or ')} of this project`,
-    );
+  /**
+   * Throws unless the caller may do `permission` on the project. A caller who
+   * may not even read the project learns nothing: 404, as if it did not exist.
+   */
+  async require(
+    caller: Caller,
+    project: AnnotationProjectRecord,
+    permission: ProjectPermission,
+    action: string,
+  ): Promise<void> {
+    const [read, wanted] = await this.decide(caller, [
+      annotationProjectReadPermission,
+      permission,
+    ]);
+    if (!this.applies(read, project)) {
+      throw new NotFoundError(`project ${project.id} not found`);
+    }
+    if (!this.applies(wanted, project)) {
+      throw new NotAllowedError(
+        `${action} is not allowed: it needs the ${permission.name} permission on project ${project.name}`,
+      );
+    }
+  }
+
+  /** The projects on which the caller may do `permission`. */
+  async filter(
+    caller: Caller,
+    projects: AnnotationProjectRecord[],
+    permission: ProjectPermission = annotationProjectReadPermission,
+  ): Promise<AnnotationProjectRecord[]> {
+    const [decision] = await this.decide(caller, [permission]);
+    return projects.filter(p => this.applies(decision, p));
+  }
+
+  /** Throws unless the caller holds a permission that names no project. */
+  async requireBasic(
+    caller: Caller,
+    permission: BasicPermission,
+    action: string,
+  ): Promise<void> {
+    const [decision] = await this.permissions.authorize([{ permission }], {
+      credentials: caller.credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `${action} is not allowed: it needs the ${permission.name} permission`,
+      );
+    }
+  }
+
+  private async decide(
+    caller: Caller,
+    wanted: ProjectPermission[],
+  ): Promise<PolicyDecision[]> {
+    const now = Date.now();
+    let entry = this.cache.get(caller.ref);
+    if (!entry || now - entry.at > DECISION_TTL_MS) {
+      entry = { at: now, decisions: new Map() };
+      if (this.cache.size >= MAX_CACHED_CALLERS) {
+        this.cache.clear();
+      }
+      this.cache.set(caller.ref, entry);
+    }
+    const cached = entry.decisions;
+    const missing = [...new Set(wanted.filter(p => !cached.has(p.name)))];
+    if (missing.length) {
+      const answers = await this.permissions.authorizeConditional(
+        missing.map(permission => ({ permission })),
+        { credentials: caller.credentials },
+      );
+      missing.forEach((p, i) => cached.set(p.name, answers[i]));
+    }
+    return wanted.map(p => cached.get(p.name)!);
   }
 }

@@ -101,7 +101,7 @@ describe('AnnotationClient against the API', () => {
       body: {
         error: {
           message:
-            'changing the status needs a project manager of this project',
+            'changing the status is not allowed: it needs the annotation.project.update permission on project client-check',
         },
       },
     });

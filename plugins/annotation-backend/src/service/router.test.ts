@@ -156,38 +156,6 @@ describe.each(databases.eachSupportedId())('annotation API on %s', id => {
     expect(unknown.body.error.message).toContain('status');
   });
 
-  it.each<[string, Who, number]>([
-    ['the owner group', 'owner', 200],
-    ['a manager', 'manager', 200],
-    ['a service', 'service', 200],
-    ['an annotator', 'annotator', 403],
-    ['a quality analyst', 'analyst', 403],
-    ['an outsider', 'outsider', 403],
-  ])('lets %s change the status: %d', async (_, who, status) => {
-    const { api, project } = await start();
-    const res = await api.put(`/projects/${project.id}/status`, who, {
-      status: 'active',
-    });
-    expect(res.status).toBe(status);
-    expect(res.body.error?.message).toBe(
-      status === 403
-        ? 'changing the status needs a project manager of this project'
-        : undefined,
-    );
-  });
-
-  it.each<[Who, number]>([
-    ['annotator', 200],
-    ['analyst', 200],
-    ['manager', 200],
-    ['outsider', 403],
-  ])('lets %s read the config: %d', async (who, status) => {
-    const { api, project } = await start();
-    expect((await api.get(`/projects/${project.id}/config`, who)).status).toBe(
-      status,
-    );
-  });
-
   it('refuses anonymous callers, malformed bodies and unknown projects', async () => {
     const { server, api, project } = await start();
     expect((await request(server).get('/api/annotation/projects')).status).toBe(

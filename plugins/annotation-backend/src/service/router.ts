@@ -1,11 +1,19 @@
 import {
   HttpAuthService,
+  PermissionsRegistryService,
+  PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
+import { ResourcePermission } from '@backstage/plugin-permission-common';
 import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
+  annotationItemLabelPermission,
+  annotationProjectCreatePermission,
+  annotationProjectReadPermission,
+  annotationProjectUpdatePermission,
   AnnotationProjectStatus,
+  AnnotationWorkforce,
   describeConfigIssues,
   parseNewProject,
   parseProjectConfig,
@@ -21,12 +29,16 @@ import {
 import { addWorkRoutes } from './workRoutes';
 import { spec } from '../schema/openapi';
 import { rejectUnknownBodyFields } from '../schema/unknownFields';
-import { callerOf, requireRole, rolesIn } from './access';
+import { Caller, callerOf, ProjectAccess } from './access';
+import { annotationProjectResourceRef } from '../permissions';
+import { holdsWorkforceRole } from '../permissions/rules';
 
 export interface RouterOptions {
   config: Config;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
+  permissions: PermissionsService;
+  permissionsRegistry: PermissionsRegistryService;
   projects: ProjectStore;
   items: ItemStore;
   leases: LeaseStore;
@@ -35,18 +47,24 @@ export interface RouterOptions {
 
 /**
  * The Chorus HTTP API (see ../schema/openapi.ts). Thin: it identifies the
- * caller, checks their tier in the project, and calls the stores.
+ * caller, asks the permission framework, and calls the stores.
  */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, userInfo, projects } = options;
+  const { httpAuth, userInfo, projects, items } = options;
   const router = createValidatedOpenApiRouter(spec, {
     middleware: [express.json({ limit: '1mb' }), rejectUnknownBodyFields(spec)],
     // the import body is a stream the handler reads line by line
     validatorOptions: { ignorePaths: /\/items\/import$/ },
   });
-  const caller = (req: express.Request) => callerOf(req, httpAuth, userInfo);
+  const access = new ProjectAccess(
+    options.permissions,
+    options.permissionsRegistry.getPermissionRuleset(
+      annotationProjectResourceRef,
+    ),
+  );
+  const caller = (req: express.Request) => callerOf(req, httpAuth);
 
   async function projectFor(id: string) {
     const project = await projects.get(id);
@@ -56,23 +74,90 @@ export async function createRouter(
     return project;
   }
 
-  async function callerIn(req: express.Request, projectId: string) {
+  /** The caller and the project, once the caller may do `permission` on it. */
+  async function callerIn(
+    req: express.Request,
+    projectId: string,
+    permission: ResourcePermission<'annotation-project'>,
+    action: string,
+  ) {
     const who = await caller(req);
     const project = await projectFor(projectId);
-    return { who, project, roles: rolesIn(project, who) };
+    await access.require(who, project, permission, action);
+    return { who, project };
+  }
+
+  /**
+   * A user creates only projects they will manage (owned by them or one of
+   * their groups, or naming one of their groups as managers): nobody makes a
+   * project they could not see.
+   */
+  async function requireManagerOfNew(
+    who: Caller,
+    project: { owner: string; workforce: AnnotationWorkforce },
+  ) {
+    if (who.kind !== 'user') {
+      return;
+    }
+    const { ownershipEntityRefs } = await userInfo.getUserInfo(who.credentials);
+    if (
+      !holdsWorkforceRole(project, {
+        roles: ['manager'],
+        claims: ownershipEntityRefs,
+      })
+    ) {
+      throw new NotAllowedError(
+        `owner: you would not manage this project; make it owned by you or one of your groups (${project.owner} is neither), or name one of your groups in workforce.managers`,
+      );
+    }
   }
 
   router.get('/projects', async (req, res) => {
-    await caller(req);
-    res.json({ items: await projects.list() });
+    const who = await caller(req);
+    res.json({ items: await access.filter(who, await projects.list()) });
+  });
+
+  router.get('/queues', async (req, res) => {
+    const who = await caller(req);
+    if (who.kind !== 'user') {
+      res.json({ items: [] }); // queues are people's work
+      return;
+    }
+    const labelable = await access.filter(
+      who,
+      (await projects.list()).filter(p => p.status === 'active'),
+      annotationItemLabelPermission,
+    );
+    const queues = await Promise.all(
+      labelable.map(async project => {
+        const progress = await items.progress(project.id);
+        const mine = progress.annotators.find(a => a.annotator === who.ref);
+        return {
+          project,
+          openItems: progress.items.open,
+          myAnnotations: mine?.annotations ?? 0,
+          mySkips: mine?.skips ?? 0,
+        };
+      }),
+    );
+    res.json({ items: queues });
   });
 
   router.post('/projects', async (req, res) => {
     const who = await caller(req);
+    await access.requireBasic(
+      who,
+      annotationProjectCreatePermission,
+      'creating a project',
+    );
     const parsed = parseNewProject(req.body);
     if (!parsed.success) {
       throw new InputError(describeConfigIssues(parsed.issues));
     }
+    await requireManagerOfNew(who, {
+      owner: parsed.project.owner,
+      workforce: parsed.config.workforce,
+    });
     const created = await projects.create(
       parsed.project,
       parsed.config,
@@ -82,15 +167,20 @@ export async function createRouter(
   });
 
   router.get('/projects/:projectId', async (req, res) => {
-    await caller(req);
-    res.json(await projectFor(req.params.projectId));
+    const { project } = await callerIn(
+      req,
+      req.params.projectId,
+      annotationProjectReadPermission,
+      'reading the project',
+    );
+    res.json(project);
   });
 
   router.get('/projects/:projectId/config', async (req, res) => {
-    const { project, roles } = await callerIn(req, req.params.projectId);
-    requireRole(
-      roles,
-      ['annotator', 'qualityAnalyst', 'manager'],
+    const { project } = await callerIn(
+      req,
+      req.params.projectId,
+      annotationProjectReadPermission,
       'reading the configuration',
     );
     const version = req.query.version ? Number(req.query.version) : undefined;
@@ -104,8 +194,12 @@ export async function createRouter(
   });
 
   router.put('/projects/:projectId/config', async (req, res) => {
-    const { who, project, roles } = await callerIn(req, req.params.projectId);
-    requireRole(roles, 'manager', 'changing the configuration');
+    const { who, project } = await callerIn(
+      req,
+      req.params.projectId,
+      annotationProjectUpdatePermission,
+      'changing the configuration',
+    );
     const parsed = parseProjectConfig(req.body.config);
     if (!parsed.success) {
       throw new InputError(
@@ -128,8 +222,12 @@ export async function createRouter(
   });
 
   router.put('/projects/:projectId/status', async (req, res) => {
-    const { who, project, roles } = await callerIn(req, req.params.projectId);
-    requireRole(roles, 'manager', 'changing the status');
+    const { who, project } = await callerIn(
+      req,
+      req.params.projectId,
+      annotationProjectUpdatePermission,
+      'changing the status',
+    );
     res.json(
       await projects.setStatus(
         project.id,

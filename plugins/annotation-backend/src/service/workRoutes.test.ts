@@ -190,32 +190,6 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
     ).toBe(204);
   });
 
-  it.each<[Who, number]>([
-    ['amara', 200],
-    ['grace', 403],
-    ['jonas', 403],
-    ['olaf', 403],
-  ])('asking for work as %s: %d', async (who, status) => {
-    const { call, p, importItems } = await start();
-    await importItems('jonas');
-    await call('put', `/projects/${p}/status`, 'jonas').send({
-      status: 'active',
-    });
-    expect((await call('post', `/projects/${p}/next`, who)).status).toBe(
-      status,
-    );
-  });
-
-  it.each<[Who, number]>([
-    ['jonas', 200],
-    ['service', 200],
-    ['amara', 403],
-    ['olaf', 403],
-  ])('importing as %s: %d', async (who, status) => {
-    const { importItems } = await start();
-    expect((await importItems(who)).status).toBe(status);
-  });
-
   it('enforces the body limit and the content type', async () => {
     const { call, p, importItems } = await start({
       import: { maxBodyBytes: 100 },

@@ -1,7 +1,16 @@
 import { Config } from '@backstage/config';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import { ResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  annotationItemImportPermission,
+  annotationItemLabelPermission,
   AnnotationProjectRecord,
+  annotationProjectMetricsReadPermission,
   describeConfigIssues,
   isLabelingOpen,
   validateAnswer,
@@ -15,7 +24,7 @@ import {
 } from '../database';
 import { ApiRouter } from '@backstage/backend-openapi-utils';
 import { spec } from '../schema/openapi';
-import { Caller, ProjectRoles, requireRole } from './access';
+import { Caller } from './access';
 import {
   DEFAULT_IMPORT_LIMITS,
   importItems,
@@ -28,15 +37,13 @@ export interface WorkRouteOptions {
   items: ItemStore;
   leases: LeaseStore;
   annotations: AnnotationStore;
-  /** The caller, the project and the caller's tiers in it. */
+  /** The caller and the project, once the caller may do `permission`. */
   callerIn: (
     req: express.Request,
     projectId: string,
-  ) => Promise<{
-    who: Caller;
-    project: AnnotationProjectRecord;
-    roles: ProjectRoles;
-  }>;
+    permission: ResourcePermission<'annotation-project'>,
+    action: string,
+  ) => Promise<{ who: Caller; project: AnnotationProjectRecord }>;
 }
 
 /** Per annotator: the item they work on and one prefetched. */
@@ -74,6 +81,24 @@ export function addWorkRoutes(
     return current;
   }
 
+  /** Labeling is a person's work: a service cannot hold a lease. */
+  async function annotatorIn(
+    req: express.Request,
+    projectId: string,
+    action: string,
+  ) {
+    const found = await o.callerIn(
+      req,
+      projectId,
+      annotationItemLabelPermission,
+      action,
+    );
+    if (found.who.kind !== 'user') {
+      throw new NotAllowedError(`${action} needs a signed-in annotator`);
+    }
+    return found;
+  }
+
   function requireOpen(project: AnnotationProjectRecord) {
     if (!isLabelingOpen(project.status)) {
       throw new ConflictError(
@@ -83,8 +108,12 @@ export function addWorkRoutes(
   }
 
   router.post('/projects/:projectId/items/import', async (req, res) => {
-    const { who, project, roles } = await o.callerIn(req, req.params.projectId);
-    requireRole(roles, 'manager', 'importing items');
+    const { who, project } = await o.callerIn(
+      req,
+      req.params.projectId,
+      annotationItemImportPermission,
+      'importing items',
+    );
     if (project.status === 'archived') {
       throw new ConflictError(`project ${project.name} is archived`);
     }
@@ -127,8 +156,11 @@ export function addWorkRoutes(
   });
 
   router.post('/projects/:projectId/next', async (req, res) => {
-    const { who, project, roles } = await o.callerIn(req, req.params.projectId);
-    requireRole(roles, 'annotator', 'asking for work');
+    const { who, project } = await annotatorIn(
+      req,
+      req.params.projectId,
+      'asking for work',
+    );
     requireOpen(project);
     const { version, config } = await currentConfig(project);
     const lease = await o.leases.next({
@@ -160,7 +192,11 @@ export function addWorkRoutes(
   router.post(
     '/projects/:projectId/leases/:token/heartbeat',
     async (req, res) => {
-      const { who, project } = await o.callerIn(req, req.params.projectId);
+      const { who, project } = await annotatorIn(
+        req,
+        req.params.projectId,
+        'extending a lease',
+      );
       const { config } = await currentConfig(project);
       res.json(
         await o.leases.heartbeat(
@@ -174,13 +210,21 @@ export function addWorkRoutes(
   );
 
   router.delete('/projects/:projectId/leases/:token', async (req, res) => {
-    const { who, project } = await o.callerIn(req, req.params.projectId);
+    const { who, project } = await annotatorIn(
+      req,
+      req.params.projectId,
+      'releasing a lease',
+    );
     await o.leases.release(project.id, req.params.token, who.ref);
     res.status(204).end();
   });
 
   router.post('/projects/:projectId/leases/:token/skip', async (req, res) => {
-    const { who, project } = await o.callerIn(req, req.params.projectId);
+    const { who, project } = await annotatorIn(
+      req,
+      req.params.projectId,
+      'skipping an item',
+    );
     await o.leases.skip(project.id, req.params.token, who.ref, req.body.reason);
     res.status(204).end();
   });
@@ -188,11 +232,11 @@ export function addWorkRoutes(
   router.post(
     '/projects/:projectId/items/:itemId/annotations',
     async (req, res) => {
-      const { who, project, roles } = await o.callerIn(
+      const { who, project } = await annotatorIn(
         req,
         req.params.projectId,
+        'answering',
       );
-      requireRole(roles, 'annotator', 'answering');
       requireOpen(project);
       const { version, config } = await currentConfig(project);
       const item = await o.items.get(project.id, req.params.itemId);
@@ -222,8 +266,12 @@ export function addWorkRoutes(
   );
 
   router.get('/projects/:projectId/progress', async (req, res) => {
-    const { project, roles } = await o.callerIn(req, req.params.projectId);
-    requireRole(roles, ['manager', 'qualityAnalyst'], 'reading progress');
+    const { project } = await o.callerIn(
+      req,
+      req.params.projectId,
+      annotationProjectMetricsReadPermission,
+      'reading progress',
+    );
     res.json(await o.items.progress(project.id));
   });
 }

@@ -1,0 +1,362 @@
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
+import { Server } from 'http';
+import { Knex } from 'knex';
+import request from 'supertest';
+import { workforce } from '../__testUtils__/fixtures';
+import { startAnnotationApi } from '../__testUtils__/startApi';
+
+jest.setTimeout(120_000);
+
+/*
+ * R5: every endpoint against every kind of caller, with Chorus's default
+ * tier policy. Denied calls must leave the database exactly as it was, and an
+ * outsider cannot even tell that the project exists (404).
+ */
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+const as = {
+  annotator: mockCredentials.user.header('user:default/amara.okafor'),
+  analyst: mockCredentials.user.header('user:default/grace.liu'),
+  manager: mockCredentials.user.header('user:default/jonas.berg'),
+  owner: mockCredentials.user.header('user:default/lena.fischer'),
+  outsider: mockCredentials.user.header('user:default/olaf.outsider'),
+  service: mockCredentials.service.header(),
+};
+type Who = keyof typeof as;
+const everyone = Object.keys(as) as Who[];
+
+const config = {
+  overlap: 2,
+  workforce,
+  questions: [
+    {
+      id: 'belongs',
+      type: 'single-choice',
+      title: 'Belongs?',
+      field: 'track_title',
+      labels: ['yes', 'no'],
+    },
+  ],
+};
+
+const items = ['a', 'b', 'c']
+  .map((id, n) =>
+    JSON.stringify({
+      externalId: id,
+      data: { track_title: id.toUpperCase() },
+      priority: 3 - n,
+      predictions: { belongs: { label: 'yes', score: 0.9 } },
+      gold: n === 0 ? { belongs: 'no' } : undefined,
+    }),
+  )
+  .join('\n');
+
+/** A project with items, active, where the annotator holds a lease. */
+interface Scene {
+  id: string;
+  token: string;
+  itemId: string;
+}
+
+let server: Server;
+const get = (path: string, who: Who) =>
+  request(server).get(`/api/annotation${path}`).set('Authorization', as[who]);
+const send = (
+  method: 'post' | 'put' | 'delete',
+  path: string,
+  who: Who,
+  body?: object,
+) => {
+  const r = request(server)
+    [method](`/api/annotation${path}`)
+    .set('Authorization', as[who]);
+  return body ? r.send(body) : r;
+};
+
+type Call = (scene: Scene, who: Who) => request.Test;
+
+/** Each endpoint, who may call it, and the status of an allowed call. */
+const endpoints: Array<{
+  name: string;
+  call: Call;
+  allowed: Who[];
+  ok: number;
+}> = [
+  {
+    name: 'GET /projects/:id',
+    call: (s, who) => get(`/projects/${s.id}`, who),
+    allowed: ['annotator', 'analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'GET /projects/:id/config',
+    call: (s, who) => get(`/projects/${s.id}/config`, who),
+    allowed: ['annotator', 'analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'PUT /projects/:id/config',
+    call: (s, who) =>
+      send('put', `/projects/${s.id}/config`, who, {
+        config: { ...config, instructions: 'Listen to the whole track.' },
+        expectedVersion: 1,
+      }),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'PUT /projects/:id/status',
+    call: (s, who) =>
+      send('put', `/projects/${s.id}/status`, who, { status: 'paused' }),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/items/import',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/items/import`, who)
+        .set('Content-Type', 'application/x-ndjson')
+        .send(
+          `${JSON.stringify({
+            externalId: 'd',
+            data: { track_title: 'D' },
+          })}\n`,
+        ),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'GET /projects/:id/progress',
+    call: (s, who) => get(`/projects/${s.id}/progress`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/next',
+    call: (s, who) => send('post', `/projects/${s.id}/next`, who, {}),
+    allowed: ['annotator'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/leases/:token/heartbeat',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/leases/${s.token}/heartbeat`, who),
+    allowed: ['annotator'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/leases/:token/skip',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/leases/${s.token}/skip`, who, {
+        reason: 'cannot play the audio',
+      }),
+    allowed: ['annotator'],
+    ok: 204,
+  },
+  {
+    name: 'DELETE /projects/:id/leases/:token',
+    call: (s, who) =>
+      send('delete', `/projects/${s.id}/leases/${s.token}`, who),
+    allowed: ['annotator'],
+    ok: 204,
+  },
+  {
+    name: 'POST /projects/:id/items/:item/annotations',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/items/${s.itemId}/annotations`, who, {
+        token: s.token,
+        answer: { belongs: 'yes' },
+      }),
+    allowed: ['annotator'],
+    ok: 201,
+  },
+];
+
+/** Every row the project owns, to prove a denied call changed nothing. */
+async function snapshot(knex: Knex, projectId: string) {
+  const rows: Record<string, unknown[]> = {
+    projects: await knex('projects').where({ id: projectId }),
+  };
+  for (const table of [
+    'project_config_versions',
+    'items',
+    'leases',
+    'annotations',
+    'skips',
+    'imports',
+    'project_counters',
+    'annotator_stats',
+    'audit_log',
+  ]) {
+    rows[table] = await knex(table)
+      .where({ project_id: projectId })
+      .orderBy(Object.keys(await knex(table).columnInfo())[0]);
+  }
+  return JSON.stringify(rows);
+}
+
+describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
+  let knex: Knex;
+  let made = 0;
+
+  beforeAll(async () => {
+    knex = await databases.init(dbId);
+    server = await startAnnotationApi({ knex });
+  });
+
+  async function scene(): Promise<Scene> {
+    made += 1;
+    const created = await send('post', '/projects', 'service', {
+      name: `matrix-${made}`,
+      title: `Matrix ${made}`,
+      owner: 'group:cu-ml-engineering',
+      lifecycle: 'experimental',
+      model: 'resource:track-artist-page-placement',
+      dataset: 'resource:track-placement-labels',
+      config,
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const imported = await send(
+      'post',
+      `/projects/${id}/items/import`,
+      'service',
+    )
+      .set('Content-Type', 'application/x-ndjson')
+      .send(items);
+    expect(imported.body.inserted).toBe(3);
+    await send('put', `/projects/${id}/status`, 'service', {
+      status: 'active',
+    });
+    const lease = await send('post', `/projects/${id}/next`, 'annotator', {});
+    expect(lease.status).toBe(200);
+    return { id, token: lease.body.token, itemId: lease.body.item.id };
+  }
+
+  describe.each(endpoints)('$name', ({ call, allowed, ok }) => {
+    it.each(everyone)('as %s', async who => {
+      const s = await scene();
+      const before = await snapshot(knex, s.id);
+      const res = await call(s, who);
+      const denied = !allowed.includes(who);
+      const refusal = who === 'outsider' ? 404 : 403;
+      expect(res.status).toBe(denied ? refusal : ok);
+      expect(denied ? res.body.error.message : 'allowed').toMatch(
+        // eslint-disable-next-line no-nested-ternary
+        !denied
+          ? 'allowed'
+          : refusal === 404
+          ? `project ${s.id} not found`
+          : /is not allowed: it needs the annotation\.[a-z.]+ permission|needs a signed-in annotator/,
+      );
+      // a refused call changes nothing
+      expect(denied ? await snapshot(knex, s.id) : before).toBe(before);
+    });
+  });
+
+  it('lists only the projects a caller may read, and queues only to annotators', async () => {
+    const s = await scene();
+    const ids = async (path: string, who: Who) => {
+      const res = await get(path, who);
+      expect(res.status).toBe(200);
+      return res.body.items.map(
+        (i: { id?: string; project?: { id: string } }) =>
+          i.project ? i.project.id : i.id,
+      );
+    };
+    for (const who of [
+      'annotator',
+      'analyst',
+      'manager',
+      'owner',
+      'service',
+    ] as Who[]) {
+      expect(await ids('/projects', who)).toContain(s.id);
+    }
+    expect(await ids('/projects', 'outsider')).toEqual([]);
+    expect(await ids('/queues', 'annotator')).toContain(s.id);
+    for (const who of [
+      'analyst',
+      'manager',
+      'owner',
+      'outsider',
+      'service',
+    ] as Who[]) {
+      expect(await ids('/queues', who)).toEqual([]);
+    }
+    const queue = (await get('/queues', 'annotator')).body.items.find(
+      (q: { project: { id: string } }) => q.project.id === s.id,
+    );
+    expect(queue).toMatchObject({ openItems: 3, myAnnotations: 0, mySkips: 0 });
+  });
+
+  it('lets users create only projects they will manage', async () => {
+    const base = {
+      title: 'Mine',
+      lifecycle: 'experimental',
+      model: 'resource:track-artist-page-placement',
+      dataset: 'resource:track-placement-labels',
+      config,
+    };
+    const foreign = await send('post', '/projects', 'outsider', {
+      ...base,
+      name: 'not-mine',
+      owner: 'group:cu-ml-engineering',
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.message).toContain(
+      'owner: you would not manage this project',
+    );
+    expect(await knex('projects').where({ name: 'not-mine' })).toEqual([]);
+    const own = await send('post', '/projects', 'outsider', {
+      ...base,
+      name: 'olafs-own',
+      owner: 'user:default/olaf.outsider',
+    });
+    expect(own.status).toBe(201);
+    const managed = await send('post', '/projects', 'manager', {
+      ...base,
+      name: 'staffed-by-managers',
+      owner: 'group:cu-ml-engineering',
+    });
+    expect(managed.status).toBe(201); // jonas's group is in workforce.managers
+  });
+
+  it('keeps annotators blind: no gold, predictions or other answers', async () => {
+    const s = await scene();
+    const first = await send(
+      'post',
+      `/projects/${s.id}/items/${s.itemId}/annotations`,
+      'annotator',
+      { token: s.token, answer: { belongs: 'yes' } },
+    );
+    expect(first.status).toBe(201);
+    const bo = mockCredentials.user.header('user:default/bo.lindqvist');
+    const second = await request(server)
+      .post(`/api/annotation/projects/${s.id}/next`)
+      .set('Authorization', bo)
+      .send({});
+    expect(second.status).toBe(200);
+    expect(second.body.item.id).toBe(s.itemId); // overlap 2: the same item
+    expect(Object.keys(second.body.item).sort()).toEqual([
+      'data',
+      'externalId',
+      'id',
+    ]);
+    const text = JSON.stringify(second.body);
+    expect(text).not.toMatch(/"yes"|"no"|score|amara/);
+    // nothing else an annotator can read carries answers either
+    for (const path of [
+      `/projects/${s.id}`,
+      `/projects/${s.id}/config`,
+      '/queues',
+    ]) {
+      const res = await request(server)
+        .get(`/api/annotation${path}`)
+        .set('Authorization', bo);
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body)).not.toMatch(/amara|"score"/);
+    }
+  });
+});
