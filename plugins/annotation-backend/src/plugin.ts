@@ -10,6 +10,9 @@ import {
   KnexProjectStore,
 } from './database';
 import { createRouter } from './service/router';
+import { ProjectNotifier } from './service/ProjectNotifier';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { annotationPermissions } from '@chorus/plugin-annotation-common';
 import {
   annotationProjectResourceRef,
@@ -31,6 +34,8 @@ export const annotationPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         userInfo: coreServices.userInfo,
+        events: eventsServiceRef,
+        signals: signalsServiceRef,
       },
       async init({
         config,
@@ -41,6 +46,8 @@ export const annotationPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         userInfo,
+        events,
+        signals,
       }) {
         const seeds = readSeedProjects(config);
         const knex = await database.getClient();
@@ -70,6 +77,7 @@ export const annotationPlugin = createBackendPlugin({
             items,
             leases: new KnexLeaseStore(knex),
             annotations: new KnexAnnotationStore(knex),
+            notifier: new ProjectNotifier({ events, signals, items, logger }),
           }),
         );
       },

@@ -70,3 +70,25 @@ export interface ProjectProgress {
     timeSpentMs: number;
   }>;
 }
+
+/**
+ * Topics Chorus publishes on the Backstage events service, and the signal
+ * channel open pages listen to.
+ */
+export const ANNOTATION_EVENT_TOPICS = {
+  itemCompleted: 'annotation.item.completed',
+  projectStatusChanged: 'annotation.project.status-changed',
+} as const;
+
+/** Signals channel carrying a project's live counts. */
+export function progressSignalChannel(projectId: string): string {
+  return `annotation:progress:${projectId}`;
+}
+
+/** The message on `progressSignalChannel`. */
+export interface ProgressSignal {
+  projectId: string;
+  items: ProjectProgress['items'];
+  annotations: number;
+  skips: number;
+}

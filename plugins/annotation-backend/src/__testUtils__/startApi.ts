@@ -1,3 +1,4 @@
+import { BackendFeature } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -17,7 +18,12 @@ import { tierPermissionsFactory } from './tierPermissions';
  * Chorus's tier policy.
  */
 export async function startAnnotationApi(
-  options: { knex?: Knex; annotation?: JsonObject } = {},
+  options: {
+    knex?: Knex;
+    annotation?: JsonObject;
+    /** More features, e.g. a module listening to Chorus's events. */
+    features?: BackendFeature[];
+  } = {},
 ): Promise<Server> {
   const { server } = await startTestBackend({
     features: [
@@ -35,6 +41,7 @@ export async function startAnnotationApi(
         defaultCredentials: mockCredentials.none(),
       }),
       demoUserInfoFactory,
+      ...(options.features ?? []),
     ],
   });
   return server;

@@ -3,6 +3,9 @@ export {
   annotationProjectResourceRef,
   annotationProjectRules,
   createAnnotationProjectConditionalDecision,
+  groupsWithRole,
+  holdsWorkforceRole,
+  normaliseRef,
   WORKFORCE_ROLES,
 } from './rules';
 export type { AnnotationProjectFilter, WorkforceRole } from './rules';

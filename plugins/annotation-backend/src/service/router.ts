@@ -27,11 +27,14 @@ import {
   ProjectStore,
 } from '../database';
 import { addWorkRoutes } from './workRoutes';
+import { ProjectNotifier } from './ProjectNotifier';
 import { spec } from '../schema/openapi';
 import { rejectUnknownBodyFields } from '../schema/unknownFields';
 import { Caller, callerOf, ProjectAccess } from './access';
-import { annotationProjectResourceRef } from '../permissions';
-import { holdsWorkforceRole } from '../permissions/rules';
+import {
+  annotationProjectResourceRef,
+  holdsWorkforceRole,
+} from '../permissions';
 
 export interface RouterOptions {
   config: Config;
@@ -43,6 +46,7 @@ export interface RouterOptions {
   items: ItemStore;
   leases: LeaseStore;
   annotations: AnnotationStore;
+  notifier: ProjectNotifier;
 }
 
 /**
@@ -228,13 +232,13 @@ export async function createRouter(
       annotationProjectUpdatePermission,
       'changing the status',
     );
-    res.json(
-      await projects.setStatus(
-        project.id,
-        req.body.status as AnnotationProjectStatus,
-        who.ref,
-      ),
+    const changed = await projects.setStatus(
+      project.id,
+      req.body.status as AnnotationProjectStatus,
+      who.ref,
     );
+    options.notifier.statusChanged(changed, project.status, who.ref);
+    res.json(changed);
   });
 
   addWorkRoutes(router, { ...options, callerIn });

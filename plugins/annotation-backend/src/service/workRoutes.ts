@@ -25,6 +25,7 @@ import {
 import { ApiRouter } from '@backstage/backend-openapi-utils';
 import { spec } from '../schema/openapi';
 import { Caller } from './access';
+import { ProjectNotifier } from './ProjectNotifier';
 import {
   DEFAULT_IMPORT_LIMITS,
   importItems,
@@ -37,6 +38,7 @@ export interface WorkRouteOptions {
   items: ItemStore;
   leases: LeaseStore;
   annotations: AnnotationStore;
+  notifier: ProjectNotifier;
   /** The caller and the project, once the caller may do `permission`. */
   callerIn: (
     req: express.Request,
@@ -145,6 +147,7 @@ export function addWorkRoutes(
       items: o.items,
       limits,
     });
+    o.notifier.progressChanged(project);
     if (summary.truncated) {
       res.status(413).json({
         error: { name: 'PayloadTooLargeError', message: summary.truncated },
@@ -226,6 +229,7 @@ export function addWorkRoutes(
       'skipping an item',
     );
     await o.leases.skip(project.id, req.params.token, who.ref, req.body.reason);
+    o.notifier.progressChanged(project);
     res.status(204).end();
   });
 
@@ -261,6 +265,12 @@ export function addWorkRoutes(
         idempotencyKey: req.body.idempotencyKey,
         allowEdit: config.allowEditUntilResolved,
       });
+      if (result.outcome === 'created') {
+        o.notifier.progressChanged(project);
+      }
+      if (result.itemCompleted) {
+        o.notifier.itemCompleted(project, item, config.overlap);
+      }
       res.status(result.outcome === 'created' ? 201 : 200).json(result);
     },
   );

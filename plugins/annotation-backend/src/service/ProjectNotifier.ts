@@ -1,0 +1,104 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { EventsService } from '@backstage/plugin-events-node';
+import { SignalsService } from '@backstage/plugin-signals-node';
+import {
+  ANNOTATION_EVENT_TOPICS,
+  AnnotationProjectRecord,
+  AnnotationProjectStatus,
+  ProgressSignal,
+  progressSignalChannel,
+} from '@chorus/plugin-annotation-common';
+import { ItemStore } from '../database';
+import { groupsWithRole, normaliseRef, WORKFORCE_ROLES } from '../permissions';
+
+/** At most one progress signal per project in this interval. */
+const PROGRESS_SIGNAL_INTERVAL_MS = 1_000;
+
+/**
+ * Tells the rest of Backstage what happened: events for other plugins
+ * (an item completed, a project changed status) and throttled signals with
+ * live counts for open pages. Never on the request's path: a slow or absent
+ * event bus must not slow down or fail a submit.
+ */
+export class ProjectNotifier {
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly o: {
+      events: EventsService;
+      signals: SignalsService;
+      items: ItemStore;
+      logger: LoggerService;
+    },
+  ) {}
+
+  itemCompleted(
+    project: AnnotationProjectRecord,
+    item: { id: string; externalId?: string },
+    answers: number,
+  ): void {
+    this.publish(ANNOTATION_EVENT_TOPICS.itemCompleted, {
+      projectId: project.id,
+      project: project.name,
+      itemId: item.id,
+      ...(item.externalId ? { externalId: item.externalId } : {}),
+      answers,
+    });
+  }
+
+  statusChanged(
+    project: AnnotationProjectRecord,
+    from: AnnotationProjectStatus,
+    by: string,
+  ): void {
+    this.publish(ANNOTATION_EVENT_TOPICS.projectStatusChanged, {
+      projectId: project.id,
+      project: project.name,
+      from,
+      to: project.status,
+      by,
+    });
+  }
+
+  /** Counts changed: signal the project's workforce within a second. */
+  progressChanged(project: AnnotationProjectRecord): void {
+    if (this.pending.has(project.id)) {
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.pending.delete(project.id);
+      this.signalProgress(project).catch(error =>
+        this.o.logger.warn(`progress signal for ${project.id} failed`, error),
+      );
+    }, PROGRESS_SIGNAL_INTERVAL_MS);
+    timer.unref();
+    this.pending.set(project.id, timer);
+  }
+
+  private async signalProgress(project: AnnotationProjectRecord) {
+    const progress = await this.o.items.progress(project.id);
+    const message: ProgressSignal = {
+      projectId: project.id,
+      items: progress.items,
+      annotations: progress.annotations,
+      skips: progress.skips,
+    };
+    // the groups named in the project (the owner among them), not everyone
+    const recipients = new Set(
+      WORKFORCE_ROLES.flatMap(role => groupsWithRole(project, role)).map(ref =>
+        normaliseRef(ref),
+      ),
+    );
+    await this.o.signals.publish({
+      recipients: { type: 'user', entityRef: [...recipients] },
+      channel: progressSignalChannel(project.id),
+      message: { ...message },
+    });
+  }
+
+  private publish(topic: string, eventPayload: Record<string, unknown>) {
+    this.o.events
+      .publish({ topic, eventPayload })
+      .catch(error => this.o.logger.warn(`publishing ${topic} failed`, error));
+  }
+}
