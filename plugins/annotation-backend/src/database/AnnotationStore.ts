@@ -120,6 +120,10 @@ export class KnexAnnotationStore implements AnnotationStore {
     tx: Knex.Transaction,
     o: SubmitOptions,
   ): Promise<SubmitResult> {
+    // lock the item first: every writer of an item locks it before the rows
+    // that reference it. Concurrent retries of one submit queue here, and
+    // each later one then sees the first one's answer (a replay).
+    const item = await lockItem(tx, o.itemId);
     if (o.idempotencyKey) {
       const replay = await this.byKey(tx, o);
       if (replay) {
@@ -167,9 +171,6 @@ export class KnexAnnotationStore implements AnnotationStore {
       };
     }
 
-    // lock the item first: every writer of an item locks it before the rows
-    // that reference it
-    const item = await lockItem(tx, o.itemId);
     if (!item) {
       throw new NotFoundError(`item ${o.itemId} not found`);
     }
