@@ -8,6 +8,7 @@ import {
   KnexItemStore,
   KnexLeaseStore,
   KnexProjectStore,
+  useWriteAheadLog,
 } from './database';
 import { createRouter } from './service/router';
 import { readSeedProjects, seedProjects } from './service/seedProjects';
@@ -31,6 +32,7 @@ export const annotationPlugin = createBackendPlugin({
         if (!database.migrations?.skip) {
           await applyDatabaseMigrations(knex);
         }
+        await useWriteAheadLog(knex);
         const projects = new KnexProjectStore(knex);
         const items = new KnexItemStore(knex);
         await seedProjects(projects, items, seeds, logger);
