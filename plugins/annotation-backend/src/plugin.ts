@@ -8,6 +8,7 @@ import {
   KnexItemStore,
   KnexLeaseStore,
   KnexProjectStore,
+  useWriteAheadLog,
 } from './database';
 import { createRouter } from './service/router';
 import { ProjectNotifier } from './service/ProjectNotifier';
@@ -54,6 +55,7 @@ export const annotationPlugin = createBackendPlugin({
         if (!database.migrations?.skip) {
           await applyDatabaseMigrations(knex);
         }
+        await useWriteAheadLog(knex);
         const projects = new KnexProjectStore(knex);
         permissionsRegistry.addResourceType({
           resourceRef: annotationProjectResourceRef,

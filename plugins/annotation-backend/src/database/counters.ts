@@ -23,18 +23,19 @@ export async function addToCounters(
   deltas: Partial<Record<CounterName, number>>,
 ): Promise<void> {
   const shard = Math.floor(Math.random() * SHARDS);
-  // one order for every writer, so two transactions never wait on each other
-  for (const [name, delta] of Object.entries(deltas).sort(([a], [b]) =>
-    a.localeCompare(b),
-  )) {
-    if (!delta) {
-      continue;
-    }
-    await tx('project_counters')
-      .insert({ project_id: projectId, name, shard, value: delta })
-      .onConflict(['project_id', 'name', 'shard'])
-      .merge({ value: tx.raw('project_counters.value + ?', [delta]) });
+  // one statement, rows in one order for every writer, so two transactions
+  // never wait on each other
+  const rows = Object.entries(deltas)
+    .filter(([, delta]) => delta)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => ({ project_id: projectId, name, shard, value }));
+  if (!rows.length) {
+    return;
   }
+  await tx('project_counters')
+    .insert(rows)
+    .onConflict(['project_id', 'name', 'shard'])
+    .merge({ value: tx.raw('project_counters.value + excluded.value') });
 }
 
 /** All counters of a project, summed over shards (0 when never touched). */

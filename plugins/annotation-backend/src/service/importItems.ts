@@ -221,17 +221,43 @@ export async function importItems(options: {
       summary.errors.push(r);
     }
   };
+  // Batch N is stored while batch N + 1 is read and checked (one batch in
+  // flight, stored in order). A batch's bad lines are reported with it, so
+  // the report keeps the order of a one-at-a-time import.
   let batch: ImportItem[] = [];
+  let batchRejections: ImportRejection[] = [];
+  let storing: Promise<void> = Promise.resolve();
   const flush = async () => {
-    if (!batch.length) {
-      return;
-    }
-    const outcome = await items.importBatch(projectId, batch);
-    summary.inserted += outcome.inserted;
-    summary.updated += outcome.updated;
-    summary.unchanged += outcome.unchanged;
-    outcome.rejected.forEach(reject);
+    const stored = batch;
+    const rejections = batchRejections;
     batch = [];
+    batchRejections = [];
+    await storing;
+    storing = (async () => {
+      const outcome = stored.length
+        ? await items.importBatch(projectId, stored)
+        : undefined;
+      rejections.forEach(reject);
+      if (outcome) {
+        summary.inserted += outcome.inserted;
+        summary.updated += outcome.updated;
+        summary.unchanged += outcome.unchanged;
+        outcome.rejected.forEach(reject);
+      }
+    })();
+    // a failure surfaces at the next await of `storing`
+    storing.catch(() => {});
+  };
+  const finish = async () => {
+    await flush();
+    await storing;
+  };
+  const rejectLine = async (r: ImportRejection) => {
+    batchRejections.push(r);
+    // a run of bad lines must not pile up in memory
+    if (batchRejections.length >= limits.batchSize) {
+      await flush();
+    }
   };
   try {
     for await (const { line, text, tooLong } of ndjsonLines(
@@ -240,7 +266,7 @@ export async function importItems(options: {
     )) {
       summary.lines = line;
       if (tooLong) {
-        reject({
+        await rejectLine({
           line,
           reason: `line: at most ${limits.maxLineBytes} bytes expected`,
         });
@@ -251,7 +277,7 @@ export async function importItems(options: {
       }
       const parsed = parseImportLine(config, text, line);
       if ('reason' in parsed) {
-        reject(parsed);
+        await rejectLine(parsed);
         continue;
       }
       batch.push(parsed);
@@ -259,15 +285,16 @@ export async function importItems(options: {
         await flush();
       }
     }
-    await flush();
+    await finish();
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       // what was read before the limit is stored; say where it stopped
-      await flush();
+      await finish();
       summary.truncated = error.message;
       await items.finishImport(importId, 'failed', summary);
       return summary;
     }
+    await storing.catch(() => {}); // never two writers at once
     await items.finishImport(importId, 'failed', {
       ...summary,
       error: String(error),

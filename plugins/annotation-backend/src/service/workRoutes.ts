@@ -20,6 +20,7 @@ import {
   AnnotationStore,
   ItemStore,
   LeaseStore,
+  ProjectConfigVersion,
   ProjectStore,
 } from '../database';
 import { ApiRouter } from '@backstage/backend-openapi-utils';
@@ -75,10 +76,23 @@ export function addWorkRoutes(
 ) {
   const limits = readImportLimits(o.config);
 
+  // saved config versions are never changed, so each is read once; the
+  // project row (read on every request) says which version is current
+  const configs = new Map<string, ProjectConfigVersion>();
   async function currentConfig(project: AnnotationProjectRecord) {
-    const current = await o.projects.getConfig(project.id);
+    const key = `${project.id}:${project.configVersion}`;
+    let current = configs.get(key);
     if (!current) {
-      throw new ConflictError(`project ${project.id} has no configuration yet`);
+      current = await o.projects.getConfig(project.id, project.configVersion);
+      if (!current) {
+        throw new ConflictError(
+          `project ${project.id} has no configuration yet`,
+        );
+      }
+      if (configs.size >= 1000) {
+        configs.clear();
+      }
+      configs.set(key, current);
     }
     return current;
   }
