@@ -16,7 +16,9 @@ export function reasonOf(error: unknown): string {
   if (typeof cause?.message === 'string' && cause.message) {
     return cause.message;
   }
-  return error instanceof Error ? error.message : String(error);
+  // duck-typed: errors from another realm (iframes, test DOMs) fail instanceof
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
 
 /**

@@ -218,10 +218,19 @@ export function useLeaseQueue(
       const exclude = s.next ? [s.next.lease.token] : undefined;
       const lease = await api.next(projectId, exclude);
       const held = lease && hold(lease);
-      if (held?.lease.item.id !== lost.lease.item.id) {
-        update({
-          notice: `Your lease on item ${lost.lease.item.externalId} expired and the item is no longer available to you; your answer to it was not saved.`,
-        });
+      if (held?.lease.item.id === lost.lease.item.id) {
+        show(held);
+        return held;
+      }
+      update({
+        notice: `Your lease on item ${lost.lease.item.externalId} expired and the item is no longer available to you; your answer to it was not saved.`,
+      });
+      // the prefetched item was next anyway; the new lease waits behind it
+      const prefetched = s.next;
+      if (prefetched && held) {
+        update({ next: held });
+        show(prefetched);
+        return prefetched;
       }
       show(held);
       return held;
