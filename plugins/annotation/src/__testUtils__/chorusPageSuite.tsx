@@ -77,9 +77,9 @@ const PROJECT_PATH = '/chorus/projects/p-track';
 const LABEL_PATH = `${PROJECT_PATH}/label`;
 
 function itemTexts(text: string) {
-  return within(
-    screen.getByRole('region', { name: 'Item data' }),
-  ).getAllByText(text);
+  return within(screen.getByRole('region', { name: 'Item data' })).getAllByText(
+    text,
+  );
 }
 
 export function describeChorusPages(render: RenderChorusAt) {
@@ -456,9 +456,22 @@ export function describeChorusPages(render: RenderChorusAt) {
         'amara.okafor2033 min 20 s10 s',
         'bo.lindqvist901 min 30 s10 s',
       ]);
+      // an annotator of the project may start labeling from here
       expect(
         screen.getByRole('button', { name: 'Start labeling' }),
       ).toHaveAttribute('href', LABEL_PATH);
+    });
+
+    it("offers labeling only to the project's annotators", async () => {
+      const { render: at } = setup(fakeAnnotationApi({ progress, queues: [] }));
+      await at(PROJECT_PATH);
+      expect(await screen.findByLabelText('Annotations')).toHaveTextContent(
+        '29',
+      );
+      expect(screen.getByText('3 answers per item')).toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', { name: 'Start labeling' }),
+      ).toBeNull();
     });
 
     it('updates from progress signals at once and re-fetches, throttled', async () => {

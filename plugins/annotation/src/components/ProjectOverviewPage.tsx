@@ -67,8 +67,10 @@ function Figure(props: { label: string; children: ReactNode }) {
 function ProjectCard(props: {
   project: AnnotationProjectRecord;
   config?: ProjectConfig;
+  /** The caller has this project in their queues (may label it now). */
+  canLabel: boolean;
 }) {
-  const { project, config } = props;
+  const { project, config, canLabel } = props;
   const links = useChorusLinks();
   const rows: Array<[string, ReactNode]> = [
     ['Status', <StatusChip status={project.status} />],
@@ -108,7 +110,7 @@ function ProjectCard(props: {
           ))}
         </tbody>
       </table>
-      {project.status === 'active' ? (
+      {canLabel ? (
         <Box mt={2}>
           <LinkButton
             to={links.labeling(project.id)}
@@ -299,12 +301,17 @@ export function ProjectOverviewPage(props: { projectId: string }) {
   const links = useChorusLinks();
   const { value, loading, error } = useAsync(async () => {
     const project = await api.getProject(projectId);
-    // a project may not have a config yet; the page still shows the rest
-    const config = await api.getConfig(projectId).then(
-      c => c.config,
-      e => (statusOf(e) === 404 ? undefined : Promise.reject(e)),
-    );
-    return { project, config };
+    const [config, queues] = await Promise.all([
+      // a project may not have a config yet; the page still shows the rest
+      api.getConfig(projectId).then(
+        c => c.config,
+        e => (statusOf(e) === 404 ? undefined : Promise.reject(e)),
+      ),
+      // only the caller's own queues offer "Start labeling"
+      api.listQueues().catch(() => []),
+    ]);
+    const canLabel = queues.some(q => q.project.id === project.id);
+    return { project, config, canLabel };
   }, [api, projectId]);
 
   let body;
@@ -316,7 +323,11 @@ export function ProjectOverviewPage(props: { projectId: string }) {
     body = (
       <Grid container spacing={3}>
         <Grid item xs={12} md={5}>
-          <ProjectCard project={value.project} config={value.config} />
+          <ProjectCard
+            project={value.project}
+            config={value.config}
+            canLabel={value.canLabel}
+          />
         </Grid>
         <Grid item xs={12} md={7}>
           <QuestionsCard config={value.config} />
