@@ -33,8 +33,11 @@ import { ChorusErrorPanel } from './ChorusErrorPanel';
 import { questionTypeName } from './questionTypes';
 import { StatusChip } from './StatusChip';
 
-/** `1 h 02 min`, `3 min 05 s`, `12 s`. */
+/** `1 h 02 min`, `3 min 05 s`, `12 s`, `<1 s`. */
 export function formatDuration(ms: number): string {
+  if (ms > 0 && ms < 500) {
+    return '<1 s';
+  }
   const s = Math.round(ms / 1000);
   if (s < 60) {
     return `${s} s`;
