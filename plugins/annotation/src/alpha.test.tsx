@@ -1,5 +1,6 @@
 import { Entity } from '@backstage/catalog-model';
 import {
+  coreExtensionData,
   ExtensionDefinition,
   ExtensionDefinitionParameters,
 } from '@backstage/frontend-plugin-api';
@@ -17,8 +18,10 @@ import {
   catalogApiMock,
   createTestEntityPage,
 } from '@backstage/plugin-catalog-react/testUtils';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import { screen, within } from '@testing-library/react';
 import annotationPlugin, {
+  annotationApiRef,
   annotationProjectOverviewCard,
   datasetLineageCard,
   modelAnnotationCard,
@@ -33,6 +36,7 @@ import {
   projectEntity,
   rereviewEntity,
 } from './__testUtils__/entities';
+import { describeChorusPages } from './__testUtils__/chorusPageSuite';
 
 const catalogApi = () => catalogApiMock({ entities: catalogEntities });
 
@@ -233,6 +237,13 @@ describe('annotation plugin (new frontend system)', () => {
       renderEntityPage(projectEntity);
       expect(await screen.findByText('Annotation project')).toBeInTheDocument();
       expect(await screen.findByText('3 members')).toBeInTheDocument();
+      // the card links to the project's Chorus pages
+      expect(
+        screen.getByRole('link', { name: /Progress and labeling in Chorus/ }),
+      ).toHaveAttribute(
+        'href',
+        '/chorus/projects/c0ffee00-0000-4000-8000-000000000001',
+      );
       expect(screen.queryByText('Training data lineage')).toBeNull();
       expect(screen.queryByText('Dataset lineage')).toBeNull();
     });
@@ -260,4 +271,27 @@ describe('annotation plugin (new frontend system)', () => {
       ).toBeInTheDocument();
     });
   });
+});
+
+describe('Chorus pages (new frontend system)', () => {
+  it('holds the API, and the page at /chorus that makes the "Chorus" nav item', () => {
+    expect(annotationPlugin.getExtension('api:annotation')).toBeDefined();
+    const page = createExtensionTester(
+      annotationPlugin.getExtension('page:annotation'),
+    );
+    expect(page.get(coreExtensionData.routePath)).toBe('/chorus');
+    expect(page.get(coreExtensionData.title)).toBe('Chorus');
+    expect(page.get(coreExtensionData.icon)).toBeDefined();
+  });
+
+  describeChorusPages((path, apis) =>
+    renderTestApp({
+      features: [annotationPlugin],
+      apis: [
+        [annotationApiRef, apis.annotation],
+        [signalApiRef, apis.signals],
+      ],
+      initialRouteEntries: [path],
+    }),
+  );
 });

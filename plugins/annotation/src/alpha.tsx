@@ -3,13 +3,51 @@
  *
  * @packageDocumentation
  */
-import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+  PageBlueprint,
+} from '@backstage/frontend-plugin-api';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import {
   isAiModelEntity,
   isAnnotationProjectEntity,
   isDatasetEntity,
 } from '@chorus/plugin-annotation-common';
+import AssignmentTurnedInIcon from '@material-ui/icons/AssignmentTurnedIn';
+import { annotationApiRef, createAnnotationApi } from './api';
+import { labelingRouteRef, projectRouteRef, rootRouteRef } from './routes';
+
+/** The Chorus API client (discovery + the signed-in user's fetch). */
+export const annotationApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: annotationApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: createAnnotationApi,
+    }),
+});
+
+/**
+ * The Chorus pages at `/chorus`: home (my queues, projects), a project's
+ * overview and its labeling workspace below it. Its title and icon make the
+ * sidebar's "Chorus" item (pages with a route ref, title and icon become
+ * nav items in this frontend system).
+ */
+export const chorusPage = PageBlueprint.make({
+  params: {
+    path: '/chorus',
+    routeRef: rootRouteRef,
+    title: 'Chorus',
+    icon: <AssignmentTurnedInIcon fontSize="inherit" />,
+    // the pages draw their own Backstage header (shared with the legacy system)
+    noHeader: true,
+    loader: () =>
+      import('./components/ChorusRouter').then(m => <m.ChorusRouter />),
+  },
+});
 
 /** Overview card on `AnnotationProject` entity pages. */
 export const annotationProjectOverviewCard = EntityCardBlueprint.make({
@@ -18,7 +56,7 @@ export const annotationProjectOverviewCard = EntityCardBlueprint.make({
     filter: isAnnotationProjectEntity,
     loader: () =>
       import('./components/AnnotationProjectOverviewCard').then(m => (
-        <m.AnnotationProjectOverviewCard />
+        <m.AnnotationProjectOverviewCardWithChorusLink />
       )),
   },
 });
@@ -49,9 +87,20 @@ export const datasetLineageCard = EntityCardBlueprint.make({
 
 export { catalogGraphLineageModule } from './catalogGraphModule';
 
+export { annotationApiRef } from './api';
+export { rootRouteRef, projectRouteRef, labelingRouteRef } from './routes';
+
 export default createFrontendPlugin({
   pluginId: 'annotation',
+  title: 'Chorus',
+  routes: {
+    root: rootRouteRef,
+    project: projectRouteRef,
+    labeling: labelingRouteRef,
+  },
   extensions: [
+    annotationApi,
+    chorusPage,
     annotationProjectOverviewCard,
     modelAnnotationCard,
     datasetLineageCard,

@@ -6,10 +6,14 @@
  */
 export {
   annotationPlugin,
+  ChorusPage,
   EntityAnnotationProjectOverviewCard,
   EntityModelAnnotationCard,
   EntityDatasetLineageCard,
 } from './plugin';
+export { annotationApiRef, createAnnotationApi } from './api';
+export type { AnnotationApi } from './api';
+export { rootRouteRef, projectRouteRef, labelingRouteRef } from './routes';
 export {
   isAnnotationProjectEntity,
   isAiModelEntity,

@@ -6,13 +6,19 @@ import {
 } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import { screen, within } from '@testing-library/react';
+import { FlatRoutes } from '@backstage/core-app-api';
+import { Route } from 'react-router-dom';
 import {
+  annotationApiRef,
   annotationPlugin,
+  ChorusPage,
   EntityAnnotationProjectOverviewCard,
   EntityDatasetLineageCard,
   EntityModelAnnotationCard,
 } from './index';
+import { describeChorusPages } from './__testUtils__/chorusPageSuite';
 import {
   catalogEntities,
   datasetEntity,
@@ -258,5 +264,23 @@ describe('annotationPlugin (legacy frontend system)', () => {
       ).toBeInTheDocument();
       expect(screen.queryAllByRole('link')).toHaveLength(0);
     });
+  });
+});
+
+describe('ChorusPage (legacy frontend system)', () => {
+  describeChorusPages(async (path, apis) => {
+    await renderInTestApp(
+      <TestApiProvider
+        apis={[
+          [annotationApiRef, apis.annotation],
+          [signalApiRef, apis.signals],
+        ]}
+      >
+        <FlatRoutes>
+          <Route path="/chorus" element={<ChorusPage />} />
+        </FlatRoutes>
+      </TestApiProvider>,
+      { routeEntries: [path] },
+    );
   });
 });

@@ -1,10 +1,44 @@
 import {
+  createApiFactory,
   createComponentExtension,
   createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { annotationApiRef, createAnnotationApi } from './api';
+import { labelingRouteRef, projectRouteRef, rootRouteRef } from './routes';
 
 /** The Chorus frontend plugin for the legacy frontend system. */
-export const annotationPlugin = createPlugin({ id: 'annotation' });
+export const annotationPlugin = createPlugin({
+  id: 'annotation',
+  apis: [
+    createApiFactory({
+      api: annotationApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: createAnnotationApi,
+    }),
+  ],
+  routes: {
+    root: rootRouteRef,
+    project: projectRouteRef,
+    labeling: labelingRouteRef,
+  },
+});
+
+/**
+ * The Chorus pages: home (my queues, projects), a project's overview
+ * (`projects/:projectId`) and its labeling workspace
+ * (`projects/:projectId/label`). Mount it at e.g. `/chorus`.
+ */
+export const ChorusPage = annotationPlugin.provide(
+  createRoutableExtension({
+    name: 'ChorusPage',
+    component: () =>
+      import('./components/ChorusRouter').then(m => m.ChorusRouter),
+    mountPoint: rootRouteRef,
+  }),
+);
 
 /** Overview card for `AnnotationProject` entity pages. */
 export const EntityAnnotationProjectOverviewCard = annotationPlugin.provide(

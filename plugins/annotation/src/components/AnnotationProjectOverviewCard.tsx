@@ -12,6 +12,7 @@ import {
   useEntity,
 } from '@backstage/plugin-catalog-react';
 import {
+  ANNOTATION_PROJECT_ID_ANNOTATION,
   annotationProjectRefs,
   isAnnotationProjectEntity,
 } from '@chorus/plugin-annotation-common';
@@ -19,6 +20,8 @@ import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import { ReactNode } from 'react';
 import useAsync from 'react-use/esm/useAsync';
+import { useRouteRef } from '@backstage/frontend-plugin-api';
+import { projectRouteRef } from '../routes';
 import { StatusChip } from './StatusChip';
 
 function Field(props: { label: string; children: ReactNode }) {
@@ -68,9 +71,15 @@ function useMemberCounts(groupRefs: string[]) {
 
 /**
  * Overview of an `AnnotationProject` entity: owner, model, dataset, status,
- * lifecycle, questions, and the workforce tiers with their member counts.
+ * lifecycle, questions, and the workforce tiers with their member counts;
+ * links to the project's Chorus pages when they are installed.
  */
-export function AnnotationProjectOverviewCard() {
+export function AnnotationProjectOverviewCard(
+  props: {
+    /** The project's Chorus page, when the Chorus pages are installed. */
+    projectLink?: (projectId: string) => string | undefined;
+  } = {},
+) {
   const { entity } = useEntity();
   const project = isAnnotationProjectEntity(entity) ? entity : undefined;
   const refs = project ? annotationProjectRefs(project) : undefined;
@@ -82,6 +91,9 @@ export function AnnotationProjectOverviewCard() {
       ]
     : [];
   const counts = useMemberCounts(allGroups);
+  const projectId =
+    entity.metadata.annotations?.[ANNOTATION_PROJECT_ID_ANNOTATION];
+  const chorusLink = projectId ? props.projectLink?.(projectId) : undefined;
 
   if (!project || !refs) {
     return (
@@ -93,7 +105,14 @@ export function AnnotationProjectOverviewCard() {
   }
   const { spec } = project;
   return (
-    <InfoCard title="Annotation project">
+    <InfoCard
+      title="Annotation project"
+      deepLink={
+        chorusLink
+          ? { title: 'Progress and labeling in Chorus', link: chorusLink }
+          : undefined
+      }
+    >
       <Grid container spacing={2}>
         <Field label="Status">
           <StatusChip status={spec.status} />
@@ -156,5 +175,18 @@ export function AnnotationProjectOverviewCard() {
         </Grid>
       </Grid>
     </InfoCard>
+  );
+}
+
+/**
+ * The overview card linking to the project's Chorus pages (new frontend
+ * system: the route resolves to undefined when the Chorus page is disabled).
+ */
+export function AnnotationProjectOverviewCardWithChorusLink() {
+  const project = useRouteRef(projectRouteRef);
+  return (
+    <AnnotationProjectOverviewCard
+      projectLink={projectId => project?.({ projectId })}
+    />
   );
 }

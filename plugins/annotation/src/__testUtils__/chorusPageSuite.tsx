@@ -1,0 +1,549 @@
+/* eslint-disable jest/no-export -- a shared suite, not a test file of its own */
+/*
+ * The Chorus pages' behaviour, run once per frontend system (legacy
+ * ChorusPage in plugin.test.tsx, the new system's page extension in
+ * alpha.test.tsx): each system supplies how to render the app at a path.
+ */
+import { SignalApi } from '@backstage/plugin-signals-react';
+import { ProjectConfigInput } from '@chorus/plugin-annotation-common';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { AnnotationApi } from '../api';
+import {
+  fakeAnnotationApi,
+  projectRecord,
+  responseError,
+  trackConfigInput,
+  trackItems,
+} from './fakeAnnotationApi';
+
+export type RenderChorusAt = (
+  path: string,
+  apis: { annotation: AnnotationApi; signals: SignalApi },
+) => Promise<unknown> | unknown;
+
+/** A signals API whose channels the test publishes on. */
+export function fakeSignals() {
+  const channels = new Map<string, Set<(message: any) => void>>();
+  const api: SignalApi = {
+    subscribe(channel, onMessage) {
+      const set = channels.get(channel) ?? new Set();
+      set.add(onMessage as (message: any) => void);
+      channels.set(channel, set);
+      return { unsubscribe: () => set.delete(onMessage as any) };
+    },
+  };
+  return {
+    api,
+    subscribed: (channel: string) => (channels.get(channel)?.size ?? 0) > 0,
+    publish(channel: string, message: object) {
+      act(() => channels.get(channel)?.forEach(cb => cb(message)));
+    },
+  };
+}
+
+const mixedConfig: ProjectConfigInput = {
+  ...trackConfigInput,
+  instructions: 'Pick the genres, rate the mix, say why.',
+  questions: [
+    {
+      id: 'genres',
+      type: 'multiple-choice',
+      title: 'Which genres?',
+      field: 'track_title',
+      labels: ['pop', 'rock', 'jazz'],
+    },
+    {
+      id: 'mix',
+      type: 'ordinal-rating',
+      title: 'How good is the mix?',
+      field: 'track_title',
+      min: 1,
+      max: 5,
+      minLabel: 'muddy',
+      maxLabel: 'crisp',
+    },
+    {
+      id: 'why',
+      type: 'free-text',
+      title: 'Why?',
+      field: 'track_artist',
+      required: false,
+    },
+  ],
+};
+
+const PROJECT_PATH = '/chorus/projects/p-track';
+const LABEL_PATH = `${PROJECT_PATH}/label`;
+
+function itemTexts(text: string) {
+  return within(screen.getByRole('region', { name: 'Item data' })).getAllByText(
+    text,
+  );
+}
+
+export function describeChorusPages(render: RenderChorusAt) {
+  const setup = (fake = fakeAnnotationApi()) => {
+    const signals = fakeSignals();
+    return {
+      fake,
+      signals,
+      render: (path: string) =>
+        render(path, { annotation: fake.api, signals: signals.api }),
+    };
+  };
+
+  describe('MyQueuesPage', () => {
+    it('lists my queues with their counts and the projects I can read', async () => {
+      const project = projectRecord();
+      const paused = projectRecord({
+        id: 'p-paused',
+        title: 'Podcast policy re-review',
+        status: 'paused',
+      });
+      const { render: at } = setup(
+        fakeAnnotationApi({
+          queues: [{ project, openItems: 42, myAnnotations: 7, mySkips: 2 }],
+          projects: [project, paused],
+        }),
+      );
+      await at('/chorus');
+
+      // LinkButton: a link (href) that MUI gives the button role
+      const start = await screen.findByRole('button', {
+        name: 'Start labeling Track placement relevance',
+      });
+      expect(start).toHaveAttribute('href', LABEL_PATH);
+      const row = start.closest('tr')!;
+      expect(within(row).getByText('42')).toBeInTheDocument();
+      expect(within(row).getByText('7')).toBeInTheDocument();
+      expect(within(row).getByText('2')).toBeInTheDocument();
+      expect(
+        within(row).getByText(
+          'Does the track belong on the artist page? (single choice)',
+        ),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByRole('link', { name: 'Podcast policy re-review' }),
+      ).toHaveAttribute('href', '/chorus/projects/p-paused');
+      expect(screen.getByText('paused')).toBeInTheDocument();
+    });
+
+    it('explains an empty queue list', async () => {
+      const { render: at } = setup(fakeAnnotationApi({ queues: [] }));
+      await at('/chorus');
+      expect(
+        await screen.findByText('No labeling queue for you'),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByText(/You are not an annotator of any active project/),
+      ).toBeInTheDocument();
+      // the projects I can read are still listed
+      expect(
+        screen.getByRole('link', { name: 'Track placement relevance' }),
+      ).toHaveAttribute('href', PROJECT_PATH);
+    });
+  });
+
+  describe('LabelingWorkspace', () => {
+    it('labels with the keyboard and shows the prefetched item at once', async () => {
+      const { fake, render: at } = setup();
+      const user = userEvent.setup();
+      await at(LABEL_PATH);
+
+      expect(await screen.findByText('Song number 1')).toBeInTheDocument();
+      expect(itemTexts('Velvet Static')).toHaveLength(2);
+      // instructions are markdown: bold renders, the script tag does not
+      expect(
+        await screen.findByText('yes', { selector: 'strong' }),
+      ).toBeInTheDocument();
+      await screen.findByText('The next item is ready.');
+      expect(screen.getByRole('timer')).toHaveTextContent(
+        /Lease expires in 9:5\d|10:00/,
+      );
+      // the item after next never comes: item 2 must not wait for it
+      fake.api.next.mockImplementation(() => new Promise(() => {}));
+
+      await user.keyboard('2');
+      expect(
+        screen.getByRole('radio', { name: /No, wrong artist/ }),
+      ).toBeChecked();
+      await user.keyboard('{Enter}');
+
+      expect(await screen.findByText('Song number 2')).toBeInTheDocument();
+      expect(fake.submitted).toEqual([
+        expect.objectContaining({ itemId: '1', answer: { belongs: 'no' } }),
+      ]);
+      expect(screen.queryByText('Song number 1')).toBeNull();
+      // a fresh form for the new item
+      expect(
+        screen.getByRole('radio', { name: /No, wrong artist/ }),
+      ).not.toBeChecked();
+      expect(
+        screen.getByText('This session: 1 answered, 0 skipped.'),
+      ).toBeInTheDocument();
+    });
+
+    it('skips with S and the chosen reason', async () => {
+      const { fake, render: at } = setup();
+      const user = userEvent.setup();
+      await at(LABEL_PATH);
+      await screen.findByText('Song number 1');
+
+      await user.keyboard('s');
+      expect(await screen.findByText('Song number 2')).toBeInTheDocument();
+      await user.selectOptions(
+        screen.getByLabelText('Skip reason'),
+        'cannot judge',
+      );
+      await user.click(document.body);
+      await user.keyboard('S');
+      expect(await screen.findByText('Song number 3')).toBeInTheDocument();
+      expect(fake.skipped).toEqual([
+        { itemId: '1', reason: 'skipped by annotator' },
+        { itemId: '2', reason: 'cannot judge' },
+      ]);
+    });
+
+    it('does not take keys typed in a free-text field as shortcuts; Ctrl+Enter submits', async () => {
+      const { fake, render: at } = setup(
+        fakeAnnotationApi({ config: mixedConfig }),
+      );
+      const user = userEvent.setup();
+      await at(LABEL_PATH);
+      await screen.findByText('Song number 1');
+
+      // number keys toggle the first choice question's boxes
+      await user.keyboard('13');
+      expect(screen.getByRole('checkbox', { name: 'pop' })).toBeChecked();
+      expect(screen.getByRole('checkbox', { name: 'jazz' })).toBeChecked();
+      await user.keyboard('1');
+      expect(screen.getByRole('checkbox', { name: 'pop' })).not.toBeChecked();
+
+      // choosing in the rating makes it the question number keys answer
+      await user.click(screen.getByRole('radio', { name: '2' }));
+      await user.keyboard('4');
+      expect(screen.getByRole('radio', { name: '4' })).toBeChecked();
+
+      const why = screen.getByRole('textbox', { name: 'Why?' });
+      await user.type(why, '1 s{Enter}2');
+      expect(why).toHaveValue('1 s\n2');
+      expect(screen.getByRole('radio', { name: '4' })).toBeChecked();
+      expect(screen.getByRole('checkbox', { name: 'pop' })).not.toBeChecked();
+      expect(fake.api.submit).not.toHaveBeenCalled();
+      expect(fake.api.skip).not.toHaveBeenCalled();
+
+      await user.keyboard('{Control>}{Enter}{/Control}');
+      await screen.findByText('Song number 2');
+      expect(fake.submitted).toEqual([
+        expect.objectContaining({
+          itemId: '1',
+          answer: { genres: ['jazz'], mix: 4, why: '1 s\n2' },
+        }),
+      ]);
+    });
+
+    it('asks for a required answer instead of submitting', async () => {
+      const { fake, render: at } = setup();
+      const user = userEvent.setup();
+      await at(LABEL_PATH);
+      await screen.findByText('Song number 1');
+      await user.keyboard('{Enter}');
+      expect(await screen.findByText('is required')).toBeInTheDocument();
+      expect(fake.api.submit).not.toHaveBeenCalled();
+    });
+
+    it('renews an expired lease and keeps the answer', async () => {
+      const { fake, render: at } = setup();
+      const user = userEvent.setup();
+      await at(LABEL_PATH);
+      await screen.findByText('The next item is ready.');
+      fake.expire(fake.tokenOf('1')!);
+
+      await user.keyboard('1{Enter}');
+
+      expect(await screen.findByText('Song number 2')).toBeInTheDocument();
+      expect(
+        screen.getByText(
+          /Your lease had expired; Chorus leased the item to you again and saved your answer/,
+        ),
+      ).toBeInTheDocument();
+      expect(fake.submitted).toEqual([
+        expect.objectContaining({ itemId: '1', answer: { belongs: 'yes' } }),
+      ]);
+    });
+
+    it('says so when an expired item went to others', async () => {
+      const { fake, render: at } = setup();
+      const user = userEvent.setup();
+      await at(LABEL_PATH);
+      await screen.findByText('The next item is ready.');
+      fake.expire(fake.tokenOf('1')!);
+      fake.takeByOthers('1');
+
+      await user.keyboard('1{Enter}');
+
+      expect(
+        await screen.findByText(
+          /item track-0001 expired and the item is no longer available/,
+        ),
+      ).toBeInTheDocument();
+      // the prefetched item comes next, as it would have anyway
+      expect(screen.getByText('Song number 2')).toBeInTheDocument();
+      await user.keyboard('1{Enter}');
+      expect(await screen.findByText('Song number 3')).toBeInTheDocument();
+      // the lost answer was never stored; the next one was
+      expect(fake.submitted.map(a => a.itemId)).toEqual(['2']);
+    });
+
+    it('keeps the answer when the network fails and retries with the same key', async () => {
+      const { fake, render: at } = setup();
+      const user = userEvent.setup();
+      await at(LABEL_PATH);
+      await screen.findByText('Song number 1');
+      fake.api.submit.mockRejectedValueOnce(new TypeError('Failed to fetch'));
+
+      await user.keyboard('3{Enter}');
+      expect(
+        await screen.findByText(
+          /Chorus could not be reached \(Failed to fetch\)/,
+        ),
+      ).toBeInTheDocument();
+      expect(screen.getByRole('radio', { name: /Cannot tell/ })).toBeChecked();
+
+      await user.keyboard('{Enter}');
+      expect(await screen.findByText('Song number 2')).toBeInTheDocument();
+      const keys = fake.api.submit.mock.calls.map(c => c[2].idempotencyKey);
+      expect(keys).toHaveLength(2);
+      expect(keys[1]).toBe(keys[0]);
+    });
+
+    it('renders markup in item data as inert text', async () => {
+      const payload =
+        '<script>window.__chorusPwned = true</script><img src="x" onerror="window.__chorusPwned = true">';
+      const { render: at } = setup(
+        fakeAnnotationApi({
+          items: [
+            {
+              id: '1',
+              externalId: 'evil',
+              data: {
+                track_title: payload,
+                track_artist: '<b onmouseover="alert(1)">bold</b>',
+              },
+            },
+          ],
+        }),
+      );
+      await at(LABEL_PATH);
+
+      expect(await screen.findByText(payload)).toBeInTheDocument();
+      const region = screen.getByRole('region', { name: 'Item data' });
+      expect(region.querySelector('script, img, b')).toBeNull();
+      expect(
+        within(region).getByText('<b onmouseover="alert(1)">bold</b>'),
+      ).toBeInTheDocument();
+      expect(document.querySelector('img[src="x"]')).toBeNull();
+      expect((window as any).__chorusPwned).toBeUndefined();
+      expect((window as any).__instructionsRan).toBeUndefined();
+    });
+
+    it('shows what it cannot answer yet and does not submit', async () => {
+      const { fake, render: at } = setup(
+        fakeAnnotationApi({
+          config: {
+            ...trackConfigInput,
+            questions: [
+              {
+                id: 'evidence',
+                type: 'text-spans',
+                title: 'Mark the passages',
+                field: 'track_title',
+                labels: ['evidence'],
+              },
+            ],
+          },
+        }),
+      );
+      const user = userEvent.setup();
+      await at(LABEL_PATH);
+      expect(
+        await screen.findByText(
+          /text-spans questions are not supported in this page yet/,
+        ),
+      ).toBeInTheDocument();
+      expect(screen.getByRole('button', { name: /Submit/ })).toBeDisabled();
+      await user.keyboard('{Enter}');
+      expect(fake.api.submit).not.toHaveBeenCalled();
+    });
+
+    it('ends with a link home when nothing is left', async () => {
+      const { render: at } = setup(fakeAnnotationApi({ items: trackItems(0) }));
+      await at(LABEL_PATH);
+      expect(
+        await screen.findByText('Nothing left to label'),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByRole('button', { name: 'Back to my queues' }),
+      ).toHaveAttribute('href', '/chorus');
+    });
+
+    it('explains a caller who may not label', async () => {
+      const fake = fakeAnnotationApi();
+      fake.api.next.mockRejectedValue(
+        responseError(
+          403,
+          'annotation.item.label is not allowed for asking for work',
+        ),
+      );
+      const { render: at } = setup(fake);
+      await at(LABEL_PATH);
+      expect(
+        await screen.findByText(/Only the project's annotators can label it/),
+      ).toBeInTheDocument();
+    });
+  });
+
+  describe('ProjectOverviewPage', () => {
+    const progress = {
+      items: { total: 40, open: 30, full: 2, complete: 8 },
+      annotations: 29,
+      skips: 3,
+      annotators: [
+        {
+          annotator: 'user:default/bo.lindqvist',
+          annotations: 9,
+          skips: 0,
+          timeSpentMs: 90_000,
+        },
+        {
+          annotator: 'user:default/amara.okafor',
+          annotations: 20,
+          skips: 3,
+          timeSpentMs: 200_000,
+        },
+      ],
+    };
+
+    it('shows the project, its questions, progress and annotators', async () => {
+      const { render: at } = setup(fakeAnnotationApi({ progress }));
+      await at(PROJECT_PATH);
+
+      expect(
+        await screen.findByRole('heading', {
+          name: 'Track placement relevance',
+        }),
+      ).toBeInTheDocument();
+      const facts = screen.getByRole('table', { name: 'Project facts' });
+      expect(within(facts).getByText('active')).toBeInTheDocument();
+      expect(within(facts).getByText('3 answers per item')).toBeInTheDocument();
+      expect(
+        screen.getByText(
+          'Yes, it belongs, No, wrong artist or version, Cannot tell',
+        ),
+      ).toBeInTheDocument();
+      expect(await screen.findByLabelText('Annotations')).toHaveTextContent(
+        '29',
+      );
+      expect(screen.getByLabelText('Complete')).toHaveTextContent('8');
+      expect(screen.getByLabelText('Skips')).toHaveTextContent('3');
+      expect(screen.getByText('20% of items complete')).toBeInTheDocument();
+
+      const rows = screen
+        .getAllByRole('row')
+        .filter(r => /okafor|lindqvist/.test(r.textContent ?? ''));
+      expect(rows.map(r => r.textContent)).toEqual([
+        'amara.okafor2033 min 20 s10 s',
+        'bo.lindqvist901 min 30 s10 s',
+      ]);
+      // an annotator of the project may start labeling from here
+      expect(
+        screen.getByRole('button', { name: 'Start labeling' }),
+      ).toHaveAttribute('href', LABEL_PATH);
+    });
+
+    it("offers labeling only to the project's annotators", async () => {
+      const { render: at } = setup(fakeAnnotationApi({ progress, queues: [] }));
+      await at(PROJECT_PATH);
+      expect(await screen.findByLabelText('Annotations')).toHaveTextContent(
+        '29',
+      );
+      expect(screen.getByText('3 answers per item')).toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', { name: 'Start labeling' }),
+      ).toBeNull();
+    });
+
+    it('updates from progress signals at once and re-fetches, throttled', async () => {
+      const {
+        fake,
+        signals,
+        render: at,
+      } = setup(fakeAnnotationApi({ progress }));
+      const user = userEvent.setup();
+      await at(PROJECT_PATH);
+      expect(await screen.findByLabelText('Annotations')).toHaveTextContent(
+        '29',
+      );
+      await waitFor(() =>
+        expect(signals.subscribed('annotation:progress:p-track')).toBe(true),
+      );
+      expect(screen.getByText(/Live/)).toBeInTheDocument();
+      expect(fake.api.progress).toHaveBeenCalledTimes(1);
+
+      for (const annotations of [30, 31, 32]) {
+        signals.publish('annotation:progress:p-track', {
+          projectId: 'p-track',
+          items: { total: 40, open: 29, full: 2, complete: 9 },
+          annotations,
+          skips: 3,
+        });
+      }
+      expect(screen.getByLabelText('Annotations')).toHaveTextContent('32');
+      expect(screen.getByLabelText('Complete')).toHaveTextContent('9');
+      // three signals within the throttle window: one re-fetch
+      await waitFor(() => expect(fake.api.progress).toHaveBeenCalledTimes(2), {
+        timeout: 5_000,
+      });
+      await new Promise(r => setTimeout(r, 300));
+      expect(fake.api.progress).toHaveBeenCalledTimes(2);
+
+      await user.click(
+        screen.getByRole('button', { name: 'Refresh progress' }),
+      );
+      await waitFor(() => expect(fake.api.progress).toHaveBeenCalledTimes(3));
+    });
+
+    it('tells an annotator that progress is not for them', async () => {
+      const fake = fakeAnnotationApi();
+      fake.api.progress.mockRejectedValue(
+        responseError(
+          403,
+          'annotation.project.metrics.read is not allowed for reading progress',
+        ),
+      );
+      const { render: at } = setup(fake);
+      await at(PROJECT_PATH);
+      expect(
+        await screen.findByText(
+          /Progress is for managers and quality analysts/,
+        ),
+      ).toBeInTheDocument();
+      // the rest of the page still shows
+      expect(
+        screen.getByRole('table', { name: 'Project facts' }),
+      ).toBeInTheDocument();
+    });
+
+    it('tells an outsider the project is not there for them', async () => {
+      const { render: at } = setup();
+      await at('/chorus/projects/not-mine');
+      expect(await screen.findByText(/Project not found/)).toBeInTheDocument();
+      expect(
+        screen.getByText(
+          'This project does not exist, or you are not in its workforce.',
+        ),
+      ).toBeInTheDocument();
+    });
+  });
+}

@@ -1,0 +1,347 @@
+/*
+ * An in-memory Chorus API for the page tests, behaving like the backend's
+ * lease rules (see LeaseStore): a held live lease comes back from `next`
+ * unless excluded, at most two held, never an item the annotator answered,
+ * skipped or holds; expired leases are swept by `next`; a submit or skip
+ * needs a live lease; submits are idempotent by key.
+ */
+import {
+  AnnotationProjectRecord,
+  AnnotationQueue,
+  parseProjectConfig,
+  ProjectConfig,
+  ProjectConfigInput,
+  ProjectProgress,
+  WorkLease,
+} from '@chorus/plugin-annotation-common';
+import { AnnotationApi } from '../api';
+
+/** A failed call as `AnnotationClient` throws it (a ResponseError). */
+export function responseError(status: number, message: string): Error {
+  const names: Record<number, string> = {
+    400: 'InputError',
+    403: 'NotAllowedError',
+    404: 'NotFoundError',
+    409: 'ConflictError',
+  };
+  return Object.assign(new Error(`Request failed with ${status}`), {
+    name: 'ResponseError',
+    statusCode: status,
+    statusText: '',
+    cause: Object.assign(new Error(message), { name: names[status] }),
+  });
+}
+
+export interface FakeItem {
+  id: string;
+  externalId: string;
+  data: Record<string, unknown>;
+}
+
+export const trackConfigInput: ProjectConfigInput = {
+  instructions:
+    'Answer **yes** when the track belongs on the page.\n\n<script>window.__instructionsRan = true</script>',
+  overlap: 3,
+  workforce: {
+    annotators: ['group:cu-annotators'],
+    qualityAnalysts: ['group:cu-quality-analysts'],
+    managers: ['group:cu-project-managers'],
+  },
+  questions: [
+    {
+      id: 'belongs',
+      type: 'single-choice',
+      title: 'Does the track belong on the artist page?',
+      field: 'track_title',
+      labels: [
+        { value: 'yes', title: 'Yes, it belongs' },
+        { value: 'no', title: 'No, wrong artist or version' },
+        { value: 'unsure', title: 'Cannot tell' },
+      ],
+    },
+  ],
+};
+
+export function parseConfig(input: ProjectConfigInput): ProjectConfig {
+  const parsed = parseProjectConfig(input);
+  if (!parsed.success) {
+    throw new Error(JSON.stringify(parsed.issues));
+  }
+  return parsed.config;
+}
+
+export function projectRecord(
+  overrides: Partial<AnnotationProjectRecord> = {},
+): AnnotationProjectRecord {
+  return {
+    id: 'p-track',
+    name: 'track-placement-relevance',
+    namespace: 'default',
+    title: 'Track placement relevance',
+    description: "Does this track belong on the artist's page?",
+    owner: 'group:default/cu-ml-engineering',
+    lifecycle: 'production',
+    model: 'resource:default/track-artist-page-placement',
+    dataset: 'resource:default/track-placement-labels',
+    workforce: {
+      annotators: ['group:default/cu-annotators'],
+      qualityAnalysts: ['group:default/cu-quality-analysts'],
+      managers: ['group:default/cu-project-managers'],
+    },
+    taskType: 'single-choice',
+    questions: [
+      {
+        id: 'belongs',
+        type: 'single-choice',
+        title: 'Does the track belong on the artist page?',
+      },
+    ],
+    status: 'active',
+    configVersion: 1,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function trackItems(n: number): FakeItem[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: String(i + 1),
+    externalId: `track-${String(i + 1).padStart(4, '0')}`,
+    data: {
+      track_title: `Song number ${i + 1}`,
+      track_artist: 'Velvet Static',
+      page_artist: 'Velvet Static',
+    },
+  }));
+}
+
+interface FakeLease {
+  token: string;
+  itemId: string;
+  expiresAt: number;
+}
+
+export interface FakeAnnotationApi {
+  api: jest.Mocked<AnnotationApi>;
+  /** Live and expired leases, by token. */
+  leases: Map<string, FakeLease>;
+  submitted: Array<{
+    itemId: string;
+    token?: string;
+    answer: Record<string, unknown>;
+    idempotencyKey?: string;
+    timeSpentMs?: number;
+  }>;
+  skipped: Array<{ itemId: string; reason: string }>;
+  /** Makes a lease expire now (as if the annotator had been away). */
+  expire(token: string): void;
+  /** Another annotator fills the item: nobody else gets it any more. */
+  takeByOthers(itemId: string): void;
+  /** The lease the page shows now: the oldest live one. */
+  tokenOf(itemId: string): string | undefined;
+}
+
+/** An in-memory Chorus for one annotator and one project. */
+export function fakeAnnotationApi(
+  options: {
+    items?: FakeItem[];
+    config?: ProjectConfigInput;
+    project?: AnnotationProjectRecord;
+    projects?: AnnotationProjectRecord[];
+    queues?: AnnotationQueue[];
+    progress?: ProjectProgress;
+    ttlMs?: number;
+  } = {},
+): FakeAnnotationApi {
+  const items = options.items ?? trackItems(5);
+  const config = parseConfig(options.config ?? trackConfigInput);
+  const project = options.project ?? projectRecord();
+  const ttlMs = options.ttlMs ?? 600_000;
+  const leases = new Map<string, FakeLease>();
+  const answered = new Map<string, { key?: string }>();
+  const skippedIds = new Set<string>();
+  const takenByOthers = new Set<string>();
+  const submitted: FakeAnnotationApi['submitted'] = [];
+  const skipped: FakeAnnotationApi['skipped'] = [];
+  let tokens = 0;
+
+  const toLease = (l: FakeLease): WorkLease => {
+    const item = items.find(i => i.id === l.itemId)!;
+    return {
+      token: l.token,
+      expiresAt: new Date(l.expiresAt).toISOString(),
+      configVersion: 1,
+      item: { id: item.id, externalId: item.externalId, data: item.data },
+    };
+  };
+  const sweep = () => {
+    for (const [token, l] of leases) {
+      if (l.expiresAt <= Date.now()) {
+        leases.delete(token);
+      }
+    }
+  };
+  const live = (token: string): FakeLease => {
+    const l = leases.get(token);
+    if (!l) {
+      throw responseError(404, `lease ${token} not found`);
+    }
+    if (l.expiresAt <= Date.now()) {
+      throw responseError(
+        409,
+        `lease ${token} expired at ${new Date(
+          l.expiresAt,
+        ).toISOString()}; ask for the next item again`,
+      );
+    }
+    return l;
+  };
+
+  const api: jest.Mocked<AnnotationApi> = {
+    listProjects: jest.fn(async () => options.projects ?? [project]),
+    listQueues: jest.fn(
+      async () =>
+        options.queues ?? [
+          { project, openItems: items.length, myAnnotations: 0, mySkips: 0 },
+        ],
+    ),
+    getProject: jest.fn(async (id: string) => {
+      if (id !== project.id) {
+        throw responseError(404, `project ${id} not found`);
+      }
+      return project;
+    }),
+    getConfig: jest.fn(async (id: string) => {
+      if (id !== project.id) {
+        throw responseError(404, `project ${id} not found`);
+      }
+      return {
+        version: 1,
+        config,
+        createdBy: 'user:default/lena.fischer',
+        createdAt: project.createdAt,
+      };
+    }),
+    next: jest.fn(async (_id: string, exclude?: string[]) => {
+      sweep();
+      const held = [...leases.values()].find(l => !exclude?.includes(l.token));
+      if (held) {
+        return toLease(held);
+      }
+      if (leases.size >= 2) {
+        throw responseError(
+          409,
+          `you already hold ${leases.size} items of this project; submit, skip or release one first`,
+        );
+      }
+      const item = items.find(
+        i =>
+          !answered.has(i.id) &&
+          !skippedIds.has(i.id) &&
+          !takenByOthers.has(i.id) &&
+          ![...leases.values()].some(l => l.itemId === i.id),
+      );
+      if (!item) {
+        return undefined;
+      }
+      const lease = {
+        token: `token-${++tokens}`,
+        itemId: item.id,
+        expiresAt: Date.now() + ttlMs,
+      };
+      leases.set(lease.token, lease);
+      return toLease(lease);
+    }),
+    heartbeat: jest.fn(async (_id: string, token: string) => {
+      const l = live(token);
+      l.expiresAt = Date.now() + ttlMs;
+      return { expiresAt: new Date(l.expiresAt).toISOString() };
+    }),
+    release: jest.fn(async (_id: string, token: string) => {
+      live(token);
+      leases.delete(token);
+    }),
+    skip: jest.fn(async (_id: string, token: string, reason: string) => {
+      const l = live(token);
+      leases.delete(token);
+      skippedIds.add(l.itemId);
+      skipped.push({ itemId: l.itemId, reason });
+    }),
+    submit: jest.fn(async (_id: string, itemId: string, submission) => {
+      const previous = answered.get(itemId);
+      if (previous && previous.key === submission.idempotencyKey) {
+        return submitResponse(itemId, submission.answer, 'replayed');
+      }
+      const l = live(submission.token ?? '');
+      if (l.itemId !== itemId) {
+        throw responseError(
+          404,
+          `lease ${l.token} on item ${itemId} not found`,
+        );
+      }
+      leases.delete(l.token);
+      answered.set(itemId, { key: submission.idempotencyKey });
+      submitted.push({ itemId, ...submission });
+      return submitResponse(itemId, submission.answer, 'created');
+    }),
+    progress: jest.fn(
+      async (_id: string) =>
+        options.progress ?? {
+          items: {
+            total: items.length,
+            open: items.length,
+            full: 0,
+            complete: 0,
+          },
+          annotations: 0,
+          skips: 0,
+          annotators: [],
+        },
+    ),
+    createProject: jest.fn(),
+    updateConfig: jest.fn(),
+    setStatus: jest.fn(),
+    importItems: jest.fn(),
+  };
+
+  return {
+    api,
+    leases,
+    submitted,
+    skipped,
+    expire(token) {
+      const l = leases.get(token);
+      if (l) {
+        l.expiresAt = Date.now() - 1;
+      }
+    },
+    takeByOthers(itemId) {
+      takenByOthers.add(itemId);
+    },
+    tokenOf(itemId) {
+      return [...leases.values()].find(l => l.itemId === itemId)?.token;
+    },
+  };
+}
+
+function submitResponse(
+  itemId: string,
+  answer: Record<string, unknown>,
+  outcome: 'created' | 'replayed',
+) {
+  return {
+    outcome,
+    itemCompleted: false,
+    annotation: {
+      id: `a-${itemId}`,
+      itemId,
+      annotator: 'user:default/amara.okafor',
+      configVersion: 1,
+      answer,
+      timeSpentMs: 0,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { ErrorPage } from '@backstage/core-components';
+import { ReactRouterV6PageRouter } from '@backstage/frontend-adapter-react-router-v6';
+import { Route, Routes, useParams } from 'react-router-dom';
+import { LabelingWorkspace } from './LabelingWorkspace';
+import { MyQueuesPage } from './MyQueuesPage';
+import { ProjectOverviewPage } from './ProjectOverviewPage';
+
+function ProjectOverviewRoute() {
+  const { projectId = '' } = useParams();
+  return <ProjectOverviewPage key={projectId} projectId={projectId} />;
+}
+
+function LabelingRoute() {
+  const { projectId = '' } = useParams();
+  return <LabelingWorkspace key={projectId} projectId={projectId} />;
+}
+
+/**
+ * The Chorus pages below the plugin's root route, in both frontend systems
+ * (the paths match `projectRouteRef` and `labelingRouteRef`). The adapter
+ * gives the routes their React Router context in the new frontend system
+ * and passes through in the legacy one.
+ */
+export function ChorusRouter() {
+  return (
+    <ReactRouterV6PageRouter>
+      <Routes>
+        <Route path="/" element={<MyQueuesPage />} />
+        <Route path="/projects/:projectId" element={<ProjectOverviewRoute />} />
+        <Route path="/projects/:projectId/label" element={<LabelingRoute />} />
+        <Route
+          path="*"
+          element={
+            <ErrorPage status="404" statusMessage="No such Chorus page" />
+          }
+        />
+      </Routes>
+    </ReactRouterV6PageRouter>
+  );
+}

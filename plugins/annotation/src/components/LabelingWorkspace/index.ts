@@ -1,0 +1,1 @@
+export { LabelingWorkspace } from './LabelingWorkspace';

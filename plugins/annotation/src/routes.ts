@@ -1,0 +1,18 @@
+import { createRouteRef, createSubRouteRef } from '@backstage/core-plugin-api';
+
+/** The Chorus home (my queues, projects); `/chorus` in the demo app. */
+export const rootRouteRef = createRouteRef({ id: 'annotation' });
+
+/** A project's overview, below the Chorus home. */
+export const projectRouteRef = createSubRouteRef({
+  id: 'annotation/project',
+  parent: rootRouteRef,
+  path: '/projects/:projectId',
+});
+
+/** The labeling workspace of a project. */
+export const labelingRouteRef = createSubRouteRef({
+  id: 'annotation/labeling',
+  parent: rootRouteRef,
+  path: '/projects/:projectId/label',
+});
