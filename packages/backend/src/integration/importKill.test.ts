@@ -1,0 +1,291 @@
+import { ChildProcess, spawn } from 'child_process';
+import { randomBytes } from 'crypto';
+import fs from 'fs';
+import knexFactory, { Knex } from 'knex';
+import net from 'net';
+import os from 'os';
+import path from 'path';
+import { Readable } from 'stream';
+
+jest.setTimeout(120_000);
+
+/*
+ * R2 (import): a backend killed with SIGKILL in the middle of a large
+ * import, then restarted; re-running the import must give exactly the
+ * file's items. The backend is a real process on SQLite and on PostgreSQL.
+ */
+
+const ITEMS = 60_000;
+const token = randomBytes(24).toString('hex');
+const pgUrl =
+  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
+  'postgresql://postgres@127.0.0.1:5432';
+
+function line(n: number) {
+  return `${JSON.stringify({
+    externalId: `track-${n}`,
+    data: { track_title: `Track number ${n}` },
+    priority: n % 7,
+    predictions: { belongs: { label: n % 2 ? 'yes' : 'no', score: 0.75 } },
+  })}\n`;
+}
+
+/** The file, produced line by line so the request streams. */
+function file(): Readable {
+  return Readable.from(
+    (function* lines() {
+      for (let n = 0; n < ITEMS; n++) {
+        yield line(n);
+      }
+    })(),
+  );
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+type Db = {
+  id: string;
+  database: object;
+  /** The Chorus plugin's own database, as the backend names it. */
+  open(): Knex;
+  cleanup(): Promise<void>;
+};
+
+function sqlite(dir: string): Db {
+  return {
+    id: 'SQLite',
+    database: { client: 'better-sqlite3', connection: { directory: dir } },
+    open: () =>
+      knexFactory({
+        client: 'better-sqlite3',
+        connection: { filename: path.join(dir, 'annotation.sqlite') },
+        useNullAsDefault: true,
+      }),
+    cleanup: async () => {},
+  };
+}
+
+function postgres(): Db {
+  const prefix = `chorus_r2_${randomBytes(4).toString('hex')}_`;
+  const url = new URL(pgUrl);
+  const connection = {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    user: decodeURIComponent(url.username || 'postgres'),
+    password: decodeURIComponent(url.password),
+  };
+  return {
+    id: 'PostgreSQL',
+    database: { client: 'pg', connection, prefix },
+    open: () =>
+      knexFactory({
+        client: 'pg',
+        connection: { ...connection, database: `${prefix}annotation` },
+      }),
+    cleanup: async () => {
+      const admin = knexFactory({
+        client: 'pg',
+        connection: { ...connection, database: 'postgres' },
+      });
+      await admin.raw(`DROP DATABASE IF EXISTS "${prefix}annotation"`);
+      await admin.destroy();
+    },
+  };
+}
+
+/** Starts the Chorus-only backend; resolves once it answers. */
+async function startBackend(configFile: string, port: number) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--require',
+      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+      path.join(__dirname, '__fixtures__', 'annotationBackend.ts'),
+      '--config',
+      configFile,
+    ],
+    {
+      cwd: path.resolve(__dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout!.on('data', d => (output += d));
+  child.stderr!.on('data', d => (output += d));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`backend exited early:\n${output.slice(-3000)}`);
+    }
+    try {
+      const res = await fetch(
+        `http://localhost:${port}/.backstage/health/v1/readiness`,
+      );
+      if (res.ok) {
+        return child;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`backend did not start:\n${output.slice(-3000)}`);
+    }
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
+async function killed(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  await new Promise(resolve => {
+    child.once('exit', resolve);
+    child.kill('SIGKILL');
+  });
+}
+
+describe.each([
+  ['SQLite', () => sqlite(fs.mkdtempSync(path.join(os.tmpdir(), 'r2-')))],
+  ['PostgreSQL', postgres],
+])('R2 import killed on %s', (_name, makeDb) => {
+  it('re-running the import after a SIGKILL gives exactly the file', async () => {
+    const db = makeDb();
+    const port = await freePort();
+    const configFile = path.join(
+      fs.mkdtempSync(path.join(os.tmpdir(), 'r2-config-')),
+      'app-config.json',
+    );
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({
+        backend: {
+          baseUrl: `http://localhost:${port}`,
+          listen: { port },
+          database: db.database,
+          auth: {
+            externalAccess: [
+              { type: 'static', options: { token, subject: 'r2-test' } },
+            ],
+          },
+        },
+      }),
+    );
+    let child = await startBackend(configFile, port);
+    const knex = db.open();
+    let projectId = '';
+    const api = (p: string, init: RequestInit = {}) =>
+      fetch(`http://localhost:${port}/api/annotation${p}`, {
+        ...init,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          ...(init.headers as Record<string, string>),
+        },
+      });
+    const importFile = () =>
+      api(`/projects/${projectId}/items/import`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-ndjson' },
+        body: Readable.toWeb(file()) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+
+    try {
+      const created = await api('/projects', {
+        method: 'POST',
+        body: JSON.stringify({
+          name: 'r2-import',
+          title: 'R2 import',
+          owner: 'group:default/cu-ml-engineering',
+          lifecycle: 'experimental',
+          model: 'resource:m',
+          dataset: 'resource:d',
+          config: {
+            workforce: {
+              annotators: ['group:default/cu-annotators'],
+              qualityAnalysts: ['group:default/cu-quality-analysts'],
+              managers: ['group:default/cu-project-managers'],
+            },
+            questions: [
+              {
+                id: 'belongs',
+                type: 'single-choice',
+                title: 'Belongs?',
+                field: 'track_title',
+                labels: ['yes', 'no'],
+              },
+            ],
+          },
+        }),
+      });
+      const body = await created.json();
+      expect({ status: created.status, body }).toMatchObject({ status: 201 });
+      projectId = body.id;
+
+      // kill it once some batches are in and the rest is still coming
+      const interrupted = importFile().catch(error => error);
+      const count = async () =>
+        Number(
+          (
+            await knex('items')
+              .where({ project_id: projectId })
+              .count({ n: '*' })
+          )[0].n,
+        );
+      let before = 0;
+      while (before === 0) {
+        await new Promise(r => setTimeout(r, 20));
+        before = await count().catch(() => 0);
+      }
+      await killed(child);
+      expect((await interrupted)?.status).toBeUndefined(); // no response came
+      before = await count();
+      expect(before).toBeGreaterThan(0);
+      expect(before).toBeLessThan(ITEMS);
+
+      child = await startBackend(configFile, port);
+      const rerun = await importFile();
+      expect(rerun.status).toBe(200);
+      const summary = await rerun.json();
+      expect(summary).toMatchObject({
+        inserted: ITEMS - before,
+        unchanged: before,
+        updated: 0,
+        rejected: 0,
+      });
+
+      const [stats] = await knex('items')
+        .where({ project_id: projectId })
+        .select(
+          knex.raw('count(*) as n'),
+          knex.raw('count(distinct external_id) as ids'),
+          knex.raw('sum(priority) as priorities'),
+        );
+      expect(Number(stats.n)).toBe(ITEMS);
+      expect(Number(stats.ids)).toBe(ITEMS);
+      let priorities = 0;
+      for (let n = 0; n < ITEMS; n++) {
+        priorities += n % 7;
+      }
+      expect(Number(stats.priorities)).toBe(priorities);
+      const progress = await (
+        await api(`/projects/${projectId}/progress`)
+      ).json();
+      expect(progress.items).toMatchObject({ total: ITEMS, open: ITEMS });
+    } finally {
+      await killed(child);
+      await knex.destroy();
+      await db.cleanup();
+    }
+  });
+});
