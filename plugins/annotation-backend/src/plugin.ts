@@ -8,7 +8,7 @@ import {
   KnexItemStore,
   KnexLeaseStore,
   KnexProjectStore,
-  useWriteAheadLog,
+  tuneSqlite,
 } from './database';
 import { createRouter } from './service/router';
 import { ProjectNotifier } from './service/ProjectNotifier';
@@ -55,7 +55,7 @@ export const annotationPlugin = createBackendPlugin({
         if (!database.migrations?.skip) {
           await applyDatabaseMigrations(knex);
         }
-        await useWriteAheadLog(knex);
+        await tuneSqlite(knex);
         const projects = new KnexProjectStore(knex);
         permissionsRegistry.addResourceType({
           resourceRef: annotationProjectResourceRef,

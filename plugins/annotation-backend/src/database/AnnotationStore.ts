@@ -1,7 +1,13 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
-import { addToCounters } from './counters';
-import { lockItem } from './slots';
+import {
+  ADD_TO_COUNTER_SQL,
+  addToCounters,
+  counterRows,
+  counterShard,
+} from './counters';
+import { isPostgres, lockItem } from './slots';
+import { sqliteWrite } from './sqlite';
 import { isUniqueViolation, parseJson, toNumber } from './util';
 
 export interface AnnotationRecord {
@@ -83,26 +89,244 @@ function fromRow(row: AnnotationRow): AnnotationRecord {
   };
 }
 
+function annotationRow(o: SubmitOptions, now: number) {
+  return {
+    project_id: o.projectId,
+    item_id: o.itemId,
+    annotator: o.annotator,
+    config_version: o.configVersion,
+    answer: JSON.stringify(o.answer),
+    idempotency_key: o.idempotencyKey ?? null,
+    time_spent_ms: o.timeSpentMs,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export class KnexAnnotationStore implements AnnotationStore {
   constructor(private readonly knex: Knex) {}
 
   async submit(options: SubmitOptions): Promise<SubmitResult> {
     try {
+      // the common case, an answer on a live lease, in as few statements
+      // as each database allows; anything else takes the careful path
+      const fast = await this.submitOnLease(options);
+      if (fast) {
+        return fast;
+      }
       return await this.knex.transaction(tx => this.submitIn(tx, options));
     } catch (error) {
-      // a concurrent retry with the same key won the race: answer as it did
+      // the key is taken: a concurrent retry won the race, or the key was
+      // used before; answer as the stored answer did
       if (options.idempotencyKey && isUniqueViolation(error)) {
         const replay = await this.byKey(this.knex, options);
         if (replay) {
-          return {
-            annotation: replay,
-            outcome: 'replayed',
-            itemCompleted: false,
-          };
+          return this.replayed(replay, options);
         }
       }
       throw error;
     }
+  }
+
+  private replayed(replay: AnnotationRecord, o: SubmitOptions): SubmitResult {
+    if (replay.itemId !== o.itemId) {
+      throw new ConflictError(
+        `idempotencyKey: already used for item ${replay.itemId}`,
+      );
+    }
+    return { annotation: replay, outcome: 'replayed', itemCompleted: false };
+  }
+
+  /**
+   * Stores the answer if the caller holds a live lease on the item (the
+   * lease's slot becomes the answer's slot). Undefined when they do not:
+   * the careful path then tells an edit, a replay and a dead lease apart.
+   */
+  private async submitOnLease(
+    o: SubmitOptions,
+  ): Promise<SubmitResult | undefined> {
+    if (!o.token) {
+      return undefined;
+    }
+    const now = Date.now();
+    const row = annotationRow(o, now);
+    if (isPostgres(this.knex)) {
+      // one statement, one round trip; the item is locked first, as by
+      // every writer of an item
+      const { rows } = await this.knex.raw(
+        `WITH it AS (
+           SELECT id, state AS old_state FROM items
+           WHERE id = :item_id AND project_id = :project_id
+           FOR NO KEY UPDATE
+         ),
+         lease AS (
+           DELETE FROM leases l USING it
+           WHERE l.token = :token AND l.project_id = :project_id
+             AND l.annotator = :annotator AND l.item_id = it.id
+             AND l.expires_at > :now
+           RETURNING l.item_id
+         ),
+         ins AS (
+           INSERT INTO annotations (project_id, item_id, annotator,
+             config_version, answer, idempotency_key, time_spent_ms,
+             created_at, updated_at)
+           SELECT :project_id, item_id, :annotator, :config_version, :answer,
+             :idempotency_key, :time_spent_ms, :now, :now
+           FROM lease
+           RETURNING *
+         ),
+         upd AS (
+           UPDATE items SET
+             answer_count = items.answer_count + 1,
+             state = CASE WHEN items.answer_count + 1 >= :overlap
+                     THEN 'complete' ELSE items.state END,
+             updated_at = :now
+           FROM ins, it WHERE items.id = ins.item_id
+           RETURNING items.state AS new_state, it.old_state
+         ),
+         counted AS (
+           INSERT INTO project_counters (project_id, name, shard, value)
+           SELECT :project_id, n.name, :shard, n.value
+           FROM upd CROSS JOIN LATERAL (VALUES
+             ('annotations', 1),
+             ('items.complete', CASE WHEN upd.new_state = 'complete'
+               AND upd.old_state <> 'complete' THEN 1 ELSE 0 END),
+             ('items.' || upd.old_state, CASE WHEN upd.new_state = 'complete'
+               AND upd.old_state <> 'complete' THEN -1 ELSE 0 END)
+           ) AS n(name, value)
+           WHERE n.value <> 0
+           ON CONFLICT (project_id, name, shard)
+           DO UPDATE SET value = project_counters.value + excluded.value
+         ),
+         stats AS (
+           INSERT INTO annotator_stats (project_id, annotator, annotations,
+             time_spent_ms, last_at)
+           SELECT :project_id, :annotator, 1, :time_spent_ms, :now FROM ins
+           ON CONFLICT (project_id, annotator) DO UPDATE SET
+             annotations = annotator_stats.annotations + 1,
+             time_spent_ms = annotator_stats.time_spent_ms
+               + excluded.time_spent_ms,
+             last_at = excluded.last_at
+         )
+         SELECT ins.*, upd.new_state, upd.old_state FROM ins, upd`,
+        {
+          ...row,
+          token: o.token,
+          now,
+          overlap: o.overlap,
+          shard: counterShard(),
+        },
+      );
+      const stored = rows[0];
+      if (!stored) {
+        return undefined;
+      }
+      return {
+        annotation: fromRow(stored),
+        outcome: 'created',
+        itemCompleted:
+          stored.new_state === 'complete' && stored.old_state !== 'complete',
+      };
+    }
+
+    // SQLite runs one write transaction at a time: plain steps are atomic
+    return sqliteWrite(this.knex, db => {
+      const params = { ...row, token: o.token, now, overlap: o.overlap };
+      const deleted = db
+        .prepare(
+          `DELETE FROM leases WHERE token = :token
+             AND project_id = :project_id AND annotator = :annotator
+             AND item_id = :item_id AND expires_at > :now`,
+        )
+        .run(params);
+      if (!deleted.changes) {
+        return undefined;
+      }
+      const item = db
+        .prepare('SELECT state, answer_count FROM items WHERE id = :item_id')
+        .get(params);
+      const stored = db
+        .prepare(
+          `INSERT INTO annotations (project_id, item_id, annotator,
+             config_version, answer, idempotency_key, time_spent_ms,
+             created_at, updated_at)
+           VALUES (:project_id, :item_id, :annotator, :config_version,
+             :answer, :idempotency_key, :time_spent_ms, :now, :now)
+           RETURNING *`,
+        )
+        .get(params);
+      const completes =
+        item.answer_count + 1 >= o.overlap && item.state !== 'complete';
+      db.prepare(
+        `UPDATE items SET answer_count = answer_count + 1,
+           state = CASE WHEN :completes THEN 'complete' ELSE state END,
+           updated_at = :now
+         WHERE id = :item_id`,
+      ).run({ ...params, completes: completes ? 1 : 0 });
+      const counter = db.prepare(ADD_TO_COUNTER_SQL);
+      for (const delta of counterRows(o.projectId, {
+        annotations: 1,
+        ...(completes
+          ? { [`items.${item.state}`]: -1, 'items.complete': 1 }
+          : {}),
+      })) {
+        counter.run(delta);
+      }
+      db.prepare(
+        `INSERT INTO annotator_stats
+           (project_id, annotator, annotations, time_spent_ms, last_at)
+         VALUES (:project_id, :annotator, 1, :time_spent_ms, :now)
+         ON CONFLICT (project_id, annotator) DO UPDATE SET
+           annotations = annotator_stats.annotations + 1,
+           time_spent_ms = annotator_stats.time_spent_ms
+             + excluded.time_spent_ms,
+           last_at = excluded.last_at`,
+      ).run(params);
+      return {
+        annotation: fromRow(stored),
+        outcome: 'created' as const,
+        itemCompleted: completes,
+      };
+    });
+  }
+
+  /** The item's answer count, the project counters, the annotator's stats. */
+  private async countAnswer(
+    tx: Knex.Transaction,
+    o: SubmitOptions,
+    item: { state: string; answer_count: number },
+    completes: boolean,
+    now: number,
+  ) {
+    await tx('items')
+      .where({ id: o.itemId })
+      .update({
+        answer_count: item.answer_count + 1,
+        ...(completes ? { state: 'complete' } : {}),
+        updated_at: now,
+      });
+    await addToCounters(tx, o.projectId, {
+      annotations: 1,
+      ...(completes
+        ? { [`items.${item.state}`]: -1, 'items.complete': 1 }
+        : {}),
+    });
+    await tx('annotator_stats')
+      .insert({
+        project_id: o.projectId,
+        annotator: o.annotator,
+        annotations: 1,
+        time_spent_ms: o.timeSpentMs,
+        last_at: now,
+      })
+      .onConflict(['project_id', 'annotator'])
+      .merge({
+        annotations: tx.raw('annotator_stats.annotations + 1'),
+        time_spent_ms: tx.raw('annotator_stats.time_spent_ms + ?', [
+          o.timeSpentMs,
+        ]),
+        last_at: now,
+      });
   }
 
   private async byKey(tx: Knex | Knex.Transaction, o: SubmitOptions) {
@@ -130,16 +354,7 @@ export class KnexAnnotationStore implements AnnotationStore {
     if (o.idempotencyKey) {
       const replay = await this.byKey(tx, o);
       if (replay) {
-        if (replay.itemId !== o.itemId) {
-          throw new ConflictError(
-            `idempotencyKey: already used for item ${replay.itemId}`,
-          );
-        }
-        return {
-          annotation: replay,
-          outcome: 'replayed',
-          itemCompleted: false,
-        };
+        return this.replayed(replay, o);
       }
     }
     const now = Date.now();
@@ -206,56 +421,14 @@ export class KnexAnnotationStore implements AnnotationStore {
         `lease ${o.token} expired; ask for the next item again`,
       );
     }
-    const [{ id }] = await tx('annotations')
-      .insert({
-        project_id: o.projectId,
-        item_id: o.itemId,
-        annotator: o.annotator,
-        config_version: o.configVersion,
-        answer: JSON.stringify(o.answer),
-        idempotency_key: o.idempotencyKey ?? null,
-        time_spent_ms: o.timeSpentMs,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id');
-
-    const answers = item.answer_count + 1;
-    const completes = answers >= o.overlap && item.state !== 'complete';
-    await tx('items')
-      .where({ id: o.itemId })
-      .update({
-        answer_count: answers,
-        ...(completes ? { state: 'complete' } : {}),
-        updated_at: now,
-      });
-    await addToCounters(tx, o.projectId, {
-      annotations: 1,
-      ...(completes
-        ? { [`items.${item.state}`]: -1, 'items.complete': 1 }
-        : {}),
-    });
-    await tx('annotator_stats')
-      .insert({
-        project_id: o.projectId,
-        annotator: o.annotator,
-        annotations: 1,
-        time_spent_ms: o.timeSpentMs,
-        last_at: now,
-      })
-      .onConflict(['project_id', 'annotator'])
-      .merge({
-        annotations: tx.raw('annotator_stats.annotations + 1'),
-        time_spent_ms: tx.raw('annotator_stats.time_spent_ms + ?', [
-          o.timeSpentMs,
-        ]),
-        last_at: now,
-      });
-    const created = await tx<AnnotationRow>('annotations')
-      .where({ id: typeof id === 'object' ? (id as { id: number }).id : id })
-      .first();
+    const [stored] = await tx('annotations')
+      .insert(annotationRow(o, now))
+      .returning('*');
+    const completes =
+      item.answer_count + 1 >= o.overlap && item.state !== 'complete';
+    await this.countAnswer(tx, o, item, completes, now);
     return {
-      annotation: fromRow(created!),
+      annotation: fromRow(stored),
       outcome: 'created',
       itemCompleted: completes,
     };

@@ -3,7 +3,8 @@ import { Knex } from 'knex';
 import { choiceConfig, newProject } from '../__testUtils__/fixtures';
 import { readCounters } from './counters';
 import { copyText, ImportItem, KnexItemStore } from './ItemStore';
-import { applyDatabaseMigrations, useWriteAheadLog } from './migrations';
+import { applyDatabaseMigrations } from './migrations';
+import { tuneSqlite } from './sqlite';
 import { KnexProjectStore } from './ProjectStore';
 
 jest.setTimeout(120_000);
@@ -36,7 +37,7 @@ describe.each(databases.eachSupportedId())('item import on %s', id => {
   async function setup() {
     knex = await databases.init(id);
     await applyDatabaseMigrations(knex);
-    await useWriteAheadLog(knex);
+    await tuneSqlite(knex);
     const project = await new KnexProjectStore(knex).create(
       newProject(),
       choiceConfig(),

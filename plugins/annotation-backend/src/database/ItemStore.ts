@@ -6,6 +6,7 @@ import { pipeline } from 'stream/promises';
 import { v4 as uuid } from 'uuid';
 import { addToCounters, readCounters } from './counters';
 import { isPostgres } from './slots';
+import { isSqlite } from './sqlite';
 import { isUniqueViolation, parseJson, toNumber } from './util';
 
 /** One valid line of an import, ready to store. */
@@ -70,7 +71,7 @@ export interface ItemStore {
   ): Promise<void>;
 }
 
-interface ItemRow {
+export interface ItemRow {
   id: number | string;
   project_id: string;
   external_id: string;
@@ -330,10 +331,6 @@ async function sqliteStatementsOf(tx: Knex.Transaction) {
     sqliteStatements.set(conn, statements);
   }
   return statements;
-}
-
-function isSqlite(knex: Knex): boolean {
-  return /sqlite/.test(String(knex.client.config.client));
 }
 
 /** The stored rows of these external ids, by external id. */

@@ -7,6 +7,7 @@ import { ImportItem, KnexItemStore } from './ItemStore';
 import { ClaimOptions, KnexLeaseStore } from './LeaseStore';
 import { applyDatabaseMigrations } from './migrations';
 import { KnexProjectStore } from './ProjectStore';
+import { tuneSqlite } from './sqlite';
 
 jest.setTimeout(120_000);
 
@@ -36,6 +37,7 @@ describe.each(databases.eachSupportedId())(
     ) {
       knex = await databases.init(id);
       await applyDatabaseMigrations(knex);
+      await tuneSqlite(knex); // as the plugin runs it
       const project = await new KnexProjectStore(knex).create(
         newProject(),
         choiceConfig({ overlap }),

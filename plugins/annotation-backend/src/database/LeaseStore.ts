@@ -2,9 +2,15 @@ import { ConflictError, NotFoundError } from '@backstage/errors';
 import { AssignmentOrder } from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import { v4 as uuid } from 'uuid';
-import { addToCounters } from './counters';
-import { itemFromRow, ItemRecord } from './ItemStore';
+import {
+  ADD_TO_COUNTER_SQL,
+  addToCounters,
+  counterRows,
+  counterShard,
+} from './counters';
+import { itemFromRow, ItemRecord, ItemRow } from './ItemStore';
 import { expireLeases, freeSlot, isPostgres, lockItem } from './slots';
+import { sqliteWrite } from './sqlite';
 import { toNumber } from './util';
 
 /** An item handed to one annotator until `expiresAt`. */
@@ -69,6 +75,34 @@ const ORDER: Record<AssignmentOrder, Array<[string, 'asc' | 'desc']>> = {
   ],
 };
 
+/**
+ * The first item the annotator may take, in the project's order: open, not
+ * answered, skipped or held by them. Named bindings: projectId, annotator.
+ */
+function candidateSql(
+  options: ClaimOptions,
+  extra: { where?: string; lock?: string } = {},
+): string {
+  const order = ORDER[options.ordering]
+    .map(([column, direction]) => `i.${column} ${direction}`)
+    .join(', ');
+  return `SELECT i.id FROM items i
+    WHERE i.project_id = :projectId AND i.state = 'open'
+      AND NOT EXISTS (SELECT 1 FROM annotations a
+                      WHERE a.item_id = i.id AND a.annotator = :annotator)
+      AND NOT EXISTS (SELECT 1 FROM skips s
+                      WHERE s.item_id = i.id AND s.annotator = :annotator)
+      AND NOT EXISTS (SELECT 1 FROM leases l
+                      WHERE l.item_id = i.id AND l.annotator = :annotator)
+      ${extra.where ?? ''}
+    ORDER BY ${order}
+    LIMIT 1 ${extra.lock ?? ''}`;
+}
+
+function candidateBindings(options: ClaimOptions) {
+  return { projectId: options.projectId, annotator: options.annotator };
+}
+
 interface LeaseRow {
   item_id: number | string;
   annotator: string;
@@ -77,122 +111,197 @@ interface LeaseRow {
   expires_at: number | string;
 }
 
+/** How often `next` frees the slots of expired leases, per project. */
+const SWEEP_INTERVAL_MS = 1_000;
+
 export class KnexLeaseStore implements LeaseStore {
+  private readonly lastSweep = new Map<string, number>();
+
   constructor(private readonly knex: Knex) {}
 
   async next(options: ClaimOptions): Promise<Lease | undefined> {
-    const { projectId, annotator } = options;
-    return this.knex.transaction(async tx => {
-      const now = Date.now();
-      await expireLeases(tx, projectId, now);
-
-      const held: LeaseRow[] = await tx('leases')
-        .where({ project_id: projectId, annotator })
-        .andWhere('expires_at', '>', now)
-        .orderBy('created_at');
-      const resumable = held.find(l => !options.exclude?.includes(l.token));
-      if (resumable) {
-        return this.toLease(tx, resumable);
-      }
-      if (held.length >= options.maxHeld) {
-        throw new ConflictError(
-          `you already hold ${held.length} items of this project; submit, skip or release one first`,
-        );
-      }
-
-      const itemId = await this.claim(tx, options, now);
-      if (itemId === undefined) {
-        return undefined;
-      }
-      const row: LeaseRow = {
-        item_id: itemId,
-        annotator,
-        project_id: projectId,
-        token: uuid(),
-        expires_at: now + options.ttlMs,
-      };
-      await tx('leases').insert({ ...row, created_at: now });
-      return this.toLease(tx, row);
-    });
-  }
-
-  /** Takes a slot of the first eligible item; the conditional update decides. */
-  private async claim(
-    tx: Knex.Transaction,
-    options: ClaimOptions,
-    now: number,
-  ): Promise<number | string | undefined> {
-    const { projectId, annotator, overlap } = options;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      let query = tx('items as i')
-        .select('i.id', 'i.state', 'i.slots_taken')
-        .where('i.project_id', projectId)
-        .andWhere('i.state', 'open')
-        .whereNotExists(
-          tx('annotations as a')
-            .select(tx.raw('1'))
-            .whereRaw('a.item_id = i.id')
-            .andWhere('a.annotator', annotator),
-        )
-        .whereNotExists(
-          tx('skips as s')
-            .select(tx.raw('1'))
-            .whereRaw('s.item_id = i.id')
-            .andWhere('s.annotator', annotator),
-        )
-        .whereNotExists(
-          tx('leases as l')
-            .select(tx.raw('1'))
-            .whereRaw('l.item_id = i.id')
-            .andWhere('l.annotator', annotator),
-        )
-        .orderBy(
-          ORDER[options.ordering].map(([c, o]) => ({
-            column: `i.${c}`,
-            order: o,
-          })),
-        )
-        .limit(1);
-      if (isPostgres(tx)) {
-        // replicas and concurrent requests skip rows another claim holds
-        query = query.forNoKeyUpdate().skipLocked();
-      }
-      const candidate = await query.first();
-      if (!candidate) {
-        return undefined;
-      }
-      const taken = toNumber(candidate.slots_taken) + 1;
-      const full = taken >= overlap;
-      const updated = await tx('items')
-        .where({ id: candidate.id, state: 'open' })
-        .andWhere('slots_taken', '<', overlap)
-        .update({
-          slots_taken: tx.raw('slots_taken + 1'),
-          state: full ? 'full' : 'open',
-          updated_at: now,
-        });
-      if (updated === 1) {
-        if (full) {
-          await addToCounters(tx, projectId, {
-            'items.open': -1,
-            'items.full': 1,
-          });
-        }
-        return candidate.id;
-      }
-      // someone took the last slot between our read and write: try the next
+    const { projectId } = options;
+    // sweeping on every claim would cost a statement per request; once a
+    // second per project is enough, and when nothing is left we sweep
+    // anyway, so no one is told "no work" while a dead lease holds a slot
+    const last = this.lastSweep.get(projectId) ?? 0;
+    if (Date.now() - last >= SWEEP_INTERVAL_MS) {
+      await this.expire(projectId);
+    }
+    let lease = await this.resumeOrClaim(options);
+    if (!lease && (await this.expire(projectId)) > 0) {
+      lease = await this.resumeOrClaim(options);
+    }
+    if (lease) {
+      return lease;
+    }
+    const held = await this.knex('leases')
+      .where({ project_id: projectId, annotator: options.annotator })
+      .andWhere('expires_at', '>', Date.now())
+      .count({ n: '*' });
+    const n = toNumber(held[0].n);
+    if (n >= options.maxHeld) {
+      throw new ConflictError(
+        `you already hold ${n} items of this project; submit, skip or release one first`,
+      );
     }
     return undefined;
   }
 
-  private async toLease(tx: Knex.Transaction, row: LeaseRow): Promise<Lease> {
-    const item = await tx('items').where({ id: row.item_id }).first();
+  /**
+   * The first live lease the caller holds and did not exclude, else a new
+   * claim unless they hold `maxHeld` already. Undefined when neither.
+   */
+  private async resumeOrClaim(
+    options: ClaimOptions,
+  ): Promise<Lease | undefined> {
+    const now = Date.now();
+    const lease = {
+      token: uuid(),
+      expiresAt: now + options.ttlMs,
+    };
+    if (isPostgres(this.knex)) {
+      // one statement: a round trip is the dearest part of a claim here
+      const { rows } = await this.knex.raw(
+        `WITH held AS (
+           SELECT token, item_id, expires_at, created_at FROM leases
+           WHERE project_id = :projectId AND annotator = :annotator
+             AND expires_at > :now
+         ),
+         resumed AS (
+           SELECT * FROM held
+           WHERE token NOT IN (SELECT json_array_elements_text(:exclude::json))
+           ORDER BY created_at LIMIT 1
+         ),
+         candidate AS (
+           ${candidateSql(options, {
+             where: `AND NOT EXISTS (SELECT 1 FROM resumed)
+                     AND (SELECT count(*) FROM held) < :maxHeld`,
+             // replicas and concurrent requests skip rows a claim holds
+             lock: 'FOR NO KEY UPDATE OF i SKIP LOCKED',
+           })}
+         ),
+         claimed AS (
+           UPDATE items SET
+             slots_taken = items.slots_taken + 1,
+             state = CASE WHEN items.slots_taken + 1 >= :overlap
+                     THEN 'full' ELSE 'open' END,
+             updated_at = :now
+           FROM candidate WHERE items.id = candidate.id
+           RETURNING items.*
+         ),
+         leased AS (
+           INSERT INTO leases
+             (item_id, annotator, project_id, token, expires_at, created_at)
+           SELECT id, :annotator, :projectId, :token, :expiresAt, :now
+           FROM claimed
+           RETURNING item_id, token, expires_at
+         ),
+         counted AS (
+           INSERT INTO project_counters (project_id, name, shard, value)
+           SELECT :projectId, n.name, :shard, n.value
+           FROM claimed,
+             (VALUES ('items.full', 1), ('items.open', -1)) AS n(name, value)
+           WHERE claimed.state = 'full'
+           ON CONFLICT (project_id, name, shard)
+           DO UPDATE SET value = project_counters.value + excluded.value
+         )
+         SELECT r.token AS lease_token, r.expires_at AS lease_expires_at, i.*
+         FROM resumed r JOIN items i ON i.id = r.item_id
+         UNION ALL
+         SELECT l.token, l.expires_at, c.*
+         FROM leased l JOIN claimed c ON c.id = l.item_id`,
+        {
+          ...candidateBindings(options),
+          now,
+          exclude: JSON.stringify(options.exclude ?? []),
+          maxHeld: options.maxHeld,
+          overlap: options.overlap,
+          token: lease.token,
+          expiresAt: lease.expiresAt,
+          shard: counterShard(),
+        },
+      );
+      return rows[0] ? this.toLease(options, rows[0]) : undefined;
+    }
+
+    // SQLite runs one write transaction at a time: plain steps are atomic
+    const params = {
+      ...candidateBindings(options),
+      now,
+      overlap: options.overlap,
+      token: lease.token,
+      expiresAt: lease.expiresAt,
+    };
+    return sqliteWrite(this.knex, db => {
+      const held: LeaseRow[] = db
+        .prepare(
+          `SELECT token, item_id, expires_at FROM leases
+           WHERE project_id = :projectId AND annotator = :annotator
+             AND expires_at > :now
+           ORDER BY created_at`,
+        )
+        .all(params);
+      const resumable = held.find(l => !options.exclude?.includes(l.token));
+      if (resumable) {
+        const item = db
+          .prepare('SELECT * FROM items WHERE id = :id')
+          .get({ id: resumable.item_id });
+        return this.toLease(options, {
+          ...item,
+          lease_token: resumable.token,
+          lease_expires_at: resumable.expires_at,
+        });
+      }
+      if (held.length >= options.maxHeld) {
+        return undefined;
+      }
+      const claimed = db
+        .prepare(
+          `UPDATE items SET
+             slots_taken = slots_taken + 1,
+             state = CASE WHEN slots_taken + 1 >= :overlap
+                     THEN 'full' ELSE 'open' END,
+             updated_at = :now
+           WHERE id = (${candidateSql(options)})
+           RETURNING *`,
+        )
+        .get(params);
+      if (!claimed) {
+        return undefined;
+      }
+      db.prepare(
+        `INSERT INTO leases
+           (item_id, annotator, project_id, token, expires_at, created_at)
+         VALUES (:id, :annotator, :projectId, :token, :expiresAt, :now)`,
+      ).run({ ...params, id: claimed.id });
+      if (claimed.state === 'full') {
+        const counter = db.prepare(ADD_TO_COUNTER_SQL);
+        for (const row of counterRows(options.projectId, {
+          'items.open': -1,
+          'items.full': 1,
+        })) {
+          counter.run(row);
+        }
+      }
+      return this.toLease(options, {
+        ...claimed,
+        lease_token: lease.token,
+        lease_expires_at: lease.expiresAt,
+      });
+    });
+  }
+
+  private toLease(
+    options: ClaimOptions,
+    row: ItemRow & { lease_token: string; lease_expires_at: number | string },
+  ): Lease {
     return {
-      token: row.token,
-      projectId: row.project_id,
-      annotator: row.annotator,
-      expiresAt: new Date(toNumber(row.expires_at)).toISOString(),
-      item: itemFromRow(item),
+      token: row.lease_token,
+      projectId: options.projectId,
+      annotator: options.annotator,
+      expiresAt: new Date(toNumber(row.lease_expires_at)).toISOString(),
+      item: itemFromRow(row),
     };
   }
 
@@ -287,6 +396,10 @@ export class KnexLeaseStore implements LeaseStore {
   }
 
   async expire(projectId: string): Promise<number> {
+    this.lastSweep.set(projectId, Date.now());
+    if (this.lastSweep.size > 10_000) {
+      this.lastSweep.clear();
+    }
     return this.knex.transaction(tx =>
       expireLeases(tx, projectId, Date.now(), 1000),
     );

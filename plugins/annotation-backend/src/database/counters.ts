@@ -16,19 +16,38 @@ export type CounterName =
   | 'annotations'
   | 'skips';
 
+/** The shard row a writer adds to: any, spread at random. */
+export function counterShard(): number {
+  return Math.floor(Math.random() * SHARDS);
+}
+
+/** The rows to add, non-zero, in the one order every writer uses. */
+export function counterRows(
+  projectId: string,
+  deltas: Partial<Record<CounterName, number>>,
+) {
+  const shard = counterShard();
+  return Object.entries(deltas)
+    .filter(([, delta]) => delta)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => ({ project_id: projectId, name, shard, value }));
+}
+
+/** The upsert of one counter row, for SQL written by hand. */
+export const ADD_TO_COUNTER_SQL = `INSERT INTO project_counters
+  (project_id, name, shard, value) VALUES (:project_id, :name, :shard, :value)
+  ON CONFLICT (project_id, name, shard)
+  DO UPDATE SET value = project_counters.value + excluded.value`;
+
 /** Adds the deltas (within the caller's transaction). */
 export async function addToCounters(
   tx: Knex | Knex.Transaction,
   projectId: string,
   deltas: Partial<Record<CounterName, number>>,
 ): Promise<void> {
-  const shard = Math.floor(Math.random() * SHARDS);
   // one statement, rows in one order for every writer, so two transactions
   // never wait on each other
-  const rows = Object.entries(deltas)
-    .filter(([, delta]) => delta)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => ({ project_id: projectId, name, shard, value }));
+  const rows = counterRows(projectId, deltas);
   if (!rows.length) {
     return;
   }

@@ -6,3 +6,4 @@ export * from './counters';
 export * from './LeaseStore';
 export * from './slots';
 export * from './AnnotationStore';
+export * from './sqlite';

@@ -33,15 +33,3 @@ export async function applyDatabaseMigrations(
 
 /** The folder of the shipped migrations (for tests that step through them). */
 export const MIGRATIONS_DIRECTORY = migrationsDir;
-
-/**
- * SQLite: write-ahead log. In the default rollback-journal mode every commit
- * creates, writes and deletes a journal file (about a millisecond each here),
- * and every lease and answer is a commit. The mode is stored in the database
- * file; in-memory databases keep their own.
- */
-export async function useWriteAheadLog(knex: Knex): Promise<void> {
-  if (/sqlite/.test(String(knex.client.config.client))) {
-    await knex.raw('PRAGMA journal_mode = WAL');
-  }
-}
