@@ -8,7 +8,7 @@ import {
 } from './counters';
 import { isPostgres, lockItem } from './slots';
 import { sqliteWrite } from './sqlite';
-import { isUniqueViolation, parseJson, toNumber } from './util';
+import { isItemId, isUniqueViolation, parseJson, toNumber } from './util';
 
 export interface AnnotationRecord {
   id: string;
@@ -107,6 +107,11 @@ export class KnexAnnotationStore implements AnnotationStore {
   constructor(private readonly knex: Knex) {}
 
   async submit(options: SubmitOptions): Promise<SubmitResult> {
+    if (!isItemId(options.itemId)) {
+      throw new NotFoundError(
+        `item ${options.itemId} not found in this project`,
+      );
+    }
     try {
       // the common case, an answer on a live lease, in as few statements
       // as each database allows; anything else takes the careful path
@@ -348,8 +353,8 @@ export class KnexAnnotationStore implements AnnotationStore {
     // that reference it, and a concurrent retry waits here, then sees the
     // answer its twin committed
     const item = await lockItem(tx, o.itemId);
-    if (!item) {
-      throw new NotFoundError(`item ${o.itemId} not found`);
+    if (!item || item.project_id !== o.projectId) {
+      throw new NotFoundError(`item ${o.itemId} not found in this project`);
     }
     if (o.idempotencyKey) {
       const replay = await this.byKey(tx, o);

@@ -7,7 +7,7 @@ import { v4 as uuid } from 'uuid';
 import { addToCounters, readCounters } from './counters';
 import { isPostgres } from './slots';
 import { isSqlite } from './sqlite';
-import { isUniqueViolation, parseJson, toNumber } from './util';
+import { isItemId, isUniqueViolation, parseJson, toNumber } from './util';
 
 /** One valid line of an import, ready to store. */
 export interface ImportItem {
@@ -224,7 +224,7 @@ export class KnexItemStore implements ItemStore {
     projectId: string,
     itemId: string,
   ): Promise<ItemRecord | undefined> {
-    if (!/^\d+$/.test(itemId)) {
+    if (!isItemId(itemId)) {
       return undefined;
     }
     const row = await this.knex<ItemRow>('items')

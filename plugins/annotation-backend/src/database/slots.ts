@@ -22,11 +22,17 @@ export async function lockItem(
   tx: Knex.Transaction,
   itemId: string | number,
 ): Promise<
-  { state: string; slots_taken: number; answer_count: number } | undefined
+  | {
+      project_id: string;
+      state: string;
+      slots_taken: number;
+      answer_count: number;
+    }
+  | undefined
 > {
   let query = tx('items')
     .where({ id: itemId })
-    .first('state', 'slots_taken', 'answer_count');
+    .first('project_id', 'state', 'slots_taken', 'answer_count');
   if (isPostgres(tx)) {
     // NO KEY UPDATE: serialises writers of the row without blocking the key
     // share locks that inserts referencing the item take
@@ -35,6 +41,7 @@ export async function lockItem(
   const row = await query;
   return row
     ? {
+        project_id: row.project_id,
         state: row.state,
         slots_taken: Number(row.slots_taken),
         answer_count: Number(row.answer_count),

@@ -18,3 +18,8 @@ export function isUniqueViolation(error: unknown): boolean {
 export function toNumber(value: unknown): number {
   return typeof value === 'number' ? value : Number(value ?? 0);
 }
+
+/** Item ids are positive bigints; anything else names no item. */
+export function isItemId(id: string): boolean {
+  return /^\d{1,18}$/.test(id);
+}

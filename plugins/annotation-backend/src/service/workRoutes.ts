@@ -11,6 +11,7 @@ import {
   annotationItemLabelPermission,
   AnnotationProjectRecord,
   annotationProjectMetricsReadPermission,
+  answerReadsItemData,
   describeConfigIssues,
   isLabelingOpen,
   validateAnswer,
@@ -257,20 +258,25 @@ export function addWorkRoutes(
       );
       requireOpen(project);
       const { version, config } = await currentConfig(project);
-      const item = await o.items.get(project.id, req.params.itemId);
-      if (!item) {
-        throw new NotFoundError(
-          `item ${req.params.itemId} not found in this project`,
-        );
+      const itemId = req.params.itemId;
+      // the item is read only when the answer's check needs its data: a
+      // round trip saved on every choice or rating answer
+      let data: unknown;
+      if (answerReadsItemData(config)) {
+        const item = await o.items.get(project.id, itemId);
+        if (!item) {
+          throw new NotFoundError(`item ${itemId} not found in this project`);
+        }
+        data = item.data;
       }
-      const issues = validateAnswer(config, item.data, req.body.answer);
+      const issues = validateAnswer(config, data, req.body.answer);
       if (issues.length) {
         throw new InputError(describeConfigIssues(issues));
       }
       const result = await o.annotations.submit({
         projectId: project.id,
         annotator: who.ref,
-        itemId: item.id,
+        itemId,
         token: req.body.token,
         answer: req.body.answer,
         configVersion: version,
@@ -282,10 +288,15 @@ export function addWorkRoutes(
       if (result.outcome === 'created') {
         o.notifier.progressChanged(project);
       }
-      if (result.itemCompleted) {
-        o.notifier.itemCompleted(project, item, config.overlap);
-      }
       res.status(result.outcome === 'created' ? 201 : 200).json(result);
+      if (result.itemCompleted) {
+        const item = await o.items.get(project.id, itemId);
+        o.notifier.itemCompleted(
+          project,
+          item ?? { id: itemId },
+          config.overlap,
+        );
+      }
     },
   );
 

@@ -356,6 +356,19 @@ function validateQuestionAnswer(
 }
 
 /**
+ * Whether checking an answer reads the item's data (a span question's
+ * text, a segment question's duration); choices and ratings do not.
+ */
+export function answerReadsItemData(config: ProjectConfig): boolean {
+  return config.questions.some(
+    q =>
+      q.type === 'text-spans' ||
+      ((q.type === 'audio-segments' || q.type === 'video-segments') &&
+        q.durationField !== undefined),
+  );
+}
+
+/**
  * An answer is `{ [questionId]: value }`: every required question answered,
  * no unknown ids, each value valid for its question and the item's data.
  */
