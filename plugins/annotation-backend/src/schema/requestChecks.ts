@@ -25,16 +25,24 @@ export class UnsupportedMediaTypeError extends CustomErrorBase {
   }
 }
 
+const MAX_NESTING = 64;
+
 /**
  * The first key or string in a JSON value with a NUL character or an
  * unpaired surrogate, as `path: what was expected`. PostgreSQL text cannot
  * hold NUL, and an unpaired surrogate comes back as U+FFFD: neither could be
- * read back as sent.
+ * read back as sent. Also refuses nesting deeper than MAX_NESTING.
  */
 export function findUnstorableText(
   value: unknown,
   path: PropertyKey[] = [],
 ): string | undefined {
+  if (path.length > MAX_NESTING) {
+    // deeper JSON is no real data, and would overflow recursive checks
+    return `${
+      formatPath(path.slice(0, 1)) || 'body'
+    }: at most ${MAX_NESTING} levels of nesting expected`;
+  }
   const check = (text: string, at: PropertyKey[]) => {
     const where = formatPath(at) || 'body';
     if (text.includes('\u0000')) {

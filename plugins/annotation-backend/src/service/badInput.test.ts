@@ -387,6 +387,45 @@ const cases: BadCase[] = [
   },
   {
     endpoint: 'POST /projects',
+    name: 'JSON nested 100,000 levels deep',
+    send: () =>
+      raw(
+        'post',
+        '/projects',
+        'service',
+        JSON.stringify(fresh).replace(
+          '"config":{',
+          `"deep":${'['.repeat(100_000)}${']'.repeat(100_000)},"config":{`,
+        ),
+      ),
+    status: 400,
+    message: /^deep: at most 64 levels of nesting expected$/,
+  },
+  {
+    endpoint: 'PUT /projects/:id/status',
+    name: 'a change the lifecycle does not allow',
+    send: s =>
+      call('put', `/projects/${s.id}/status`, 'service').send({
+        status: 'draft',
+      }),
+    status: 409,
+    message:
+      /^status: cannot go from active to draft; from active a project can go to /,
+  },
+  {
+    endpoint: 'PUT /projects/:id/config',
+    name: 'a stale expectedVersion',
+    send: s =>
+      call('put', `/projects/${s.id}/config`, 'service').send({
+        config,
+        expectedVersion: 7,
+      }),
+    status: 409,
+    message:
+      /^expectedVersion: config version 7 expected to be current, but it is 1/,
+  },
+  {
+    endpoint: 'POST /projects',
     name: 'a body over the JSON limit',
     send: () =>
       call('post', '/projects', 'service').send({
@@ -1166,6 +1205,9 @@ describe.each(databases.eachSupportedId())('bad input on %s', dbId => {
         data: { track_title: 'x' },
       }),
       JSON.stringify([{ externalId: 'array' }]),
+      `{"externalId":"deep","data":{"track_title":${'['.repeat(
+        1000,
+      )}${']'.repeat(1000)}}}`,
       JSON.stringify({
         externalId: 'gold',
         data: { track_title: 'x' },
@@ -1174,7 +1216,7 @@ describe.each(databases.eachSupportedId())('bad input on %s', dbId => {
     ];
     const res = await importNdjson(scene, lines.join('\n'));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ lines: 9, inserted: 0, rejected: 9 });
+    expect(res.body).toMatchObject({ lines: 10, inserted: 0, rejected: 10 });
     expect(
       res.body.errors.map((e: { line: number; reason: string }) => [
         e.line,
@@ -1195,7 +1237,8 @@ describe.each(databases.eachSupportedId())('bad input on %s', dbId => {
       [6, 'data.track_title: is required by question "belongs"'],
       [7, 'externalId: a non-empty string of at most 255 characters expected'],
       [8, 'a JSON object expected'],
-      [9, 'gold.belongs: one of yes, no expected'],
+      [9, 'data: at most 64 levels of nesting expected'],
+      [10, 'gold.belongs: one of yes, no expected'],
     ]);
     expect(await snapshotTables(knex, undefined, TABLES_BUT_IMPORTS)).toBe(
       before,
