@@ -48,7 +48,6 @@ export interface ImportSummaryResponse {
   unchanged: number;
   rejected: number;
   errors: Array<{ line: number; externalId?: string; reason: string }>;
-  truncated?: string;
 }
 
 /**

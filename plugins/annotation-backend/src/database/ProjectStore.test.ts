@@ -102,7 +102,7 @@ describe.each(databases.eachSupportedId())('KnexProjectStore on %s', id => {
       | PromiseRejectedResult
       | undefined;
     expect(String(rejected?.reason)).toMatch(
-      /configVersion: 1 expected to be current, but it is 2/,
+      /expectedVersion: config version 1 expected to be current, but it is 2/,
     );
     expect((await store.get(projectId))!.configVersion).toBe(2);
   });

@@ -232,7 +232,7 @@ export class KnexProjectStore implements ProjectStore {
       const current = Number(project.config_version);
       if (expectedVersion !== undefined && expectedVersion !== current) {
         throw new ConflictError(
-          `configVersion: ${expectedVersion} expected to be current, but it is ${current}; reload and apply your change again`,
+          `expectedVersion: config version ${expectedVersion} expected to be current, but it is ${current}; reload and apply your change again`,
         );
       }
       if (current > 0) {

@@ -241,7 +241,6 @@ export const spec = {
               },
             },
           },
-          truncated: { type: 'string' },
         },
       },
       Progress: {
@@ -430,7 +429,7 @@ export const spec = {
       post: {
         operationId: 'importItems',
         description:
-          'Streams NDJSON items into the project (one JSON object per line: externalId, data, optional predictions, priority, gold). Idempotent by externalId; bad lines are reported with their line number.',
+          'Streams NDJSON items into the project (one JSON object per line: externalId, data, optional predictions, priority, gold). Idempotent by externalId; bad lines are reported with their line number. A line over annotation.import.maxLineBytes or a body over annotation.import.maxBodyBytes stops the import with 413, keeping only the batches stored before it.',
         parameters: [projectId],
         requestBody: {
           required: true,

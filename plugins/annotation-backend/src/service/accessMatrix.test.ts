@@ -4,6 +4,7 @@ import { Knex } from 'knex';
 import request from 'supertest';
 import { workforce } from '../__testUtils__/fixtures';
 import { startAnnotationApi } from '../__testUtils__/startApi';
+import { snapshotTables } from '../__testUtils__/snapshot';
 
 jest.setTimeout(120_000);
 
@@ -173,29 +174,6 @@ const endpoints: Array<{
   },
 ];
 
-/** Every row the project owns, to prove a denied call changed nothing. */
-async function snapshot(knex: Knex, projectId: string) {
-  const rows: Record<string, unknown[]> = {
-    projects: await knex('projects').where({ id: projectId }),
-  };
-  for (const table of [
-    'project_config_versions',
-    'items',
-    'leases',
-    'annotations',
-    'skips',
-    'imports',
-    'project_counters',
-    'annotator_stats',
-    'audit_log',
-  ]) {
-    rows[table] = await knex(table)
-      .where({ project_id: projectId })
-      .orderBy(Object.keys(await knex(table).columnInfo())[0]);
-  }
-  return JSON.stringify(rows);
-}
-
 describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
   let knex: Knex;
   let made = 0;
@@ -237,7 +215,7 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
   describe.each(endpoints)('$name', ({ call, allowed, ok }) => {
     it.each(everyone)('as %s', async who => {
       const s = await scene();
-      const before = await snapshot(knex, s.id);
+      const before = await snapshotTables(knex, s.id);
       const res = await call(s, who);
       const denied = !allowed.includes(who);
       const refusal = who === 'outsider' ? 404 : 403;
@@ -251,7 +229,7 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
           : /is not allowed: it needs the annotation\.[a-z.]+ permission|needs a signed-in annotator/,
       );
       // a refused call changes nothing
-      expect(denied ? await snapshot(knex, s.id) : before).toBe(before);
+      expect(denied ? await snapshotTables(knex, s.id) : before).toBe(before);
     });
   });
 

@@ -72,7 +72,7 @@ describe('ndjsonLines', () => {
       }
     };
     await expect(read()).rejects.toThrow(
-      'body: at most 5 bytes expected; stopped reading after line 2',
+      'body: at most 5 bytes expected (annotation.import.maxBodyBytes), read up to line 2',
     );
   });
 });
@@ -191,21 +191,47 @@ describe.each(databases.eachSupportedId())('importItems on %s', id => {
     expect(a.priority).toBe(9);
   });
 
-  it('reports duplicates within one batch and over-long lines', async () => {
-    const { run } = await setup({ maxLineBytes: 200, batchSize: 100 });
-    const summary = await run([
-      line('x'),
-      line('x', { priority: 2 }),
-      line('long', { data: { track_title: 'y'.repeat(300) } }),
-    ]);
-    expect(summary).toMatchObject({ inserted: 1, rejected: 2 });
+  it('reports duplicates within one batch', async () => {
+    const { run } = await setup({ batchSize: 100 });
+    const summary = await run([line('x'), line('x', { priority: 2 })]);
+    expect(summary).toMatchObject({ inserted: 1, rejected: 1 });
     expect(summary.errors.map(e => e.reason)).toEqual([
-      'line: at most 200 bytes expected',
       'externalId: "x" already appears on line 1',
     ]);
   });
 
-  it('keeps what came before an oversized body and says where it stopped', async () => {
+  it('stops at an over-long line, keeping only the batches stored before it', async () => {
+    const { knex, project, run } = await setup({
+      maxLineBytes: 200,
+      batchSize: 2,
+    });
+    const long = line('long', { data: { track_title: 'y'.repeat(300) } });
+    const summary = await run([
+      line('a'),
+      line('b'),
+      line('c'),
+      long,
+      line('d'),
+    ]);
+    expect(summary.truncated).toBe(
+      'line 4: at most 200 bytes per line expected (annotation.import.maxLineBytes; one JSON object per line); the import stopped there: lines 1 to 2 were stored, later ones were not (importing the corrected file again leaves stored items unchanged)',
+    );
+    const stored = await knex('items').where({ project_id: project.id });
+    expect(stored.map(r => r.external_id).sort()).toEqual(['a', 'b']);
+    const imports = await knex('imports').where({ project_id: project.id });
+    expect(imports.map(i => i.status)).toEqual(['failed']);
+  });
+
+  it('stores nothing, and records no import, when a small file breaks a limit', async () => {
+    const { knex, project, run } = await setup({ maxLineBytes: 200 });
+    const long = line('long', { data: { track_title: 'y'.repeat(300) } });
+    const summary = await run([line('a'), long]);
+    expect(summary.truncated).toMatch(/stopped there and stored nothing$/);
+    expect(await knex('items').where({ project_id: project.id })).toEqual([]);
+    expect(await knex('imports').where({ project_id: project.id })).toEqual([]);
+  });
+
+  it('keeps the batches stored before an oversized body and says where it stopped', async () => {
     const { knex, project, run } = await setup({
       maxBodyBytes: 300,
       batchSize: 2,
@@ -213,7 +239,7 @@ describe.each(databases.eachSupportedId())('importItems on %s', id => {
     const lines = Array.from({ length: 20 }, (_, i) => line(`i${i}`));
     const summary = await run(lines);
     expect(summary.truncated).toMatch(
-      /^body: at most 300 bytes expected; stopped reading after line \d+$/,
+      /^body: at most 300 bytes expected \(annotation\.import\.maxBodyBytes\), read up to line \d+; the import stopped there: lines 1 to \d+ were stored/,
     );
     const stored = await knex('items')
       .where({ project_id: project.id })
@@ -221,6 +247,8 @@ describe.each(databases.eachSupportedId())('importItems on %s', id => {
     expect(Number(stored[0].n)).toBe(summary.inserted);
     expect(summary.inserted).toBeGreaterThan(0);
     expect(summary.inserted).toBeLessThan(20);
+    // whole batches only
+    expect(summary.inserted % 2).toBe(0);
   });
 
   it('stores each item once when the same file is imported twice at once', async () => {

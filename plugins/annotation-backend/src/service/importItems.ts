@@ -8,6 +8,7 @@ import {
   validatePredictions,
 } from '@chorus/plugin-annotation-common';
 import { ImportItem, ImportRejection, ItemStore } from '../database';
+import { findUnstorableText } from '../schema/requestChecks';
 
 /** Limits of one import request (`annotation.import.*` in config). */
 export interface ImportLimits {
@@ -34,7 +35,7 @@ export interface ImportSummary {
   rejected: number;
   /** The first rejected lines, with line number and reason. */
   errors: ImportRejection[];
-  /** Set when the body went over `maxBodyBytes`: later lines were not read. */
+  /** Set when a line or the body went over its limit: later lines were not read. */
   truncated?: string;
 }
 
@@ -60,6 +61,10 @@ export function parseImportLine(
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { line, reason: 'a JSON object expected' };
+  }
+  const unstorable = findUnstorableText(value);
+  if (unstorable) {
+    return { line, reason: unstorable };
   }
   const raw = value as Record<string, unknown>;
   const { externalId } = raw;
@@ -163,7 +168,7 @@ export async function* ndjsonLines(
     total += buffer.length;
     if (total > limits.maxBodyBytes) {
       throw new BodyTooLargeError(
-        `body: at most ${limits.maxBodyBytes} bytes expected; stopped reading after line ${line}`,
+        `body: at most ${limits.maxBodyBytes} bytes expected (annotation.import.maxBodyBytes), read up to line ${line}`,
       );
     }
     let start = 0;
@@ -195,6 +200,10 @@ export async function* ndjsonLines(
 /**
  * Streams NDJSON into a project in batches. Good lines are stored, bad ones
  * reported with their line number; re-running the same file changes nothing.
+ * A line or body over its limit stops the import (`truncated`): batches
+ * stored before stay, the batch being read is dropped, so a small file over
+ * a limit stores nothing. The `imports` row is written with the first batch:
+ * a refused import leaves no trace.
  */
 export async function importItems(options: {
   projectId: string;
@@ -205,15 +214,19 @@ export async function importItems(options: {
   limits: ImportLimits;
 }): Promise<ImportSummary> {
   const { projectId, config, items, limits } = options;
-  const importId = await items.startImport(projectId, options.actor);
   const summary: ImportSummary = {
-    importId,
+    importId: '',
     lines: 0,
     inserted: 0,
     updated: 0,
     unchanged: 0,
     rejected: 0,
     errors: [],
+  };
+  const start = async () => {
+    if (!summary.importId) {
+      summary.importId = await items.startImport(projectId, options.actor);
+    }
   };
   const reject = (r: ImportRejection) => {
     summary.rejected += 1;
@@ -227,13 +240,17 @@ export async function importItems(options: {
   let batch: ImportItem[] = [];
   let batchRejections: ImportRejection[] = [];
   let storing: Promise<void> = Promise.resolve();
+  /** The last line of the batches handed to `storing`. */
+  let storedThrough = 0;
   const flush = async () => {
     const stored = batch;
     const rejections = batchRejections;
     batch = [];
     batchRejections = [];
+    storedThrough = summary.lines;
     await storing;
     storing = (async () => {
+      await start();
       const outcome = stored.length
         ? await items.importBatch(projectId, stored)
         : undefined;
@@ -248,16 +265,24 @@ export async function importItems(options: {
     // a failure surfaces at the next await of `storing`
     storing.catch(() => {});
   };
-  const finish = async () => {
-    await flush();
-    await storing;
-  };
   const rejectLine = async (r: ImportRejection) => {
     batchRejections.push(r);
     // a run of bad lines must not pile up in memory
     if (batchRejections.length >= limits.batchSize) {
       await flush();
     }
+  };
+  /** Over a limit: keep the batches already stored, drop the one being read. */
+  const stop = async (reason: string) => {
+    await storing;
+    summary.truncated =
+      storedThrough === 0
+        ? `${reason}; the import stopped there and stored nothing`
+        : `${reason}; the import stopped there: lines 1 to ${storedThrough} were stored, later ones were not (importing the corrected file again leaves stored items unchanged)`;
+    if (summary.importId) {
+      await items.finishImport(summary.importId, 'failed', summary);
+    }
+    return summary;
   };
   try {
     for await (const { line, text, tooLong } of ndjsonLines(
@@ -266,11 +291,10 @@ export async function importItems(options: {
     )) {
       summary.lines = line;
       if (tooLong) {
-        await rejectLine({
-          line,
-          reason: `line: at most ${limits.maxLineBytes} bytes expected`,
-        });
-        continue;
+        // most likely not NDJSON at all (a JSON array on one line)
+        return await stop(
+          `line ${line}: at most ${limits.maxLineBytes} bytes per line expected (annotation.import.maxLineBytes; one JSON object per line)`,
+        );
       }
       if (!text || !text.trim()) {
         continue;
@@ -285,22 +309,21 @@ export async function importItems(options: {
         await flush();
       }
     }
-    await finish();
+    await flush();
+    await storing;
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
-      // what was read before the limit is stored; say where it stopped
-      await finish();
-      summary.truncated = error.message;
-      await items.finishImport(importId, 'failed', summary);
-      return summary;
+      return await stop(error.message);
     }
     await storing.catch(() => {}); // never two writers at once
-    await items.finishImport(importId, 'failed', {
-      ...summary,
-      error: String(error),
-    });
+    if (summary.importId) {
+      await items.finishImport(summary.importId, 'failed', {
+        ...summary,
+        error: String(error),
+      });
+    }
     throw error;
   }
-  await items.finishImport(importId, 'done', summary);
+  await items.finishImport(summary.importId, 'done', summary);
   return summary;
 }

@@ -125,7 +125,7 @@ describe.each(databases.eachSupportedId())('annotation API on %s', id => {
     });
     expect(stale.status).toBe(409);
     expect(stale.body.error.message).toContain(
-      'configVersion: 1 expected to be current, but it is 2',
+      'expectedVersion: config version 1 expected to be current, but it is 2',
     );
     const bad = await api.put(path, 'manager', {
       config: { ...newProject.config, questions: [] },

@@ -29,12 +29,19 @@ import {
 import { addWorkRoutes } from './workRoutes';
 import { ProjectNotifier } from './ProjectNotifier';
 import { spec } from '../schema/openapi';
-import { rejectUnknownBodyFields } from '../schema/unknownFields';
+import {
+  checkRequests,
+  explainValidatorErrors,
+  parseJsonBody,
+} from '../schema/requestChecks';
 import { Caller, callerOf, ProjectAccess } from './access';
 import {
   annotationProjectResourceRef,
   holdsWorkforceRole,
 } from '../permissions';
+
+/** The largest JSON request body (configs are the big ones). */
+export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface RouterOptions {
   config: Config;
@@ -57,11 +64,16 @@ export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
   const { httpAuth, userInfo, projects, items } = options;
+  // body checks run before the validated router: its error transformer
+  // would turn their 413 and 415 into 400
+  const outer = express.Router();
+  outer.use(parseJsonBody(JSON_BODY_LIMIT_BYTES), checkRequests(spec));
   const router = createValidatedOpenApiRouter(spec, {
-    middleware: [express.json({ limit: '1mb' }), rejectUnknownBodyFields(spec)],
+    middleware: [(_req, _res, next) => next()], // the body is parsed above
     // the import body is a stream the handler reads line by line
     validatorOptions: { ignorePaths: /\/items\/import$/ },
   });
+  outer.use(router, explainValidatorErrors());
   const access = new ProjectAccess(
     options.permissions,
     options.permissionsRegistry.getPermissionRuleset(
@@ -243,5 +255,5 @@ export async function createRouter(
 
   addWorkRoutes(router, { ...options, callerIn });
 
-  return router;
+  return outer;
 }

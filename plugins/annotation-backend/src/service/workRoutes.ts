@@ -27,6 +27,10 @@ import {
 import { ApiRouter } from '@backstage/backend-openapi-utils';
 import { spec } from '../schema/openapi';
 import { Caller } from './access';
+import {
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../schema/requestChecks';
 import { ProjectNotifier } from './ProjectNotifier';
 import {
   DEFAULT_IMPORT_LIMITS,
@@ -139,19 +143,17 @@ export function addWorkRoutes(
         req.headers['content-type'] ?? '',
       )
     ) {
-      throw new InputError(
-        'Content-Type: application/x-ndjson expected (one JSON object per line)',
+      throw new UnsupportedMediaTypeError(
+        `Content-Type: application/x-ndjson expected (one JSON object per line), got ${
+          req.headers['content-type'] ?? 'none'
+        }`,
       );
     }
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > limits.maxBodyBytes) {
-      res.status(413).json({
-        error: {
-          name: 'PayloadTooLargeError',
-          message: `body: at most ${limits.maxBodyBytes} bytes expected, got ${length}`,
-        },
-      });
-      return;
+      throw new PayloadTooLargeError(
+        `body: at most ${limits.maxBodyBytes} bytes expected (annotation.import.maxBodyBytes), got ${length}; nothing was stored`,
+      );
     }
     const { config } = await currentConfig(project);
     const summary = await importItems({
@@ -164,11 +166,7 @@ export function addWorkRoutes(
     });
     o.notifier.progressChanged(project);
     if (summary.truncated) {
-      res.status(413).json({
-        error: { name: 'PayloadTooLargeError', message: summary.truncated },
-        summary,
-      });
-      return;
+      throw new PayloadTooLargeError(summary.truncated);
     }
     res.json(summary);
   });

@@ -49,19 +49,29 @@ export function parseNewProject(input: unknown): NewProjectParseResult {
       issues.push({ path: key, message: 'is not a known field' });
     }
   }
-  const str = (key: string, required: boolean) => {
+  const str = (key: string, required: boolean, maxLength?: number) => {
     const value = raw[key];
     if (value === undefined && !required) {
       return;
     }
     if (typeof value !== 'string' || value.length === 0) {
       issues.push({ path: key, message: 'a non-empty string expected' });
+    } else if (maxLength !== undefined && value.length > maxLength) {
+      issues.push({
+        path: key,
+        message: `at most ${maxLength} characters expected`,
+      });
     }
   };
-  ['name', 'title', 'owner', 'lifecycle', 'model', 'dataset'].forEach(k =>
-    str(k, true),
-  );
-  ['namespace', 'description'].forEach(k => str(k, false));
+  // the lengths of the database columns
+  str('name', true);
+  str('title', true, 255);
+  str('owner', true, 255);
+  str('lifecycle', true, 63);
+  str('model', true, 255);
+  str('dataset', true, 255);
+  str('namespace', false);
+  str('description', false);
   if (
     typeof raw.name === 'string' &&
     raw.name &&

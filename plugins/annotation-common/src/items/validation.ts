@@ -57,7 +57,10 @@ export function validateItemData(
     const value = readField(data, q.field);
     const path = `data.${q.field}`;
     if (value === undefined || value === null) {
-      issues.push({ path, message: `is required by question "${q.id}"` });
+      // one report per missing field, naming the first question that reads it
+      if (!issues.some(i => i.path === path)) {
+        issues.push({ path, message: `is required by question "${q.id}"` });
+      }
       continue;
     }
     switch (q.type) {
