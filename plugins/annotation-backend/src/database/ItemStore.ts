@@ -57,6 +57,7 @@ export interface ItemStore {
   importBatch(
     projectId: string,
     items: ImportItem[],
+    importId?: string,
   ): Promise<ImportBatchOutcome>;
   get(projectId: string, itemId: string): Promise<ItemRecord | undefined>;
   /** Items by state, answers, skips and per-annotator figures, from counters. */
@@ -68,7 +69,31 @@ export interface ItemStore {
     status: 'done' | 'failed',
     summary: unknown,
   ): Promise<void>;
+  /** A project's import requests, newest first. */
+  listImports(projectId: string, limit: number): Promise<ImportRecord[]>;
+  /**
+   * Marks `interrupted` the imports still `running` whose last batch is
+   * older than `staleAfterMs` (their backend died); returns how many.
+   */
+  sweepStaleImports(staleAfterMs: number): Promise<number>;
 }
+
+export type ImportStatus = 'running' | 'done' | 'failed' | 'interrupted';
+
+export interface ImportRecord {
+  id: string;
+  status: ImportStatus;
+  createdBy: string;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  /** The import's summary, or `{ error }` when it stopped. */
+  summary?: Record<string, unknown>;
+}
+
+/** The summary of an import whose backend stopped while it ran. */
+export const INTERRUPTED_IMPORT_MESSAGE =
+  'the import stopped when its backend did; re-run it with the same file (imports are idempotent: stored items are not duplicated)';
 
 interface ItemRow {
   id: number | string;
@@ -107,6 +132,7 @@ export class KnexItemStore implements ItemStore {
   async importBatch(
     projectId: string,
     items: ImportItem[],
+    importId?: string,
   ): Promise<ImportBatchOutcome> {
     const outcome: ImportBatchOutcome = {
       inserted: 0,
@@ -135,6 +161,10 @@ export class KnexItemStore implements ItemStore {
     await this.knex.transaction(async tx => {
       const existing = await findExisting(tx, projectId, [...byId.keys()]);
       const now = Date.now();
+      if (importId) {
+        // the sweep's sign of life
+        await tx('imports').where({ id: importId }).update({ updated_at: now });
+      }
       const fresh: ImportItem[] = [];
       for (const item of byId.values()) {
         const row = existing.get(item.externalId);
@@ -210,12 +240,45 @@ export class KnexItemStore implements ItemStore {
     status: 'done' | 'failed',
     summary: unknown,
   ): Promise<void> {
+    const now = Date.now();
     await this.knex('imports')
       .where({ id: importId })
       .update({
         status,
         summary: JSON.stringify(summary),
-        finished_at: Date.now(),
+        finished_at: now,
+        updated_at: now,
+      });
+  }
+
+  async listImports(projectId: string, limit: number): Promise<ImportRecord[]> {
+    const rows = await this.knex('imports')
+      .where({ project_id: projectId })
+      .orderBy('started_at', 'desc')
+      .limit(limit);
+    return rows.map(row => ({
+      id: row.id,
+      status: row.status,
+      createdBy: row.created_by,
+      startedAt: new Date(toNumber(row.started_at)).toISOString(),
+      updatedAt: new Date(toNumber(row.updated_at)).toISOString(),
+      ...(row.finished_at !== null
+        ? { finishedAt: new Date(toNumber(row.finished_at)).toISOString() }
+        : {}),
+      ...(row.summary ? { summary: parseJson(row.summary) } : {}),
+    }));
+  }
+
+  async sweepStaleImports(staleAfterMs: number): Promise<number> {
+    const now = Date.now();
+    // conditional on `running`: a replica's finish and the sweep never both win
+    return this.knex('imports')
+      .where({ status: 'running' })
+      .where('updated_at', '<', now - staleAfterMs)
+      .update({
+        status: 'interrupted',
+        summary: JSON.stringify({ error: INTERRUPTED_IMPORT_MESSAGE }),
+        finished_at: now,
       });
   }
 
@@ -238,12 +301,14 @@ export function startImportRow(
   projectId: string,
   actor: string,
 ) {
+  const now = Date.now();
   return {
     id: importId,
     project_id: projectId,
     created_by: actor,
     status: 'running',
-    started_at: Date.now(),
+    started_at: now,
+    updated_at: now,
   };
 }
 

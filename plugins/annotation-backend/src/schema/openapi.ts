@@ -244,6 +244,43 @@ export const spec = {
           truncated: { type: 'string' },
         },
       },
+      ImportList: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id', 'status', 'createdBy', 'startedAt', 'updatedAt'],
+              properties: {
+                id: { type: 'string' },
+                status: {
+                  type: 'string',
+                  enum: ['running', 'done', 'failed', 'interrupted'],
+                  description:
+                    '`interrupted`: the backend stopped during the import; re-run it (imports are idempotent)',
+                },
+                createdBy: { type: 'string' },
+                startedAt: { type: 'string' },
+                updatedAt: {
+                  type: 'string',
+                  description: 'when the last batch was stored',
+                },
+                finishedAt: { type: 'string' },
+                summary: {
+                  type: 'object',
+                  additionalProperties: true,
+                  description:
+                    'what was stored (as the import response), or `error` saying why it stopped',
+                },
+              },
+            },
+          },
+        },
+      },
       Progress: {
         type: 'object',
         additionalProperties: false,
@@ -445,6 +482,18 @@ export const spec = {
             'What was stored, and the rejected lines',
             ref('ImportSummary'),
           ),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/imports': {
+      get: {
+        operationId: 'listImports',
+        description:
+          "The project's latest import requests (at most 50), newest first, with their status.",
+        parameters: [projectId],
+        responses: {
+          '200': json('The imports', ref('ImportList')),
           default: errorResponse,
         },
       },

@@ -235,7 +235,7 @@ export async function importItems(options: {
     await storing;
     storing = (async () => {
       const outcome = stored.length
-        ? await items.importBatch(projectId, stored)
+        ? await items.importBatch(projectId, stored, importId)
         : undefined;
       rejections.forEach(reject);
       if (outcome) {

@@ -8,6 +8,7 @@ import { ResourcePermission } from '@backstage/plugin-permission-common';
 import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
+  annotationItemImportPermission,
   annotationItemLabelPermission,
   annotationProjectCreatePermission,
   annotationProjectReadPermission,
@@ -239,6 +240,16 @@ export async function createRouter(
     );
     options.notifier.statusChanged(changed, project.status, who.ref);
     res.json(changed);
+  });
+
+  router.get('/projects/:projectId/imports', async (req, res) => {
+    const { project } = await callerIn(
+      req,
+      req.params.projectId,
+      annotationItemImportPermission,
+      'reading imports',
+    );
+    res.json({ items: await items.listImports(project.id, 50) });
   });
 
   addWorkRoutes(router, { ...options, callerIn });
