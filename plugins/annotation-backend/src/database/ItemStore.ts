@@ -60,8 +60,22 @@ export interface ItemStore {
     importId?: string,
   ): Promise<ImportBatchOutcome>;
   get(projectId: string, itemId: string): Promise<ItemRecord | undefined>;
-  /** Items by state, answers, skips and per-annotator figures, from counters. */
-  progress(projectId: string): Promise<ProjectProgress>;
+  /**
+   * Items by state, answers, skips and per-annotator figures, from counters;
+   * with `medians`, also each annotator's median time per answer.
+   */
+  progress(
+    projectId: string,
+    options?: { medians?: boolean },
+  ): Promise<ProjectProgress>;
+  /**
+   * One annotator's queue: items they can still answer (not complete, not
+   * answered or skipped by them) and their own counts.
+   */
+  queueFor(
+    projectId: string,
+    annotator: string,
+  ): Promise<{ remaining: number; annotations: number; skips: number }>;
   /** Records the start of an import request; returns its id. */
   startImport(projectId: string, actor: string): Promise<string>;
   finishImport(
@@ -208,11 +222,17 @@ export class KnexItemStore implements ItemStore {
     return outcome;
   }
 
-  async progress(projectId: string): Promise<ProjectProgress> {
+  async progress(
+    projectId: string,
+    options: { medians?: boolean } = {},
+  ): Promise<ProjectProgress> {
     const counters = await readCounters(this.knex, projectId);
     const stats = await this.knex('annotator_stats')
       .where({ project_id: projectId })
       .orderBy('annotator');
+    const medians = options.medians
+      ? await medianTimes(this.knex, projectId)
+      : new Map<string, number>();
     const open = counters['items.open'];
     const full = counters['items.full'];
     const complete = counters['items.complete'];
@@ -225,7 +245,43 @@ export class KnexItemStore implements ItemStore {
         annotations: toNumber(row.annotations),
         skips: toNumber(row.skips),
         timeSpentMs: toNumber(row.time_spent_ms),
+        ...(medians.has(row.annotator)
+          ? { medianTimeMs: medians.get(row.annotator) }
+          : {}),
       })),
+    };
+  }
+
+  async queueFor(projectId: string, annotator: string) {
+    const counters = await readCounters(this.knex, projectId);
+    const stats = await this.knex('annotator_stats')
+      .where({ project_id: projectId, annotator })
+      .first('annotations', 'skips');
+    // Not-complete items minus the ones this annotator is done with. The
+    // query walks their own answers and skips (by index), then each item by
+    // key: it grows with their work, never with the project's size.
+    const [{ n }] = await this.knex
+      .from(
+        this.knex
+          .select('item_id')
+          .from('annotations')
+          .where({ project_id: projectId, annotator })
+          .union(qb =>
+            qb
+              .select('item_id')
+              .from('skips')
+              .where({ project_id: projectId, annotator }),
+          )
+          .as('mine'),
+      )
+      .join('items', 'items.id', 'mine.item_id')
+      .whereNot('items.state', 'complete')
+      .count({ n: '*' });
+    const notComplete = counters['items.open'] + counters['items.full'];
+    return {
+      remaining: Math.max(0, notComplete - toNumber(n)),
+      annotations: toNumber(stats?.annotations),
+      skips: toNumber(stats?.skips),
     };
   }
 
@@ -294,6 +350,67 @@ export class KnexItemStore implements ItemStore {
       .first();
     return row ? itemFromRow(row) : undefined;
   }
+}
+
+/** Answers per annotator that the median reads: their latest ones. */
+export const MEDIAN_WINDOW = 1000;
+
+/**
+ * Each annotator's median time per answer over their latest MEDIAN_WINDOW
+ * answers, in whole ms. Bounded work per annotator (the history index gives
+ * their latest answers), however large the project; the window also shows
+ * the current pace rather than last month's.
+ */
+async function medianTimes(
+  knex: Knex,
+  projectId: string,
+): Promise<Map<string, number>> {
+  const medians = new Map<string, number>();
+  if (isPostgres(knex)) {
+    const { rows } = await knex.raw(
+      `SELECT s.annotator,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY x.time_spent_ms) AS median
+       FROM annotator_stats s
+       CROSS JOIN LATERAL (
+         SELECT a.time_spent_ms FROM annotations a
+         WHERE a.project_id = s.project_id AND a.annotator = s.annotator
+         ORDER BY a.created_at DESC LIMIT ?
+       ) x
+       WHERE s.project_id = ?
+       GROUP BY s.annotator`,
+      [MEDIAN_WINDOW, projectId],
+    );
+    for (const row of rows as Array<{ annotator: string; median: unknown }>) {
+      medians.set(row.annotator, Math.round(toNumber(row.median)));
+    }
+    return medians;
+  }
+  const annotators = await knex('annotator_stats')
+    .where({ project_id: projectId })
+    .andWhere('annotations', '>', 0)
+    .pluck('annotator');
+  for (const annotator of annotators) {
+    const times = (
+      await knex('annotations')
+        .where({ project_id: projectId, annotator })
+        .orderBy('created_at', 'desc')
+        .limit(MEDIAN_WINDOW)
+        .pluck('time_spent_ms')
+    )
+      .map(toNumber)
+      .sort((a, b) => a - b);
+    if (times.length) {
+      const mid = times.length >> 1;
+      // as percentile_cont: the mean of the middle two of an even count
+      medians.set(
+        annotator,
+        Math.round(
+          times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2,
+        ),
+      );
+    }
+  }
+  return medians;
 }
 
 export function startImportRow(

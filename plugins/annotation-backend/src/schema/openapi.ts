@@ -141,10 +141,19 @@ export const spec = {
             items: {
               type: 'object',
               additionalProperties: false,
-              required: ['project', 'openItems', 'myAnnotations', 'mySkips'],
+              required: [
+                'project',
+                'remainingForMe',
+                'myAnnotations',
+                'mySkips',
+              ],
               properties: {
                 project: { $ref: '#/components/schemas/Project' },
-                openItems: { type: 'integer' },
+                remainingForMe: {
+                  type: 'integer',
+                  description:
+                    'Items the caller can still answer: not complete, not answered or skipped by them (some may be leased by others for now)',
+                },
                 myAnnotations: { type: 'integer' },
                 mySkips: { type: 'integer' },
               },
@@ -310,6 +319,11 @@ export const spec = {
                 annotations: { type: 'integer' },
                 skips: { type: 'integer' },
                 timeSpentMs: { type: 'integer' },
+                medianTimeMs: {
+                  type: 'integer',
+                  description:
+                    'Median time spent per answer over their latest 1,000 answers; absent before their first answer',
+                },
               },
             },
           },
@@ -361,7 +375,7 @@ export const spec = {
       get: {
         operationId: 'listQueues',
         description:
-          'The caller’s work: active projects they may label, with the items still open for answers and their own counts.',
+          'The caller’s work: active projects they may label, with the items left for them and their own counts.',
         responses: {
           '200': json('The queues', ref('QueueList')),
           default: errorResponse,

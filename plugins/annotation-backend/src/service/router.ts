@@ -135,13 +135,12 @@ export async function createRouter(
     );
     const queues = await Promise.all(
       labelable.map(async project => {
-        const progress = await items.progress(project.id);
-        const mine = progress.annotators.find(a => a.annotator === who.ref);
+        const mine = await items.queueFor(project.id, who.ref);
         return {
           project,
-          openItems: progress.items.open,
-          myAnnotations: mine?.annotations ?? 0,
-          mySkips: mine?.skips ?? 0,
+          remainingForMe: mine.remaining,
+          myAnnotations: mine.annotations,
+          mySkips: mine.skips,
         };
       }),
     );
