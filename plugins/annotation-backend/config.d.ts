@@ -1,3 +1,5 @@
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   annotation?: {
     /** Limits of one NDJSON import request. */
@@ -8,6 +10,12 @@ export interface Config {
       maxBodyBytes?: number;
       /** Lines stored per transaction (default 5000). */
       batchSize?: number;
+      /**
+       * A `running` import with no batch stored for this long is marked
+       * `interrupted` (its backend died): a duration such as `2m` or
+       * `{ seconds: 30 }` (default 2 minutes).
+       */
+      staleAfter?: string | HumanDuration;
     };
     seed?: {
       /**

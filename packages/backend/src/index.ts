@@ -3,7 +3,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { authModuleDemoProvider } from './modules/demoSignIn';
-import { permissionModuleChorusPolicy } from './modules/permissionPolicy';
+import { annotationPermissionPolicyModule } from '@chorus/plugin-annotation-backend';
 
 const backend = createBackend();
 
@@ -31,9 +31,9 @@ backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
 
-// permissions: Chorus's workforce tiers (see modules/permissionPolicy.ts)
+// permissions: Chorus's workforce tiers (AnnotationTierPolicy)
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(permissionModuleChorusPolicy);
+backend.add(annotationPermissionPolicyModule);
 
 // search: PostgreSQL engine in production, in-memory on SQLite
 backend.add(import('@backstage/plugin-search-backend'));

@@ -79,6 +79,8 @@ export async function startBackend(
         },
       },
       auth: { environment: 'development', providers: { bench: {} } },
+      // the tier policy decides, as in the portal
+      permission: { enabled: true },
     }),
   );
   const logPath = join(db.dir, 'backend.log');

@@ -20,6 +20,7 @@ import {
   annotationProjectRules,
 } from './permissions';
 import { readSeedProjects, seedProjects } from './service/seedProjects';
+import { readStaleImportMs, startImportSweep } from './service/importSweep';
 
 /** The Chorus backend plugin, mounted at `/api/annotation`. */
 export const annotationPlugin = createBackendPlugin({
@@ -34,6 +35,7 @@ export const annotationPlugin = createBackendPlugin({
         logger: coreServices.logger,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
         userInfo: coreServices.userInfo,
         events: eventsServiceRef,
         signals: signalsServiceRef,
@@ -46,11 +48,13 @@ export const annotationPlugin = createBackendPlugin({
         logger,
         permissions,
         permissionsRegistry,
+        scheduler,
         userInfo,
         events,
         signals,
       }) {
         const seeds = readSeedProjects(config);
+        const staleImportMs = readStaleImportMs(config);
         const knex = await database.getClient();
         if (!database.migrations?.skip) {
           await applyDatabaseMigrations(knex);
@@ -67,6 +71,12 @@ export const annotationPlugin = createBackendPlugin({
           annotationPermissions.filter(p => p.type === 'basic'),
         );
         const items = new KnexItemStore(knex);
+        await startImportSweep({
+          items,
+          scheduler,
+          logger,
+          staleAfterMs: staleImportMs,
+        });
         await seedProjects(projects, items, seeds, logger);
         httpRouter.use(
           await createRouter({

@@ -37,8 +37,11 @@ export interface AnnotationProjectList {
 /** One of the caller's labeling queues: an active project they may label. */
 export interface AnnotationQueue {
   project: AnnotationProjectRecord;
-  /** Items still waiting for answers (some may be ones the caller answered). */
-  openItems: number;
+  /**
+   * Items the caller can still answer: not complete, and not answered or
+   * skipped by them (some may be leased by others for now).
+   */
+  remainingForMe: number;
   myAnnotations: number;
   mySkips: number;
 }
@@ -68,6 +71,11 @@ export interface ProjectProgress {
     annotations: number;
     skips: number;
     timeSpentMs: number;
+    /**
+     * Median time spent per answer over their latest 1,000 answers (in the
+     * progress response; absent before their first answer).
+     */
+    medianTimeMs?: number;
   }>;
 }
 

@@ -19,6 +19,8 @@ import {
   EntityModelAnnotationCard,
 } from './index';
 import { describeChorusPages } from './__testUtils__/chorusPageSuite';
+import { rootRouteRef } from './routes';
+import { ANNOTATION_PROJECT_ID_ANNOTATION } from '@chorus/plugin-annotation-common';
 import {
   catalogEntities,
   datasetEntity,
@@ -32,6 +34,7 @@ async function renderCard(
   Card: () => JSX.Element | null,
   entity: Entity,
   catalogApi = catalogApiMock({ entities: catalogEntities }),
+  options: { chorusMounted?: boolean } = {},
 ) {
   await renderInTestApp(
     <TestApiProvider apis={[[catalogApiRef, catalogApi]]}>
@@ -39,7 +42,12 @@ async function renderCard(
         <Card />
       </EntityProvider>
     </TestApiProvider>,
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    {
+      mountedRoutes: {
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+        ...(options.chorusMounted ? { '/chorus': rootRouteRef } : {}),
+      },
+    },
   );
   return catalogApi;
 }
@@ -136,6 +144,35 @@ describe('annotationPlugin (legacy frontend system)', () => {
       expect(linkTexts(tier('Project managers'))).toEqual([
         'cu-project-managers',
       ]);
+    });
+
+    it("links to the project's Chorus page when the app mounts it", async () => {
+      await renderCard(
+        EntityAnnotationProjectOverviewCard,
+        projectEntity,
+        undefined,
+        {
+          chorusMounted: true,
+        },
+      );
+      expect(
+        await screen.findByRole('link', {
+          name: /Progress and labeling in Chorus/,
+        }),
+      ).toHaveAttribute(
+        'href',
+        `/chorus/projects/${
+          projectEntity.metadata.annotations![ANNOTATION_PROJECT_ID_ANNOTATION]
+        }`,
+      );
+    });
+
+    it('shows no Chorus link when the app does not mount the pages', async () => {
+      await renderCard(EntityAnnotationProjectOverviewCard, projectEntity);
+      expect(await screen.findByText('Annotation project')).toBeInTheDocument();
+      expect(
+        screen.queryByRole('link', { name: /Progress and labeling in Chorus/ }),
+      ).toBeNull();
     });
 
     it('asks the catalogue for all the workforce groups, by full ref', async () => {

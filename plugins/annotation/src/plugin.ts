@@ -40,14 +40,17 @@ export const ChorusPage = annotationPlugin.provide(
   }),
 );
 
-/** Overview card for `AnnotationProject` entity pages. */
+/**
+ * Overview card for `AnnotationProject` entity pages, linking to the
+ * project's Chorus page when the app mounts `ChorusPage`.
+ */
 export const EntityAnnotationProjectOverviewCard = annotationPlugin.provide(
   createComponentExtension({
     name: 'EntityAnnotationProjectOverviewCard',
     component: {
       lazy: () =>
         import('./components/AnnotationProjectOverviewCard').then(
-          m => m.AnnotationProjectOverviewCard,
+          m => m.AnnotationProjectOverviewCardWithLegacyChorusLink,
         ),
     },
   }),

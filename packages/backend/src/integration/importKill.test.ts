@@ -12,8 +12,12 @@ jest.setTimeout(120_000);
 /*
  * R2 (import): a backend killed with SIGKILL in the middle of a large
  * import, then restarted; re-running the import must give exactly the
- * file's items. The backend is a real process on SQLite and on PostgreSQL.
+ * file's items, and the killed import's row must read `interrupted`. The
+ * backend is a real process on SQLite and on PostgreSQL.
  */
+
+/** `annotation.import.staleAfter` here: the restart comes later than this. */
+const STALE_AFTER_MS = 2000;
 
 const ITEMS = 60_000;
 const token = randomBytes(24).toString('hex');
@@ -178,6 +182,9 @@ describe.each([
             ],
           },
         },
+        annotation: {
+          import: { staleAfter: { milliseconds: STALE_AFTER_MS } },
+        },
       }),
     );
     let child = await startBackend(configFile, port);
@@ -252,8 +259,24 @@ describe.each([
       before = await count();
       expect(before).toBeGreaterThan(0);
       expect(before).toBeLessThan(ITEMS);
+      const [killedImport] = await knex('imports').where({
+        project_id: projectId,
+      });
+      expect(killedImport.status).toBe('running');
 
+      // older than staleAfter by the time the new backend sweeps at start
+      await new Promise(r => setTimeout(r, STALE_AFTER_MS + 200));
       child = await startBackend(configFile, port);
+      const imports = await (
+        await api(`/projects/${projectId}/imports`)
+      ).json();
+      expect(imports.items).toEqual([
+        expect.objectContaining({
+          id: killedImport.id,
+          status: 'interrupted',
+          summary: { error: expect.stringMatching(/re-run it/) },
+        }),
+      ]);
       const rerun = await importFile();
       expect(rerun.status).toBe(200);
       const summary = await rerun.json();

@@ -2,7 +2,12 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { choiceConfig, newProject } from '../__testUtils__/fixtures';
 import { readCounters } from './counters';
-import { copyText, ImportItem, KnexItemStore } from './ItemStore';
+import {
+  copyText,
+  ImportItem,
+  KnexItemStore,
+  MEDIAN_WINDOW,
+} from './ItemStore';
 import { applyDatabaseMigrations } from './migrations';
 import { tuneSqlite } from './sqlite';
 import { KnexProjectStore } from './ProjectStore';
@@ -102,5 +107,70 @@ describe.each(databases.eachSupportedId())('item import on %s', id => {
       .count({ n: '*' });
     expect(Number(n)).toBe(50);
     expect((await readCounters(knex, project.id))['items.open']).toBe(50);
+  });
+
+  it("reports each annotator's median time per answer over their latest answers", async () => {
+    const { project, store } = await setup();
+    const count = MEDIAN_WINDOW * 2 + 1;
+    await store.importBatch(
+      project.id,
+      Array.from({ length: count }, (_, i) => item(i)),
+    );
+    const ids: string[] = (
+      await knex('items').where({ project_id: project.id }).orderBy('id')
+    ).map(r => String(r.id));
+    const answers: Array<[string, number[]]> = [
+      ['user:default/a', [5000, 1000, 3000]],
+      ['user:default/b', [10000, 2000, 4000, 8000]],
+      // older answers past the window are slow, the latest fast
+      [
+        'user:default/c',
+        [
+          ...Array(MEDIAN_WINDOW + 1).fill(9000),
+          ...Array(MEDIAN_WINDOW).fill(2000),
+        ],
+      ],
+    ];
+    const t0 = Date.now() - 1_000_000;
+    for (const [annotator, times] of answers) {
+      const rows = times.map((time, i) => ({
+        project_id: project.id,
+        item_id: ids[i],
+        annotator,
+        config_version: 1,
+        answer: '{}',
+        time_spent_ms: time,
+        created_at: t0 + i,
+        updated_at: t0 + i,
+      }));
+      for (let i = 0; i < rows.length; i += 200) {
+        await knex('annotations').insert(rows.slice(i, i + 200));
+      }
+      await knex('annotator_stats').insert({
+        project_id: project.id,
+        annotator,
+        annotations: times.length,
+        time_spent_ms: times.reduce((x, y) => x + y, 0),
+      });
+    }
+    await knex('annotator_stats').insert({
+      project_id: project.id,
+      annotator: 'user:default/skipper',
+      skips: 1,
+    });
+
+    const progress = await store.progress(project.id, { medians: true });
+    const median = Object.fromEntries(
+      progress.annotators.map(a => [a.annotator, a.medianTimeMs]),
+    );
+    expect(median).toEqual({
+      'user:default/a': 3000,
+      'user:default/b': 6000, // the mean of the middle two
+      'user:default/c': 2000,
+      'user:default/skipper': undefined,
+    });
+    // the counters-only progress (signals) does not compute them
+    const plain = await store.progress(project.id);
+    expect(plain.annotators.every(a => !('medianTimeMs' in a))).toBe(true);
   });
 });

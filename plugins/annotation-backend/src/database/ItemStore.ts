@@ -58,10 +58,25 @@ export interface ItemStore {
   importBatch(
     projectId: string,
     items: ImportItem[],
+    importId?: string,
   ): Promise<ImportBatchOutcome>;
   get(projectId: string, itemId: string): Promise<ItemRecord | undefined>;
-  /** Items by state, answers, skips and per-annotator figures, from counters. */
-  progress(projectId: string): Promise<ProjectProgress>;
+  /**
+   * Items by state, answers, skips and per-annotator figures, from counters;
+   * with `medians`, also each annotator's median time per answer.
+   */
+  progress(
+    projectId: string,
+    options?: { medians?: boolean },
+  ): Promise<ProjectProgress>;
+  /**
+   * One annotator's queue: items they can still answer (not complete, not
+   * answered or skipped by them) and their own counts.
+   */
+  queueFor(
+    projectId: string,
+    annotator: string,
+  ): Promise<{ remaining: number; annotations: number; skips: number }>;
   /** Records the start of an import request; returns its id. */
   startImport(projectId: string, actor: string): Promise<string>;
   finishImport(
@@ -69,7 +84,31 @@ export interface ItemStore {
     status: 'done' | 'failed',
     summary: unknown,
   ): Promise<void>;
+  /** A project's import requests, newest first. */
+  listImports(projectId: string, limit: number): Promise<ImportRecord[]>;
+  /**
+   * Marks `interrupted` the imports still `running` whose last batch is
+   * older than `staleAfterMs` (their backend died); returns how many.
+   */
+  sweepStaleImports(staleAfterMs: number): Promise<number>;
 }
+
+export type ImportStatus = 'running' | 'done' | 'failed' | 'interrupted';
+
+export interface ImportRecord {
+  id: string;
+  status: ImportStatus;
+  createdBy: string;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  /** The import's summary, or `{ error }` when it stopped. */
+  summary?: Record<string, unknown>;
+}
+
+/** The summary of an import whose backend stopped while it ran. */
+export const INTERRUPTED_IMPORT_MESSAGE =
+  'the import stopped when its backend did; re-run it with the same file (imports are idempotent: stored items are not duplicated)';
 
 export interface ItemRow {
   id: number | string;
@@ -108,6 +147,7 @@ export class KnexItemStore implements ItemStore {
   async importBatch(
     projectId: string,
     items: ImportItem[],
+    importId?: string,
   ): Promise<ImportBatchOutcome> {
     const outcome: ImportBatchOutcome = {
       inserted: 0,
@@ -136,6 +176,10 @@ export class KnexItemStore implements ItemStore {
     await this.knex.transaction(async tx => {
       const existing = await findExisting(tx, projectId, [...byId.keys()]);
       const now = Date.now();
+      if (importId) {
+        // the sweep's sign of life
+        await tx('imports').where({ id: importId }).update({ updated_at: now });
+      }
       const fresh: ImportItem[] = [];
       for (const item of byId.values()) {
         const row = existing.get(item.externalId);
@@ -179,11 +223,17 @@ export class KnexItemStore implements ItemStore {
     return outcome;
   }
 
-  async progress(projectId: string): Promise<ProjectProgress> {
+  async progress(
+    projectId: string,
+    options: { medians?: boolean } = {},
+  ): Promise<ProjectProgress> {
     const counters = await readCounters(this.knex, projectId);
     const stats = await this.knex('annotator_stats')
       .where({ project_id: projectId })
       .orderBy('annotator');
+    const medians = options.medians
+      ? await medianTimes(this.knex, projectId)
+      : new Map<string, number>();
     const open = counters['items.open'];
     const full = counters['items.full'];
     const complete = counters['items.complete'];
@@ -196,7 +246,43 @@ export class KnexItemStore implements ItemStore {
         annotations: toNumber(row.annotations),
         skips: toNumber(row.skips),
         timeSpentMs: toNumber(row.time_spent_ms),
+        ...(medians.has(row.annotator)
+          ? { medianTimeMs: medians.get(row.annotator) }
+          : {}),
       })),
+    };
+  }
+
+  async queueFor(projectId: string, annotator: string) {
+    const counters = await readCounters(this.knex, projectId);
+    const stats = await this.knex('annotator_stats')
+      .where({ project_id: projectId, annotator })
+      .first('annotations', 'skips');
+    // Not-complete items minus the ones this annotator is done with. The
+    // query walks their own answers and skips (by index), then each item by
+    // key: it grows with their work, never with the project's size.
+    const [{ n }] = await this.knex
+      .from(
+        this.knex
+          .select('item_id')
+          .from('annotations')
+          .where({ project_id: projectId, annotator })
+          .union(qb =>
+            qb
+              .select('item_id')
+              .from('skips')
+              .where({ project_id: projectId, annotator }),
+          )
+          .as('mine'),
+      )
+      .join('items', 'items.id', 'mine.item_id')
+      .whereNot('items.state', 'complete')
+      .count({ n: '*' });
+    const notComplete = counters['items.open'] + counters['items.full'];
+    return {
+      remaining: Math.max(0, notComplete - toNumber(n)),
+      annotations: toNumber(stats?.annotations),
+      skips: toNumber(stats?.skips),
     };
   }
 
@@ -211,12 +297,45 @@ export class KnexItemStore implements ItemStore {
     status: 'done' | 'failed',
     summary: unknown,
   ): Promise<void> {
+    const now = Date.now();
     await this.knex('imports')
       .where({ id: importId })
       .update({
         status,
         summary: JSON.stringify(summary),
-        finished_at: Date.now(),
+        finished_at: now,
+        updated_at: now,
+      });
+  }
+
+  async listImports(projectId: string, limit: number): Promise<ImportRecord[]> {
+    const rows = await this.knex('imports')
+      .where({ project_id: projectId })
+      .orderBy('started_at', 'desc')
+      .limit(limit);
+    return rows.map(row => ({
+      id: row.id,
+      status: row.status,
+      createdBy: row.created_by,
+      startedAt: new Date(toNumber(row.started_at)).toISOString(),
+      updatedAt: new Date(toNumber(row.updated_at)).toISOString(),
+      ...(row.finished_at !== null
+        ? { finishedAt: new Date(toNumber(row.finished_at)).toISOString() }
+        : {}),
+      ...(row.summary ? { summary: parseJson(row.summary) } : {}),
+    }));
+  }
+
+  async sweepStaleImports(staleAfterMs: number): Promise<number> {
+    const now = Date.now();
+    // conditional on `running`: a replica's finish and the sweep never both win
+    return this.knex('imports')
+      .where({ status: 'running' })
+      .where('updated_at', '<', now - staleAfterMs)
+      .update({
+        status: 'interrupted',
+        summary: JSON.stringify({ error: INTERRUPTED_IMPORT_MESSAGE }),
+        finished_at: now,
       });
   }
 
@@ -234,17 +353,80 @@ export class KnexItemStore implements ItemStore {
   }
 }
 
+/** Answers per annotator that the median reads: their latest ones. */
+export const MEDIAN_WINDOW = 1000;
+
+/**
+ * Each annotator's median time per answer over their latest MEDIAN_WINDOW
+ * answers, in whole ms. Bounded work per annotator (the history index gives
+ * their latest answers), however large the project; the window also shows
+ * the current pace rather than last month's.
+ */
+async function medianTimes(
+  knex: Knex,
+  projectId: string,
+): Promise<Map<string, number>> {
+  const medians = new Map<string, number>();
+  if (isPostgres(knex)) {
+    const { rows } = await knex.raw(
+      `SELECT s.annotator,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY x.time_spent_ms) AS median
+       FROM annotator_stats s
+       CROSS JOIN LATERAL (
+         SELECT a.time_spent_ms FROM annotations a
+         WHERE a.project_id = s.project_id AND a.annotator = s.annotator
+         ORDER BY a.created_at DESC LIMIT ?
+       ) x
+       WHERE s.project_id = ?
+       GROUP BY s.annotator`,
+      [MEDIAN_WINDOW, projectId],
+    );
+    for (const row of rows as Array<{ annotator: string; median: unknown }>) {
+      medians.set(row.annotator, Math.round(toNumber(row.median)));
+    }
+    return medians;
+  }
+  const annotators = await knex('annotator_stats')
+    .where({ project_id: projectId })
+    .andWhere('annotations', '>', 0)
+    .pluck('annotator');
+  for (const annotator of annotators) {
+    const times = (
+      await knex('annotations')
+        .where({ project_id: projectId, annotator })
+        .orderBy('created_at', 'desc')
+        .limit(MEDIAN_WINDOW)
+        .pluck('time_spent_ms')
+    )
+      .map(toNumber)
+      .sort((a, b) => a - b);
+    if (times.length) {
+      const mid = times.length >> 1;
+      // as percentile_cont: the mean of the middle two of an even count
+      medians.set(
+        annotator,
+        Math.round(
+          times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2,
+        ),
+      );
+    }
+  }
+  return medians;
+}
+
 export function startImportRow(
   importId: string,
   projectId: string,
   actor: string,
 ) {
+  const now = Date.now();
   return {
     id: importId,
     project_id: projectId,
     created_by: actor,
     status: 'running',
-    started_at: Date.now(),
+    started_at: now,
+    updated_at: now,
   };
 }
 

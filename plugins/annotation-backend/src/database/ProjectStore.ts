@@ -11,6 +11,7 @@ import {
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { v4 as uuid } from 'uuid';
+import { addToCounters, CounterName } from './counters';
 import { isUniqueViolation, parseJson } from './util';
 
 /** One saved version of a project's config. */
@@ -235,18 +236,20 @@ export class KnexProjectStore implements ProjectStore {
           `expectedVersion: config version ${expectedVersion} expected to be current, but it is ${current}; reload and apply your change again`,
         );
       }
-      if (current > 0) {
+      const before =
+        current > 0
+          ? parseJson<ProjectConfig>(
+              (await tx<ConfigRow>('project_config_versions')
+                .where({ project_id: id, version: current })
+                .first())!.config,
+            )
+          : undefined;
+      if (before) {
         const answered = await tx('annotations')
           .where({ project_id: id })
           .first('id');
         if (answered) {
-          const before = await tx<ConfigRow>('project_config_versions')
-            .where({ project_id: id, version: current })
-            .first();
-          const issues = incompatibleConfigChanges(
-            parseJson(before!.config),
-            config,
-          );
+          const issues = incompatibleConfigChanges(before, config);
           if (issues.length) {
             throw new InputError(
               describeConfigIssues(
@@ -272,7 +275,14 @@ export class KnexProjectStore implements ProjectStore {
           config_version: version,
           updated_at: new Date(now),
         });
-      await audit(tx, id, actor, 'project.config-updated', { version });
+      const moved =
+        before && before.overlap !== config.overlap
+          ? await restateItems(tx, id, config.overlap, now)
+          : 0;
+      await audit(tx, id, actor, 'project.config-updated', {
+        version,
+        ...(moved ? { itemsRestated: moved } : {}),
+      });
       return fromRow((await tx<ProjectRow>('projects').where({ id }).first())!);
     });
   }
@@ -315,6 +325,59 @@ export class KnexProjectStore implements ProjectStore {
       return deleted > 0;
     });
   }
+}
+
+const ITEM_STATES = ['open', 'full', 'complete'] as const;
+
+/** The condition of an item's state under `overlap` (see slots.ts). */
+function stateCondition(
+  q: Knex.QueryBuilder,
+  state: (typeof ITEM_STATES)[number],
+  overlap: number,
+) {
+  if (state === 'complete') {
+    return q.where('answer_count', '>=', overlap);
+  }
+  q.where('answer_count', '<', overlap);
+  return state === 'full'
+    ? q.where('slots_taken', '>=', overlap)
+    : q.where('slots_taken', '<', overlap);
+}
+
+/**
+ * After an overlap change, moves each item to the state its answers and
+ * slots give under the new overlap (raising it reopens full and complete
+ * items; lowering it completes or fills open ones), with the counters in
+ * step. One statement per (from, to) pair: its affected-row count is that
+ * transition's exact count. Returns how many items moved.
+ */
+async function restateItems(
+  tx: Knex.Transaction,
+  projectId: string,
+  overlap: number,
+  now: number,
+): Promise<number> {
+  const deltas: Partial<Record<CounterName, number>> = {};
+  let moved = 0;
+  for (const from of ITEM_STATES) {
+    for (const to of ITEM_STATES) {
+      if (from === to) {
+        continue;
+      }
+      const n: number = await stateCondition(
+        tx('items').where({ project_id: projectId, state: from }),
+        to,
+        overlap,
+      ).update({ state: to, updated_at: now });
+      if (n) {
+        deltas[`items.${from}`] = (deltas[`items.${from}`] ?? 0) - n;
+        deltas[`items.${to}`] = (deltas[`items.${to}`] ?? 0) + n;
+        moved += n;
+      }
+    }
+  }
+  await addToCounters(tx, projectId, deltas);
+  return moved;
 }
 
 /** Reads a project row for update, so concurrent changes serialise on it. */

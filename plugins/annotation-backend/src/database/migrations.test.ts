@@ -36,6 +36,7 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(await knex.schema.hasColumn('projects', 'config_version')).toBe(
       true,
     );
+    expect(await knex.schema.hasColumn('imports', 'updated_at')).toBe(true);
     const [, pending] = await knex.migrate.list(config);
     expect(pending).toEqual([]);
 

@@ -14,3 +14,4 @@ export {
   annotationTierDecision,
   TIER_GRANTS,
 } from './tierPolicy';
+export { annotationPermissionPolicyModule } from './policyModule';

@@ -141,10 +141,19 @@ export const spec = {
             items: {
               type: 'object',
               additionalProperties: false,
-              required: ['project', 'openItems', 'myAnnotations', 'mySkips'],
+              required: [
+                'project',
+                'remainingForMe',
+                'myAnnotations',
+                'mySkips',
+              ],
               properties: {
                 project: { $ref: '#/components/schemas/Project' },
-                openItems: { type: 'integer' },
+                remainingForMe: {
+                  type: 'integer',
+                  description:
+                    'Items the caller can still answer: not complete, not answered or skipped by them (some may be leased by others for now)',
+                },
                 myAnnotations: { type: 'integer' },
                 mySkips: { type: 'integer' },
               },
@@ -243,6 +252,43 @@ export const spec = {
           },
         },
       },
+      ImportList: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['items'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['id', 'status', 'createdBy', 'startedAt', 'updatedAt'],
+              properties: {
+                id: { type: 'string' },
+                status: {
+                  type: 'string',
+                  enum: ['running', 'done', 'failed', 'interrupted'],
+                  description:
+                    '`interrupted`: the backend stopped during the import; re-run it (imports are idempotent)',
+                },
+                createdBy: { type: 'string' },
+                startedAt: { type: 'string' },
+                updatedAt: {
+                  type: 'string',
+                  description: 'when the last batch was stored',
+                },
+                finishedAt: { type: 'string' },
+                summary: {
+                  type: 'object',
+                  additionalProperties: true,
+                  description:
+                    'what was stored (as the import response), or `error` saying why it stopped',
+                },
+              },
+            },
+          },
+        },
+      },
       Progress: {
         type: 'object',
         additionalProperties: false,
@@ -272,6 +318,11 @@ export const spec = {
                 annotations: { type: 'integer' },
                 skips: { type: 'integer' },
                 timeSpentMs: { type: 'integer' },
+                medianTimeMs: {
+                  type: 'integer',
+                  description:
+                    'Median time spent per answer over their latest 1,000 answers; absent before their first answer',
+                },
               },
             },
           },
@@ -323,7 +374,7 @@ export const spec = {
       get: {
         operationId: 'listQueues',
         description:
-          'The caller’s work: active projects they may label, with the items still open for answers and their own counts.',
+          'The caller’s work: active projects they may label, with the items left for them and their own counts.',
         responses: {
           '200': json('The queues', ref('QueueList')),
           default: errorResponse,
@@ -444,6 +495,18 @@ export const spec = {
             'What was stored, and the rejected lines',
             ref('ImportSummary'),
           ),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/imports': {
+      get: {
+        operationId: 'listImports',
+        description:
+          "The project's latest import requests (at most 50), newest first, with their status.",
+        parameters: [projectId],
+        responses: {
+          '200': json('The imports', ref('ImportList')),
           default: errorResponse,
         },
       },

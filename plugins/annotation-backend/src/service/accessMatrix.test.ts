@@ -266,7 +266,11 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
     const queue = (await get('/queues', 'annotator')).body.items.find(
       (q: { project: { id: string } }) => q.project.id === s.id,
     );
-    expect(queue).toMatchObject({ openItems: 3, myAnnotations: 0, mySkips: 0 });
+    expect(queue).toMatchObject({
+      remainingForMe: 3,
+      myAnnotations: 0,
+      mySkips: 0,
+    });
   });
 
   it('lets users create only projects they will manage', async () => {

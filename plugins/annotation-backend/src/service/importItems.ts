@@ -252,7 +252,7 @@ export async function importItems(options: {
     storing = (async () => {
       await start();
       const outcome = stored.length
-        ? await items.importBatch(projectId, stored)
+        ? await items.importBatch(projectId, stored, summary.importId)
         : undefined;
       rejections.forEach(reject);
       if (outcome) {

@@ -8,6 +8,7 @@ import { ResourcePermission } from '@backstage/plugin-permission-common';
 import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
+  annotationItemImportPermission,
   annotationItemLabelPermission,
   annotationProjectCreatePermission,
   annotationProjectReadPermission,
@@ -146,13 +147,12 @@ export async function createRouter(
     );
     const queues = await Promise.all(
       labelable.map(async project => {
-        const progress = await items.progress(project.id);
-        const mine = progress.annotators.find(a => a.annotator === who.ref);
+        const mine = await items.queueFor(project.id, who.ref);
         return {
           project,
-          openItems: progress.items.open,
-          myAnnotations: mine?.annotations ?? 0,
-          mySkips: mine?.skips ?? 0,
+          remainingForMe: mine.remaining,
+          myAnnotations: mine.annotations,
+          mySkips: mine.skips,
         };
       }),
     );
@@ -251,6 +251,16 @@ export async function createRouter(
     );
     options.notifier.statusChanged(changed, project.status, who.ref);
     res.json(changed);
+  });
+
+  router.get('/projects/:projectId/imports', async (req, res) => {
+    const { project } = await callerIn(
+      req,
+      req.params.projectId,
+      annotationItemImportPermission,
+      'reading imports',
+    );
+    res.json({ items: await items.listImports(project.id, 50) });
   });
 
   addWorkRoutes(router, { ...options, callerIn });

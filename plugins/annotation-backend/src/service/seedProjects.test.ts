@@ -9,7 +9,7 @@ import {
 import fs from 'fs';
 import path from 'path';
 import { parse } from 'yaml';
-import { readSeedProjects, seedProjects } from './seedProjects';
+import { readSeedProjects, SEED_ACTOR, seedProjects } from './seedProjects';
 
 const seed: JsonObject = {
   name: 'overlaid-music-marking',
@@ -156,5 +156,57 @@ describe.each(databases.eachSupportedId())('seedProjects on %s', id => {
     ]);
     const messages = logger.info.mock.calls.map(c => String(c[0]));
     expect(messages.filter(m => m.includes('rejected'))).toEqual([]);
+  }, 60_000);
+
+  it('imports the items of a seeded project a stopped backend left empty', async () => {
+    const knex = await databases.init(id);
+    await applyDatabaseMigrations(knex);
+    const store = new KnexProjectStore(knex);
+    const itemStore = new KnexItemStore(knex);
+    const logger = mockServices.logger.mock();
+    const seeds = readSeedProjects(config(demoSeedConfig()));
+    // the backend stopped right after creating the first demo project, and
+    // someone made a project named like the second one
+    const [tracks, podcasts] = seeds;
+    const seeded = await store.create(
+      tracks.project,
+      tracks.config,
+      SEED_ACTOR,
+    );
+    const own = await store.create(
+      podcasts.project,
+      podcasts.config,
+      'user:default/jonas.berg',
+    );
+    const itemCount = async (projectId: string) =>
+      Number(
+        (
+          await knex('items').where({ project_id: projectId }).count({ n: '*' })
+        )[0].n,
+      );
+
+    // two replicas starting at once
+    await Promise.all([
+      seedProjects(store, itemStore, seeds, logger),
+      seedProjects(store, itemStore, seeds, logger),
+    ]);
+    expect(await itemCount(seeded.id)).toBe(60);
+    expect(await itemCount(own.id)).toBe(0); // not a seeded project
+    // the table was not empty: no other demo project came
+    expect((await store.list()).map(p => p.name).sort()).toEqual([
+      'podcast-policy-review',
+      'track-placement-relevance',
+    ]);
+    const seedImports = async () =>
+      (await itemStore.listImports(seeded.id, 50)).filter(
+        i => i.createdBy === SEED_ACTOR,
+      ).length;
+    const imported = await seedImports();
+    expect(imported).toBeGreaterThanOrEqual(1);
+
+    // once done, later starts leave it alone
+    await seedProjects(store, itemStore, seeds, logger);
+    expect(await seedImports()).toBe(imported);
+    expect(await itemCount(seeded.id)).toBe(60);
   }, 60_000);
 });

@@ -305,6 +305,6 @@ export function addWorkRoutes(
       annotationProjectMetricsReadPermission,
       'reading progress',
     );
-    res.json(await o.items.progress(project.id));
+    res.json(await o.items.progress(project.id, { medians: true }));
   });
 }

@@ -103,7 +103,9 @@ export function describeChorusPages(render: RenderChorusAt) {
       });
       const { render: at } = setup(
         fakeAnnotationApi({
-          queues: [{ project, openItems: 42, myAnnotations: 7, mySkips: 2 }],
+          queues: [
+            { project, remainingForMe: 42, myAnnotations: 7, mySkips: 2 },
+          ],
           projects: [project, paused],
         }),
       );
@@ -115,6 +117,8 @@ export function describeChorusPages(render: RenderChorusAt) {
       });
       expect(start).toHaveAttribute('href', LABEL_PATH);
       const row = start.closest('tr')!;
+      // the count is the caller's own: items they answered are not in it
+      expect(screen.getByText('Left for me')).toBeInTheDocument();
       expect(within(row).getByText('42')).toBeInTheDocument();
       expect(within(row).getByText('7')).toBeInTheDocument();
       expect(within(row).getByText('2')).toBeInTheDocument();
@@ -415,12 +419,20 @@ export function describeChorusPages(render: RenderChorusAt) {
           annotations: 9,
           skips: 0,
           timeSpentMs: 90_000,
+          medianTimeMs: 4_000,
         },
         {
           annotator: 'user:default/amara.okafor',
           annotations: 20,
           skips: 3,
           timeSpentMs: 200_000,
+          medianTimeMs: 7_000,
+        },
+        {
+          annotator: 'user:default/grace.liu',
+          annotations: 0,
+          skips: 1,
+          timeSpentMs: 0,
         },
       ],
     };
@@ -451,10 +463,15 @@ export function describeChorusPages(render: RenderChorusAt) {
 
       const rows = screen
         .getAllByRole('row')
-        .filter(r => /okafor|lindqvist/.test(r.textContent ?? ''));
+        .filter(r => /okafor|lindqvist|liu/.test(r.textContent ?? ''));
+      expect(
+        screen.getByRole('columnheader', { name: 'Median per answer' }),
+      ).toBeInTheDocument();
+      // medians from the backend, not time spent / answers (10 s for both)
       expect(rows.map(r => r.textContent)).toEqual([
-        'amara.okafor2033 min 20 s10 s',
-        'bo.lindqvist901 min 30 s10 s',
+        'amara.okafor2033 min 20 s7 s',
+        'bo.lindqvist901 min 30 s4 s',
+        'grace.liu010 s—',
       ]);
       // an annotator of the project may start labeling from here
       expect(

@@ -203,7 +203,12 @@ export function fakeAnnotationApi(
     listQueues: jest.fn(
       async () =>
         options.queues ?? [
-          { project, openItems: items.length, myAnnotations: 0, mySkips: 0 },
+          {
+            project,
+            remainingForMe: items.length,
+            myAnnotations: 0,
+            mySkips: 0,
+          },
         ],
     ),
     getProject: jest.fn(async (id: string) => {

@@ -5,7 +5,10 @@ import {
   ResponseErrorPanel,
   WarningPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import {
+  useApi,
+  useRouteRef as useLegacyRouteRef,
+} from '@backstage/core-plugin-api';
 import {
   catalogApiRef,
   EntityRefLink,
@@ -184,6 +187,29 @@ export function AnnotationProjectOverviewCard(
  */
 export function AnnotationProjectOverviewCardWithChorusLink() {
   const project = useRouteRef(projectRouteRef);
+  return (
+    <AnnotationProjectOverviewCard
+      projectLink={projectId => project?.({ projectId })}
+    />
+  );
+}
+
+/** The legacy route of a project's page, or undefined when not mounted. */
+function useLegacyProjectRoute() {
+  try {
+    // throws (after calling all of its hooks) when ChorusPage is not mounted
+    return useLegacyRouteRef(projectRouteRef);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The overview card linking to the project's Chorus pages (legacy frontend
+ * system: no link when the app does not mount `ChorusPage`).
+ */
+export function AnnotationProjectOverviewCardWithLegacyChorusLink() {
+  const project = useLegacyProjectRoute();
   return (
     <AnnotationProjectOverviewCard
       projectLink={projectId => project?.({ projectId })}

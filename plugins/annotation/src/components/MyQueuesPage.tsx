@@ -55,7 +55,8 @@ function QueuesCard(props: { queues: AnnotationQueue[] }) {
       title: 'Questions',
       render: q => summarizeQuestions(q.project.questions),
     },
-    { title: 'Open items', field: 'openItems', type: 'numeric' },
+    // items not complete that the caller has neither answered nor skipped
+    { title: 'Left for me', field: 'remainingForMe', type: 'numeric' },
     { title: 'My answers', field: 'myAnnotations', type: 'numeric' },
     { title: 'My skips', field: 'mySkips', type: 'numeric' },
     {

@@ -220,10 +220,12 @@ function AnnotatorsTable(props: { progress: ProjectProgress }) {
       render: r => formatDuration(r.timeSpentMs),
     },
     {
-      title: 'Mean per answer',
+      // the backend's median over each annotator's latest 1,000 answers
+      title: 'Median per answer',
+      field: 'medianTimeMs',
       type: 'numeric',
       render: r =>
-        r.annotations ? formatDuration(r.timeSpentMs / r.annotations) : '—',
+        r.medianTimeMs === undefined ? '—' : formatDuration(r.medianTimeMs),
     },
   ];
   return (
