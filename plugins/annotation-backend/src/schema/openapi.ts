@@ -33,6 +33,34 @@ const token = {
 
 const noContent = { description: 'Done' } as const;
 
+/** Backstage's error body (the shape its error handler sends). */
+const errorProperties = {
+  // a serialised error may carry more fields of its own
+  error: {
+    type: 'object',
+    required: ['name', 'message'],
+    properties: {
+      name: { type: 'string' },
+      message: { type: 'string' },
+    },
+  },
+  request: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['method', 'url'],
+    properties: {
+      method: { type: 'string' },
+      url: { type: 'string' },
+    },
+  },
+  response: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['statusCode'],
+    properties: { statusCode: { type: 'integer' } },
+  },
+} as const;
+
 export const spec = {
   openapi: '3.1.0',
   info: {
@@ -45,17 +73,17 @@ export const spec = {
     schemas: {
       Error: {
         type: 'object',
-        required: ['error'],
-        properties: {
-          error: {
-            type: 'object',
-            required: ['name', 'message'],
-            properties: {
-              name: { type: 'string' },
-              message: { type: 'string' },
-            },
-          },
-        },
+        additionalProperties: false,
+        required: ['error', 'request', 'response'],
+        properties: errorProperties,
+      },
+      ImportTooLarge: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['error', 'request', 'response'],
+        description:
+          'The body went over the size limit. Without `summary` nothing was read; with it, the lines before the limit were stored as it says.',
+        properties: { ...errorProperties, summary: ref('ImportSummary') },
       },
       Project: {
         type: 'object',
@@ -78,7 +106,7 @@ export const spec = {
           'updatedAt',
         ],
         properties: {
-          id: { type: 'string' },
+          id: { type: 'string', format: 'uuid' },
           name: { type: 'string' },
           namespace: { type: 'string' },
           title: { type: 'string' },
@@ -115,9 +143,9 @@ export const spec = {
             type: 'string',
             enum: ['draft', 'active', 'paused', 'completed', 'archived'],
           },
-          configVersion: { type: 'integer' },
-          createdAt: { type: 'string' },
-          updatedAt: { type: 'string' },
+          configVersion: { type: 'integer', minimum: 1 },
+          createdAt: { type: 'string', format: 'date-time' },
+          updatedAt: { type: 'string', format: 'date-time' },
         },
       },
       ProjectList: {
@@ -144,9 +172,9 @@ export const spec = {
               required: ['project', 'openItems', 'myAnnotations', 'mySkips'],
               properties: {
                 project: { $ref: '#/components/schemas/Project' },
-                openItems: { type: 'integer' },
-                myAnnotations: { type: 'integer' },
-                mySkips: { type: 'integer' },
+                openItems: { type: 'integer', minimum: 0 },
+                myAnnotations: { type: 'integer', minimum: 0 },
+                mySkips: { type: 'integer', minimum: 0 },
               },
             },
           },
@@ -159,7 +187,7 @@ export const spec = {
         description:
           "An item as an annotator sees it: never its gold answer nor anyone else's answers.",
         properties: {
-          id: { type: 'string' },
+          id: { type: 'string', pattern: '^[0-9]+$' },
           externalId: { type: 'string' },
           data: {},
         },
@@ -169,9 +197,9 @@ export const spec = {
         additionalProperties: false,
         required: ['token', 'expiresAt', 'configVersion', 'item'],
         properties: {
-          token: { type: 'string' },
-          expiresAt: { type: 'string' },
-          configVersion: { type: 'integer' },
+          token: { type: 'string', format: 'uuid' },
+          expiresAt: { type: 'string', format: 'date-time' },
+          configVersion: { type: 'integer', minimum: 1 },
           item: { $ref: '#/components/schemas/WorkItem' },
         },
       },
@@ -180,6 +208,7 @@ export const spec = {
         additionalProperties: false,
         required: [
           'id',
+          'projectId',
           'itemId',
           'annotator',
           'configVersion',
@@ -189,14 +218,15 @@ export const spec = {
           'updatedAt',
         ],
         properties: {
-          id: { type: 'string' },
-          itemId: { type: 'string' },
+          id: { type: 'string', pattern: '^[0-9]+$' },
+          projectId: { type: 'string', format: 'uuid' },
+          itemId: { type: 'string', pattern: '^[0-9]+$' },
           annotator: { type: 'string' },
-          configVersion: { type: 'integer' },
+          configVersion: { type: 'integer', minimum: 1 },
           answer: {},
-          timeSpentMs: { type: 'integer' },
-          createdAt: { type: 'string' },
-          updatedAt: { type: 'string' },
+          timeSpentMs: { type: 'integer', minimum: 0 },
+          createdAt: { type: 'string', format: 'date-time' },
+          updatedAt: { type: 'string', format: 'date-time' },
         },
       },
       SubmitResult: {
@@ -222,12 +252,12 @@ export const spec = {
           'errors',
         ],
         properties: {
-          importId: { type: 'string' },
-          lines: { type: 'integer' },
-          inserted: { type: 'integer' },
-          updated: { type: 'integer' },
-          unchanged: { type: 'integer' },
-          rejected: { type: 'integer' },
+          importId: { type: 'string', format: 'uuid' },
+          lines: { type: 'integer', minimum: 0 },
+          inserted: { type: 'integer', minimum: 0 },
+          updated: { type: 'integer', minimum: 0 },
+          unchanged: { type: 'integer', minimum: 0 },
+          rejected: { type: 'integer', minimum: 0 },
           errors: {
             type: 'array',
             items: {
@@ -235,7 +265,7 @@ export const spec = {
               additionalProperties: false,
               required: ['line', 'reason'],
               properties: {
-                line: { type: 'integer' },
+                line: { type: 'integer', minimum: 1 },
                 externalId: { type: 'string' },
                 reason: { type: 'string' },
               },
@@ -254,14 +284,14 @@ export const spec = {
             additionalProperties: false,
             required: ['total', 'open', 'full', 'complete'],
             properties: {
-              total: { type: 'integer' },
-              open: { type: 'integer' },
-              full: { type: 'integer' },
-              complete: { type: 'integer' },
+              total: { type: 'integer', minimum: 0 },
+              open: { type: 'integer', minimum: 0 },
+              full: { type: 'integer', minimum: 0 },
+              complete: { type: 'integer', minimum: 0 },
             },
           },
-          annotations: { type: 'integer' },
-          skips: { type: 'integer' },
+          annotations: { type: 'integer', minimum: 0 },
+          skips: { type: 'integer', minimum: 0 },
           annotators: {
             type: 'array',
             items: {
@@ -270,9 +300,9 @@ export const spec = {
               required: ['annotator', 'annotations', 'skips', 'timeSpentMs'],
               properties: {
                 annotator: { type: 'string' },
-                annotations: { type: 'integer' },
-                skips: { type: 'integer' },
-                timeSpentMs: { type: 'integer' },
+                annotations: { type: 'integer', minimum: 0 },
+                skips: { type: 'integer', minimum: 0 },
+                timeSpentMs: { type: 'integer', minimum: 0 },
               },
             },
           },
@@ -283,10 +313,10 @@ export const spec = {
         additionalProperties: false,
         required: ['version', 'config', 'createdBy', 'createdAt'],
         properties: {
-          version: { type: 'integer' },
+          version: { type: 'integer', minimum: 1 },
           config: { type: 'object', additionalProperties: true },
           createdBy: { type: 'string' },
-          createdAt: { type: 'string' },
+          createdAt: { type: 'string', format: 'date-time' },
         },
       },
     },
@@ -445,6 +475,7 @@ export const spec = {
             'What was stored, and the rejected lines',
             ref('ImportSummary'),
           ),
+          '413': json('The body was too large', ref('ImportTooLarge')),
           default: errorResponse,
         },
       },
@@ -493,7 +524,9 @@ export const spec = {
                   type: 'object',
                   additionalProperties: false,
                   required: ['expiresAt'],
-                  properties: { expiresAt: { type: 'string' } },
+                  properties: {
+                    expiresAt: { type: 'string', format: 'date-time' },
+                  },
                 },
               },
             },

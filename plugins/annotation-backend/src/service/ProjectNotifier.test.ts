@@ -9,6 +9,7 @@ import {
 } from '@chorus/plugin-annotation-common';
 import request from 'supertest';
 import { workforce } from '../__testUtils__/fixtures';
+import { expectSpecResponse } from '../__testUtils__/specResponses';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
@@ -45,7 +46,8 @@ describe('ProjectNotifier through the API', () => {
     const api = (method: 'post' | 'put', path: string, who: string) =>
       request(server)
         [method](`/api/annotation${path}`)
-        .set('Authorization', who);
+        .set('Authorization', who)
+        .expect(expectSpecResponse);
     const created = await api('post', '/projects', jonas).send({
       name: 'signals-check',
       title: 'Signals check',

@@ -3,6 +3,7 @@ import { Server } from 'http';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { workforce } from '../__testUtils__/fixtures';
+import { expectSpecResponse } from '../__testUtils__/specResponses';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(120_000);
@@ -61,7 +62,10 @@ interface Scene {
 
 let server: Server;
 const get = (path: string, who: Who) =>
-  request(server).get(`/api/annotation${path}`).set('Authorization', as[who]);
+  request(server)
+    .get(`/api/annotation${path}`)
+    .set('Authorization', as[who])
+    .expect(expectSpecResponse);
 const send = (
   method: 'post' | 'put' | 'delete',
   path: string,
@@ -70,7 +74,8 @@ const send = (
 ) => {
   const r = request(server)
     [method](`/api/annotation${path}`)
-    .set('Authorization', as[who]);
+    .set('Authorization', as[who])
+    .expect(expectSpecResponse);
   return body ? r.send(body) : r;
 };
 
@@ -336,7 +341,8 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
     const second = await request(server)
       .post(`/api/annotation/projects/${s.id}/next`)
       .set('Authorization', bo)
-      .send({});
+      .send({})
+      .expect(expectSpecResponse);
     expect(second.status).toBe(200);
     expect(second.body.item.id).toBe(s.itemId); // overlap 2: the same item
     expect(Object.keys(second.body.item).sort()).toEqual([
@@ -354,7 +360,8 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
     ]) {
       const res = await request(server)
         .get(`/api/annotation${path}`)
-        .set('Authorization', bo);
+        .set('Authorization', bo)
+        .expect(expectSpecResponse);
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.body)).not.toMatch(/amara|"score"/);
     }

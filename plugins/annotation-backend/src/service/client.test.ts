@@ -2,6 +2,7 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import { AnnotationClient } from '@chorus/plugin-annotation-common';
 import { AddressInfo } from 'net';
 import { workforce } from '../__testUtils__/fixtures';
+import { specCheckedFetch } from '../__testUtils__/specResponses';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
@@ -20,7 +21,7 @@ describe('AnnotationClient against the API', () => {
           getBaseUrl: async () => `http://localhost:${port}/api/annotation`,
         },
         fetchApi: {
-          fetch: (input, init) =>
+          fetch: specCheckedFetch((input, init) =>
             fetch(input, {
               ...init,
               headers: {
@@ -28,6 +29,7 @@ describe('AnnotationClient against the API', () => {
                 Authorization: mockCredentials.user.header(userRef),
               },
             }),
+          ),
         },
       });
     return {

@@ -1,7 +1,12 @@
 import { JsonObject } from '@backstage/types';
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
+import { AddressInfo } from 'net';
 import request from 'supertest';
 import { workforce } from '../__testUtils__/fixtures';
+import {
+  expectSpecResponse,
+  specCheckedFetch,
+} from '../__testUtils__/specResponses';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
@@ -66,14 +71,15 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
     ) =>
       request(server)
         [method](`/api/annotation${path}`)
-        .set('Authorization', as[who]);
+        .set('Authorization', as[who])
+        .expect(expectSpecResponse);
     const created = await call('post', '/projects', 'jonas').send(project);
     const p = created.body.id as string;
     const importItems = (who: Who, body = ndjson) =>
       call('post', `/projects/${p}/items/import`, who)
         .set('Content-Type', 'application/x-ndjson')
         .send(body);
-    return { knex, call, p, importItems };
+    return { server, knex, call, p, importItems };
   }
 
   it('imports, hands out blind leases, takes answers once', async () => {
@@ -204,5 +210,44 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
     ).send({ a: 1 });
     expect(json.status).toBe(400);
     expect(json.body.error.message).toContain('application/x-ndjson expected');
+  });
+
+  it('keeps the lines before the limit of a streamed body, and says so', async () => {
+    const { server, knex, p } = await start({
+      import: { maxBodyBytes: 100 },
+    });
+    const { port } = server.address() as AddressInfo;
+    // a stream has no Content-Length: the limit is found while reading;
+    // one line a chunk, apart, so the first is read before the limit
+    const lines = ndjson.split('\n').map(l => `${l}\n`);
+    const body = new ReadableStream({
+      async pull(controller) {
+        await new Promise(resolve => setTimeout(resolve, 50));
+        const line = lines.shift();
+        if (line) {
+          controller.enqueue(new TextEncoder().encode(line));
+        } else {
+          controller.close();
+        }
+      },
+    });
+    const res = await specCheckedFetch()(
+      `http://localhost:${port}/api/annotation/projects/${p}/items/import`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: as.jonas,
+          'Content-Type': 'application/x-ndjson',
+        },
+        body,
+        duplex: 'half',
+      } as RequestInit,
+    );
+    expect(res.status).toBe(413);
+    const answer = await res.json();
+    expect(answer.error.message).toMatch(/^body: at most 100 bytes expected/);
+    expect(answer.summary).toMatchObject({ lines: 1, inserted: 1 });
+    const stored = await knex('items').where({ project_id: p });
+    expect(stored.map(i => i.external_id)).toEqual(['a']);
   });
 });

@@ -144,13 +144,12 @@ export function addWorkRoutes(
     }
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > limits.maxBodyBytes) {
-      res.status(413).json({
-        error: {
-          name: 'PayloadTooLargeError',
-          message: `body: at most ${limits.maxBodyBytes} bytes expected, got ${length}`,
-        },
-      });
-      return;
+      throw Object.assign(
+        new Error(
+          `body: at most ${limits.maxBodyBytes} bytes expected, got ${length}`,
+        ),
+        { name: 'PayloadTooLargeError', statusCode: 413 },
+      );
     }
     const { config } = await currentConfig(project);
     const summary = await importItems({
@@ -163,8 +162,12 @@ export function addWorkRoutes(
     });
     o.notifier.progressChanged(project);
     if (summary.truncated) {
+      // Backstage's error shape, so clients read it as any other error, plus
+      // what was stored before the limit
       res.status(413).json({
         error: { name: 'PayloadTooLargeError', message: summary.truncated },
+        request: { method: req.method, url: req.url },
+        response: { statusCode: 413 },
         summary,
       });
       return;
