@@ -4,34 +4,69 @@
  * are typed from it. Bodies whose checks need the project's config (configs,
  * answers, items) are declared as objects here and checked by the shared
  * validators, which name the exact path of every problem.
+ *
+ * The helpers below return `as const` values (and take `const` type
+ * parameters), so the router still infers every literal type from the spec;
+ * openapi.test.ts checks that it does.
  */
+
 /** A JSON response with the given schema. */
-function json<S>(description: string, schema: S) {
+function json<const S>(description: string, schema: S) {
   return { description, content: { 'application/json': { schema } } } as const;
 }
 
+/** A required JSON request body with the given schema. */
+function jsonBody<const S>(schema: S) {
+  return {
+    required: true,
+    content: { 'application/json': { schema } },
+  } as const;
+}
+
 /** A reference to one of the schemas below. */
-function ref<N extends string>(name: N) {
+function ref<const N extends string>(name: N) {
   return { $ref: `#/components/schemas/${name}` } as const;
 }
 
+/** An object of exactly these properties, the `required` ones required. */
+function object<
+  const P extends Record<string, unknown>,
+  const R extends readonly (keyof P & string)[],
+>(required: R, properties: P) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required,
+    properties,
+  } as const;
+}
+
+/** A parameter in the path. */
+function inPath<const N extends string, const S>(name: N, schema: S) {
+  return { name, in: 'path', required: true, schema } as const;
+}
+
+const text = { type: 'string' } as const;
+const count = { type: 'integer', minimum: 0 } as const;
+const version = { type: 'integer', minimum: 1 } as const;
+const timestamp = { type: 'string', format: 'date-time' } as const;
+const uuid = { type: 'string', format: 'uuid' } as const;
+/** Item and annotation ids: bigint keys, as strings. */
+const numericId = { type: 'string', pattern: '^[0-9]+$' } as const;
+/** A config, or a body checked by the shared validators. */
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const texts = { type: 'array', items: text } as const;
+const status = {
+  type: 'string',
+  enum: ['draft', 'active', 'paused', 'completed', 'archived'],
+} as const;
+
 const errorResponse = json('Backstage error', ref('Error'));
-
-const projectId = {
-  name: 'projectId',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', minLength: 1, maxLength: 64 },
-} as const;
-
-const token = {
-  name: 'token',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', minLength: 1, maxLength: 64 },
-} as const;
-
 const noContent = { description: 'Done' } as const;
+
+const key = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const projectId = inPath('projectId', key);
+const token = inPath('token', key);
 
 /** Backstage's error body (the shape its error handler sends). */
 const errorProperties = {
@@ -39,26 +74,10 @@ const errorProperties = {
   error: {
     type: 'object',
     required: ['name', 'message'],
-    properties: {
-      name: { type: 'string' },
-      message: { type: 'string' },
-    },
+    properties: { name: text, message: text },
   },
-  request: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['method', 'url'],
-    properties: {
-      method: { type: 'string' },
-      url: { type: 'string' },
-    },
-  },
-  response: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['statusCode'],
-    properties: { statusCode: { type: 'integer' } },
-  },
+  request: object(['method', 'url'], { method: text, url: text }),
+  response: object(['statusCode'], { statusCode: { type: 'integer' } }),
 } as const;
 
 export const spec = {
@@ -71,24 +90,17 @@ export const spec = {
   servers: [{ url: '/' }],
   components: {
     schemas: {
-      Error: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['error', 'request', 'response'],
-        properties: errorProperties,
-      },
+      Error: object(['error', 'request', 'response'], errorProperties),
       ImportTooLarge: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['error', 'request', 'response'],
+        ...object(['error', 'request', 'response'], {
+          ...errorProperties,
+          summary: ref('ImportSummary'),
+        }),
         description:
           'The body went over the size limit. Without `summary` nothing was read; with it, the lines before the limit were stored as it says.',
-        properties: { ...errorProperties, summary: ref('ImportSummary') },
       },
-      Project: {
-        type: 'object',
-        additionalProperties: false,
-        required: [
+      Project: object(
+        [
           'id',
           'name',
           'namespace',
@@ -105,108 +117,67 @@ export const spec = {
           'createdAt',
           'updatedAt',
         ],
-        properties: {
-          id: { type: 'string', format: 'uuid' },
-          name: { type: 'string' },
-          namespace: { type: 'string' },
-          title: { type: 'string' },
-          description: { type: 'string' },
-          owner: { type: 'string' },
-          lifecycle: { type: 'string' },
-          model: { type: 'string' },
-          dataset: { type: 'string' },
-          workforce: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['annotators', 'qualityAnalysts', 'managers'],
-            properties: {
-              annotators: { type: 'array', items: { type: 'string' } },
-              qualityAnalysts: { type: 'array', items: { type: 'string' } },
-              managers: { type: 'array', items: { type: 'string' } },
-            },
-          },
-          taskType: { type: 'string' },
+        {
+          id: uuid,
+          name: text,
+          namespace: text,
+          title: text,
+          description: text,
+          owner: text,
+          lifecycle: text,
+          model: text,
+          dataset: text,
+          workforce: object(['annotators', 'qualityAnalysts', 'managers'], {
+            annotators: texts,
+            qualityAnalysts: texts,
+            managers: texts,
+          }),
+          taskType: text,
           questions: {
             type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['id', 'type'],
-              properties: {
-                id: { type: 'string' },
-                type: { type: 'string' },
-                title: { type: 'string' },
-              },
-            },
+            items: object(['id', 'type'], {
+              id: text,
+              type: text,
+              title: text,
+            }),
           },
-          status: {
-            type: 'string',
-            enum: ['draft', 'active', 'paused', 'completed', 'archived'],
-          },
-          configVersion: { type: 'integer', minimum: 1 },
-          createdAt: { type: 'string', format: 'date-time' },
-          updatedAt: { type: 'string', format: 'date-time' },
+          status,
+          configVersion: version,
+          createdAt: timestamp,
+          updatedAt: timestamp,
         },
-      },
-      ProjectList: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['items'],
-        properties: {
-          items: {
-            type: 'array',
-            items: { $ref: '#/components/schemas/Project' },
-          },
+      ),
+      ProjectList: object(['items'], {
+        items: { type: 'array', items: ref('Project') },
+      }),
+      QueueList: object(['items'], {
+        items: {
+          type: 'array',
+          items: object(['project', 'openItems', 'myAnnotations', 'mySkips'], {
+            project: ref('Project'),
+            openItems: count,
+            myAnnotations: count,
+            mySkips: count,
+          }),
         },
-      },
-      QueueList: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['items'],
-        properties: {
-          items: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['project', 'openItems', 'myAnnotations', 'mySkips'],
-              properties: {
-                project: { $ref: '#/components/schemas/Project' },
-                openItems: { type: 'integer', minimum: 0 },
-                myAnnotations: { type: 'integer', minimum: 0 },
-                mySkips: { type: 'integer', minimum: 0 },
-              },
-            },
-          },
-        },
-      },
+      }),
       WorkItem: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'externalId', 'data'],
+        ...object(['id', 'externalId', 'data'], {
+          id: numericId,
+          externalId: text,
+          data: {},
+        }),
         description:
           "An item as an annotator sees it: never its gold answer nor anyone else's answers.",
-        properties: {
-          id: { type: 'string', pattern: '^[0-9]+$' },
-          externalId: { type: 'string' },
-          data: {},
-        },
       },
-      Lease: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['token', 'expiresAt', 'configVersion', 'item'],
-        properties: {
-          token: { type: 'string', format: 'uuid' },
-          expiresAt: { type: 'string', format: 'date-time' },
-          configVersion: { type: 'integer', minimum: 1 },
-          item: { $ref: '#/components/schemas/WorkItem' },
-        },
-      },
-      Annotation: {
-        type: 'object',
-        additionalProperties: false,
-        required: [
+      Lease: object(['token', 'expiresAt', 'configVersion', 'item'], {
+        token: uuid,
+        expiresAt: timestamp,
+        configVersion: version,
+        item: ref('WorkItem'),
+      }),
+      Annotation: object(
+        [
           'id',
           'projectId',
           'itemId',
@@ -217,32 +188,25 @@ export const spec = {
           'createdAt',
           'updatedAt',
         ],
-        properties: {
-          id: { type: 'string', pattern: '^[0-9]+$' },
-          projectId: { type: 'string', format: 'uuid' },
-          itemId: { type: 'string', pattern: '^[0-9]+$' },
-          annotator: { type: 'string' },
-          configVersion: { type: 'integer', minimum: 1 },
+        {
+          id: numericId,
+          projectId: uuid,
+          itemId: numericId,
+          annotator: text,
+          configVersion: version,
           answer: {},
-          timeSpentMs: { type: 'integer', minimum: 0 },
-          createdAt: { type: 'string', format: 'date-time' },
-          updatedAt: { type: 'string', format: 'date-time' },
+          timeSpentMs: count,
+          createdAt: timestamp,
+          updatedAt: timestamp,
         },
-      },
-      SubmitResult: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['outcome', 'annotation', 'itemCompleted'],
-        properties: {
-          outcome: { type: 'string', enum: ['created', 'edited', 'replayed'] },
-          annotation: { $ref: '#/components/schemas/Annotation' },
-          itemCompleted: { type: 'boolean' },
-        },
-      },
-      ImportSummary: {
-        type: 'object',
-        additionalProperties: false,
-        required: [
+      ),
+      SubmitResult: object(['outcome', 'annotation', 'itemCompleted'], {
+        outcome: { type: 'string', enum: ['created', 'edited', 'replayed'] },
+        annotation: ref('Annotation'),
+        itemCompleted: { type: 'boolean' },
+      }),
+      ImportSummary: object(
+        [
           'importId',
           'lines',
           'inserted',
@@ -251,74 +215,49 @@ export const spec = {
           'rejected',
           'errors',
         ],
-        properties: {
-          importId: { type: 'string', format: 'uuid' },
-          lines: { type: 'integer', minimum: 0 },
-          inserted: { type: 'integer', minimum: 0 },
-          updated: { type: 'integer', minimum: 0 },
-          unchanged: { type: 'integer', minimum: 0 },
-          rejected: { type: 'integer', minimum: 0 },
+        {
+          importId: uuid,
+          lines: count,
+          inserted: count,
+          updated: count,
+          unchanged: count,
+          rejected: count,
           errors: {
             type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['line', 'reason'],
-              properties: {
-                line: { type: 'integer', minimum: 1 },
-                externalId: { type: 'string' },
-                reason: { type: 'string' },
-              },
-            },
+            items: object(['line', 'reason'], {
+              line: { type: 'integer', minimum: 1 },
+              externalId: text,
+              reason: text,
+            }),
           },
-          truncated: { type: 'string' },
+          truncated: text,
         },
-      },
-      Progress: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['items', 'annotations', 'skips', 'annotators'],
-        properties: {
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['total', 'open', 'full', 'complete'],
-            properties: {
-              total: { type: 'integer', minimum: 0 },
-              open: { type: 'integer', minimum: 0 },
-              full: { type: 'integer', minimum: 0 },
-              complete: { type: 'integer', minimum: 0 },
-            },
-          },
-          annotations: { type: 'integer', minimum: 0 },
-          skips: { type: 'integer', minimum: 0 },
-          annotators: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['annotator', 'annotations', 'skips', 'timeSpentMs'],
-              properties: {
-                annotator: { type: 'string' },
-                annotations: { type: 'integer', minimum: 0 },
-                skips: { type: 'integer', minimum: 0 },
-                timeSpentMs: { type: 'integer', minimum: 0 },
-              },
-            },
-          },
+      ),
+      Progress: object(['items', 'annotations', 'skips', 'annotators'], {
+        items: object(['total', 'open', 'full', 'complete'], {
+          total: count,
+          open: count,
+          full: count,
+          complete: count,
+        }),
+        annotations: count,
+        skips: count,
+        annotators: {
+          type: 'array',
+          items: object(['annotator', 'annotations', 'skips', 'timeSpentMs'], {
+            annotator: text,
+            annotations: count,
+            skips: count,
+            timeSpentMs: count,
+          }),
         },
-      },
-      ConfigVersion: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['version', 'config', 'createdBy', 'createdAt'],
-        properties: {
-          version: { type: 'integer', minimum: 1 },
-          config: { type: 'object', additionalProperties: true },
-          createdBy: { type: 'string' },
-          createdAt: { type: 'string', format: 'date-time' },
-        },
-      },
+      }),
+      ConfigVersion: object(['version', 'config', 'createdBy', 'createdAt'], {
+        version,
+        config: anyObject,
+        createdBy: text,
+        createdAt: timestamp,
+      }),
     },
   },
   paths: {
@@ -336,14 +275,7 @@ export const spec = {
         operationId: 'createProject',
         description:
           'Creates a project with config version 1. The body is checked field by field; errors name the path.',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: { type: 'object', additionalProperties: true },
-            },
-          },
-        },
+        requestBody: jsonBody(anyObject),
         responses: {
           '201': json('The new project', ref('Project')),
           default: errorResponse,
@@ -396,22 +328,9 @@ export const spec = {
         description:
           'Saves a new config version. `expectedVersion` guards against concurrent edits.',
         parameters: [projectId],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['config'],
-                additionalProperties: false,
-                properties: {
-                  config: { type: 'object', additionalProperties: true },
-                  expectedVersion: { type: 'integer', minimum: 1 },
-                },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(
+          object(['config'], { config: anyObject, expectedVersion: version }),
+        ),
         responses: {
           '200': json(
             'The project with its new config version',
@@ -425,30 +344,7 @@ export const spec = {
       put: {
         operationId: 'setProjectStatus',
         parameters: [projectId],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['status'],
-                additionalProperties: false,
-                properties: {
-                  status: {
-                    type: 'string',
-                    enum: [
-                      'draft',
-                      'active',
-                      'paused',
-                      'completed',
-                      'archived',
-                    ],
-                  },
-                },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(object(['status'], { status })),
         responses: {
           '200': json('The project', ref('Project')),
           default: errorResponse,
@@ -516,21 +412,10 @@ export const spec = {
         operationId: 'extendLease',
         parameters: [projectId, token],
         responses: {
-          '200': {
-            description: 'The new expiry',
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  additionalProperties: false,
-                  required: ['expiresAt'],
-                  properties: {
-                    expiresAt: { type: 'string', format: 'date-time' },
-                  },
-                },
-              },
-            },
-          },
+          '200': json(
+            'The new expiry',
+            object(['expiresAt'], { expiresAt: timestamp }),
+          ),
           default: errorResponse,
         },
       },
@@ -546,21 +431,11 @@ export const spec = {
       post: {
         operationId: 'skipItem',
         parameters: [projectId, token],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['reason'],
-                additionalProperties: false,
-                properties: {
-                  reason: { type: 'string', minLength: 1, maxLength: 1000 },
-                },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(
+          object(['reason'], {
+            reason: { type: 'string', minLength: 1, maxLength: 1000 },
+          }),
+        ),
         responses: { '204': noContent, default: errorResponse },
       },
     },
@@ -571,39 +446,16 @@ export const spec = {
           "Submits the caller's answer: with their lease on the item, or as an edit of their own answer. A retried submit with the same idempotencyKey stores nothing new.",
         parameters: [
           projectId,
-          {
-            name: 'itemId',
-            in: 'path',
-            required: true,
-            schema: { type: 'string', pattern: '^[0-9]{1,18}$' },
-          },
+          inPath('itemId', { type: 'string', pattern: '^[0-9]{1,18}$' }),
         ],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['answer'],
-                additionalProperties: false,
-                properties: {
-                  token: { type: 'string', maxLength: 64 },
-                  answer: { type: 'object', additionalProperties: true },
-                  idempotencyKey: {
-                    type: 'string',
-                    minLength: 1,
-                    maxLength: 128,
-                  },
-                  timeSpentMs: {
-                    type: 'integer',
-                    minimum: 0,
-                    maximum: 86400000,
-                  },
-                },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(
+          object(['answer'], {
+            token: { type: 'string', maxLength: 64 },
+            answer: anyObject,
+            idempotencyKey: { type: 'string', minLength: 1, maxLength: 128 },
+            timeSpentMs: { type: 'integer', minimum: 0, maximum: 86400000 },
+          }),
+        ),
         responses: {
           '200': json(
             'An edit, or a replay of an earlier submit',
