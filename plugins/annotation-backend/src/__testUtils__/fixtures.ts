@@ -11,6 +11,28 @@ export const workforce = {
   managers: ['group:default/cu-project-managers'],
 };
 
+/** Chorus's tables besides `projects`: each row has a `project_id`. */
+export const projectTables = [
+  'project_config_versions',
+  'items',
+  'leases',
+  'annotations',
+  'skips',
+  'imports',
+  'project_counters',
+  'annotator_stats',
+  'audit_log',
+];
+
+/** The question of the API tests: does the track belong? yes or no. */
+export const belongsQuestion: ProjectConfigInput['questions'][number] = {
+  id: 'belongs',
+  type: 'single-choice',
+  title: 'Belongs?',
+  field: 'track_title',
+  labels: ['yes', 'no'],
+};
+
 /** A single-choice config with the given overrides, validated. */
 export function choiceConfig(
   overrides: Partial<ProjectConfigInput> = {},

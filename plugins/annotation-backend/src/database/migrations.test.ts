@@ -1,5 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import fs from 'fs';
+import { projectTables } from '../__testUtils__/fixtures';
 import { applyDatabaseMigrations, MIGRATIONS_DIRECTORY } from './migrations';
 
 jest.setTimeout(60_000);
@@ -20,17 +21,7 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
       await knex.migrate.up(config);
     }
     expect(await knex.schema.hasTable('projects')).toBe(true);
-    for (const table of [
-      'project_config_versions',
-      'items',
-      'leases',
-      'annotations',
-      'skips',
-      'imports',
-      'project_counters',
-      'annotator_stats',
-      'audit_log',
-    ]) {
+    for (const table of projectTables) {
       expect(await knex.schema.hasTable(table)).toBe(true);
     }
     expect(await knex.schema.hasColumn('projects', 'config_version')).toBe(

@@ -1,9 +1,13 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { Server } from 'http';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { workforce } from '../__testUtils__/fixtures';
-import { expectSpecResponse } from '../__testUtils__/specResponses';
+import { apiCaller, tiers, Who } from '../__testUtils__/callers';
+import {
+  belongsQuestion,
+  projectTables,
+  workforce,
+} from '../__testUtils__/fixtures';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(120_000);
@@ -16,30 +20,7 @@ jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-const as = {
-  annotator: mockCredentials.user.header('user:default/amara.okafor'),
-  analyst: mockCredentials.user.header('user:default/grace.liu'),
-  manager: mockCredentials.user.header('user:default/jonas.berg'),
-  owner: mockCredentials.user.header('user:default/lena.fischer'),
-  outsider: mockCredentials.user.header('user:default/olaf.outsider'),
-  service: mockCredentials.service.header(),
-};
-type Who = keyof typeof as;
-const everyone = Object.keys(as) as Who[];
-
-const config = {
-  overlap: 2,
-  workforce,
-  questions: [
-    {
-      id: 'belongs',
-      type: 'single-choice',
-      title: 'Belongs?',
-      field: 'track_title',
-      labels: ['yes', 'no'],
-    },
-  ],
-};
+const config = { overlap: 2, workforce, questions: [belongsQuestion] };
 
 const items = ['a', 'b', 'c']
   .map((id, n) =>
@@ -61,21 +42,14 @@ interface Scene {
 }
 
 let server: Server;
-const get = (path: string, who: Who) =>
-  request(server)
-    .get(`/api/annotation${path}`)
-    .set('Authorization', as[who])
-    .expect(expectSpecResponse);
+const get = (path: string, who: Who) => apiCaller(server)('get', path, who);
 const send = (
   method: 'post' | 'put' | 'delete',
   path: string,
   who: Who,
   body?: object,
 ) => {
-  const r = request(server)
-    [method](`/api/annotation${path}`)
-    .set('Authorization', as[who])
-    .expect(expectSpecResponse);
+  const r = apiCaller(server)(method, path, who);
   return body ? r.send(body) : r;
 };
 
@@ -183,17 +157,7 @@ async function snapshot(knex: Knex, projectId: string) {
   const rows: Record<string, unknown[]> = {
     projects: await knex('projects').where({ id: projectId }),
   };
-  for (const table of [
-    'project_config_versions',
-    'items',
-    'leases',
-    'annotations',
-    'skips',
-    'imports',
-    'project_counters',
-    'annotator_stats',
-    'audit_log',
-  ]) {
+  for (const table of projectTables) {
     rows[table] = await knex(table)
       .where({ project_id: projectId })
       .orderBy(Object.keys(await knex(table).columnInfo())[0]);
@@ -240,7 +204,7 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
   }
 
   describe.each(endpoints)('$name', ({ call, allowed, ok }) => {
-    it.each(everyone)('as %s', async who => {
+    it.each(tiers)('as %s', async who => {
       const s = await scene();
       const before = await snapshot(knex, s.id);
       const res = await call(s, who);
@@ -337,12 +301,12 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
       { token: s.token, answer: { belongs: 'yes' } },
     );
     expect(first.status).toBe(201);
-    const bo = mockCredentials.user.header('user:default/bo.lindqvist');
-    const second = await request(server)
-      .post(`/api/annotation/projects/${s.id}/next`)
-      .set('Authorization', bo)
-      .send({})
-      .expect(expectSpecResponse);
+    const second = await send(
+      'post',
+      `/projects/${s.id}/next`,
+      'otherAnnotator',
+      {},
+    );
     expect(second.status).toBe(200);
     expect(second.body.item.id).toBe(s.itemId); // overlap 2: the same item
     expect(Object.keys(second.body.item).sort()).toEqual([
@@ -358,10 +322,7 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
       `/projects/${s.id}/config`,
       '/queues',
     ]) {
-      const res = await request(server)
-        .get(`/api/annotation${path}`)
-        .set('Authorization', bo)
-        .expect(expectSpecResponse);
+      const res = await get(path, 'otherAnnotator');
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.body)).not.toMatch(/amara|"score"/);
     }

@@ -1,7 +1,8 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import request from 'supertest';
 import { spec } from '../schema/openapi';
+import { apiCaller, as, Who } from '../__testUtils__/callers';
 import { workforce } from '../__testUtils__/fixtures';
 import { expectSpecResponse } from '../__testUtils__/specResponses';
 import { startAnnotationApi } from '../__testUtils__/startApi';
@@ -9,17 +10,6 @@ import { startAnnotationApi } from '../__testUtils__/startApi';
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-const as = {
-  annotator: mockCredentials.user.header('user:default/amara.okafor'),
-  analyst: mockCredentials.user.header('user:default/grace.liu'),
-  manager: mockCredentials.user.header('user:default/jonas.berg'),
-  owner: mockCredentials.user.header('user:default/lena.fischer'),
-  outsider: mockCredentials.user.header('user:default/olaf.outsider'),
-  service: mockCredentials.service.header(),
-};
-type Who = keyof typeof as;
-const header = (who: Who) => as[who];
 
 const newProject = {
   name: 'podcast-policy-review',
@@ -47,24 +37,13 @@ describe.each(databases.eachSupportedId())('annotation API on %s', id => {
   async function start() {
     const knex = await databases.init(id);
     const server = await startAnnotationApi({ knex });
+    const call = apiCaller(server);
     const api = {
-      get: (path: string, who: Who) =>
-        request(server)
-          .get(`/api/annotation${path}`)
-          .set('Authorization', header(who))
-          .expect(expectSpecResponse),
-      post: (path: string, who: Who, body: unknown) =>
-        request(server)
-          .post(`/api/annotation${path}`)
-          .set('Authorization', header(who))
-          .send(body as object)
-          .expect(expectSpecResponse),
-      put: (path: string, who: Who, body: unknown) =>
-        request(server)
-          .put(`/api/annotation${path}`)
-          .set('Authorization', header(who))
-          .send(body as object)
-          .expect(expectSpecResponse),
+      get: (path: string, who: Who) => call('get', path, who),
+      post: (path: string, who: Who, body: object) =>
+        call('post', path, who).send(body),
+      put: (path: string, who: Who, body: object) =>
+        call('put', path, who).send(body),
     };
     const created = await api.post('/projects', 'owner', newProject);
     expect(created.status).toBe(201);
@@ -170,7 +149,7 @@ describe.each(databases.eachSupportedId())('annotation API on %s', id => {
     expect(anonymous.status).toBe(401);
     const malformed = await request(server)
       .post('/api/annotation/projects')
-      .set('Authorization', header('owner'))
+      .set('Authorization', as.owner)
       .set('Content-Type', 'application/json')
       .send('{"name": ')
       .expect(expectSpecResponse);
@@ -192,7 +171,7 @@ describe.each(databases.eachSupportedId())('annotation API on %s', id => {
     const { server } = await start();
     const res = await request(server)
       .get('/api/annotation/openapi.json')
-      .set('Authorization', header('outsider'));
+      .set('Authorization', as.outsider);
     expect(res.status).toBe(200);
     // openapi-merge (which serves it) labels every document 3.0.3
     expect(res.body).toEqual({
