@@ -30,6 +30,7 @@ export interface SubmitResponse {
   itemCompleted: boolean;
   annotation: {
     id: string;
+    projectId: string;
     itemId: string;
     annotator: string;
     configVersion: number;

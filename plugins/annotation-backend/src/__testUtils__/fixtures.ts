@@ -11,6 +11,15 @@ export const workforce = {
   managers: ['group:default/cu-project-managers'],
 };
 
+/** The question of the API tests: does the track belong? yes or no. */
+export const belongsQuestion: ProjectConfigInput['questions'][number] = {
+  id: 'belongs',
+  type: 'single-choice',
+  title: 'Belongs?',
+  field: 'track_title',
+  labels: ['yes', 'no'],
+};
+
 /** A single-choice config with the given overrides, validated. */
 export function choiceConfig(
   overrides: Partial<ProjectConfigInput> = {},

@@ -1,5 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import fs from 'fs';
+import { CHORUS_TABLES } from '../__testUtils__/snapshot';
 import { applyDatabaseMigrations, MIGRATIONS_DIRECTORY } from './migrations';
 
 jest.setTimeout(60_000);
@@ -19,18 +20,7 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     for (const _file of migrationFiles) {
       await knex.migrate.up(config);
     }
-    expect(await knex.schema.hasTable('projects')).toBe(true);
-    for (const table of [
-      'project_config_versions',
-      'items',
-      'leases',
-      'annotations',
-      'skips',
-      'imports',
-      'project_counters',
-      'annotator_stats',
-      'audit_log',
-    ]) {
+    for (const table of CHORUS_TABLES) {
       expect(await knex.schema.hasTable(table)).toBe(true);
     }
     expect(await knex.schema.hasColumn('projects', 'config_version')).toBe(

@@ -4,34 +4,81 @@
  * are typed from it. Bodies whose checks need the project's config (configs,
  * answers, items) are declared as objects here and checked by the shared
  * validators, which name the exact path of every problem.
+ *
+ * The helpers below return `as const` values (and take `const` type
+ * parameters), so the router still infers every literal type from the spec;
+ * openapi.test.ts checks that it does.
  */
+
 /** A JSON response with the given schema. */
-function json<S>(description: string, schema: S) {
+function json<const S>(description: string, schema: S) {
   return { description, content: { 'application/json': { schema } } } as const;
 }
 
+/** A required JSON request body with the given schema. */
+function jsonBody<const S>(schema: S) {
+  return {
+    required: true,
+    content: { 'application/json': { schema } },
+  } as const;
+}
+
 /** A reference to one of the schemas below. */
-function ref<N extends string>(name: N) {
+function ref<const N extends string>(name: N) {
   return { $ref: `#/components/schemas/${name}` } as const;
 }
 
+/** An object of exactly these properties, the `required` ones required. */
+function object<
+  const P extends Record<string, unknown>,
+  const R extends readonly (keyof P & string)[],
+>(required: R, properties: P) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required,
+    properties,
+  } as const;
+}
+
+/** A parameter in the path. */
+function inPath<const N extends string, const S>(name: N, schema: S) {
+  return { name, in: 'path', required: true, schema } as const;
+}
+
+const text = { type: 'string' } as const;
+const count = { type: 'integer', minimum: 0 } as const;
+const version = { type: 'integer', minimum: 1 } as const;
+const timestamp = { type: 'string', format: 'date-time' } as const;
+const uuid = { type: 'string', format: 'uuid' } as const;
+/** Item and annotation ids: bigint keys, as strings. */
+const numericId = { type: 'string', pattern: '^[0-9]+$' } as const;
+/** A config, or a body checked by the shared validators. */
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const texts = { type: 'array', items: text } as const;
+const status = {
+  type: 'string',
+  enum: ['draft', 'active', 'paused', 'completed', 'archived'],
+} as const;
+
 const errorResponse = json('Backstage error', ref('Error'));
-
-const projectId = {
-  name: 'projectId',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', minLength: 1, maxLength: 64 },
-} as const;
-
-const token = {
-  name: 'token',
-  in: 'path',
-  required: true,
-  schema: { type: 'string', minLength: 1, maxLength: 64 },
-} as const;
-
 const noContent = { description: 'Done' } as const;
+
+const key = { type: 'string', minLength: 1, maxLength: 64 } as const;
+const projectId = inPath('projectId', key);
+const token = inPath('token', key);
+
+/** Backstage's error body (the shape its error handler sends). */
+const errorProperties = {
+  // a serialised error may carry more fields of its own
+  error: {
+    type: 'object',
+    required: ['name', 'message'],
+    properties: { name: text, message: text },
+  },
+  request: object(['method', 'url'], { method: text, url: text }),
+  response: object(['statusCode'], { statusCode: { type: 'integer' } }),
+} as const;
 
 export const spec = {
   openapi: '3.1.0',
@@ -43,24 +90,17 @@ export const spec = {
   servers: [{ url: '/' }],
   components: {
     schemas: {
-      Error: {
-        type: 'object',
-        required: ['error'],
-        properties: {
-          error: {
-            type: 'object',
-            required: ['name', 'message'],
-            properties: {
-              name: { type: 'string' },
-              message: { type: 'string' },
-            },
-          },
-        },
+      Error: object(['error', 'request', 'response'], errorProperties),
+      ImportTooLarge: {
+        ...object(['error', 'request', 'response'], {
+          ...errorProperties,
+          summary: ref('ImportSummary'),
+        }),
+        description:
+          'The body went over the size limit. Without `summary` nothing was read; with it, the lines before the limit were stored as it says.',
       },
-      Project: {
-        type: 'object',
-        additionalProperties: false,
-        required: [
+      Project: object(
+        [
           'id',
           'name',
           'namespace',
@@ -77,118 +117,76 @@ export const spec = {
           'createdAt',
           'updatedAt',
         ],
-        properties: {
-          id: { type: 'string' },
-          name: { type: 'string' },
-          namespace: { type: 'string' },
-          title: { type: 'string' },
-          description: { type: 'string' },
-          owner: { type: 'string' },
-          lifecycle: { type: 'string' },
-          model: { type: 'string' },
-          dataset: { type: 'string' },
-          workforce: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['annotators', 'qualityAnalysts', 'managers'],
-            properties: {
-              annotators: { type: 'array', items: { type: 'string' } },
-              qualityAnalysts: { type: 'array', items: { type: 'string' } },
-              managers: { type: 'array', items: { type: 'string' } },
-            },
-          },
-          taskType: { type: 'string' },
+        {
+          id: uuid,
+          name: text,
+          namespace: text,
+          title: text,
+          description: text,
+          owner: text,
+          lifecycle: text,
+          model: text,
+          dataset: text,
+          workforce: object(['annotators', 'qualityAnalysts', 'managers'], {
+            annotators: texts,
+            qualityAnalysts: texts,
+            managers: texts,
+          }),
+          taskType: text,
           questions: {
             type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['id', 'type'],
-              properties: {
-                id: { type: 'string' },
-                type: { type: 'string' },
-                title: { type: 'string' },
+            items: object(['id', 'type'], {
+              id: text,
+              type: text,
+              title: text,
+            }),
+          },
+          status,
+          configVersion: version,
+          createdAt: timestamp,
+          updatedAt: timestamp,
+        },
+      ),
+      ProjectList: object(['items'], {
+        items: { type: 'array', items: ref('Project') },
+      }),
+      QueueList: object(['items'], {
+        items: {
+          type: 'array',
+          items: object(
+            ['project', 'remainingForMe', 'myAnnotations', 'mySkips'],
+            {
+              project: ref('Project'),
+              remainingForMe: {
+                ...count,
+                description:
+                  'Items the caller can still answer: not complete, not answered or skipped by them (some may be leased by others for now)',
               },
+              myAnnotations: count,
+              mySkips: count,
             },
-          },
-          status: {
-            type: 'string',
-            enum: ['draft', 'active', 'paused', 'completed', 'archived'],
-          },
-          configVersion: { type: 'integer' },
-          createdAt: { type: 'string' },
-          updatedAt: { type: 'string' },
+          ),
         },
-      },
-      ProjectList: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['items'],
-        properties: {
-          items: {
-            type: 'array',
-            items: { $ref: '#/components/schemas/Project' },
-          },
-        },
-      },
-      QueueList: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['items'],
-        properties: {
-          items: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: [
-                'project',
-                'remainingForMe',
-                'myAnnotations',
-                'mySkips',
-              ],
-              properties: {
-                project: { $ref: '#/components/schemas/Project' },
-                remainingForMe: {
-                  type: 'integer',
-                  description:
-                    'Items the caller can still answer: not complete, not answered or skipped by them (some may be leased by others for now)',
-                },
-                myAnnotations: { type: 'integer' },
-                mySkips: { type: 'integer' },
-              },
-            },
-          },
-        },
-      },
+      }),
       WorkItem: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'externalId', 'data'],
+        ...object(['id', 'externalId', 'data'], {
+          id: numericId,
+          externalId: text,
+          data: {},
+        }),
         description:
           "An item as an annotator sees it: never its gold answer nor anyone else's answers.",
-        properties: {
-          id: { type: 'string' },
-          externalId: { type: 'string' },
-          data: {},
-        },
       },
-      Lease: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['token', 'expiresAt', 'configVersion', 'item'],
-        properties: {
-          token: { type: 'string' },
-          expiresAt: { type: 'string' },
-          configVersion: { type: 'integer' },
-          item: { $ref: '#/components/schemas/WorkItem' },
-        },
-      },
-      Annotation: {
-        type: 'object',
-        additionalProperties: false,
-        required: [
+      Lease: object(['token', 'expiresAt', 'configVersion', 'item'], {
+        token: uuid,
+        expiresAt: timestamp,
+        configVersion: version,
+        item: ref('WorkItem'),
+      }),
+      Annotation: object(
+        [
           'id',
+          'projectId',
           'itemId',
           'annotator',
           'configVersion',
@@ -197,31 +195,25 @@ export const spec = {
           'createdAt',
           'updatedAt',
         ],
-        properties: {
-          id: { type: 'string' },
-          itemId: { type: 'string' },
-          annotator: { type: 'string' },
-          configVersion: { type: 'integer' },
+        {
+          id: numericId,
+          projectId: uuid,
+          itemId: numericId,
+          annotator: text,
+          configVersion: version,
           answer: {},
-          timeSpentMs: { type: 'integer' },
-          createdAt: { type: 'string' },
-          updatedAt: { type: 'string' },
+          timeSpentMs: count,
+          createdAt: timestamp,
+          updatedAt: timestamp,
         },
-      },
-      SubmitResult: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['outcome', 'annotation', 'itemCompleted'],
-        properties: {
-          outcome: { type: 'string', enum: ['created', 'edited', 'replayed'] },
-          annotation: { $ref: '#/components/schemas/Annotation' },
-          itemCompleted: { type: 'boolean' },
-        },
-      },
-      ImportSummary: {
-        type: 'object',
-        additionalProperties: false,
-        required: [
+      ),
+      SubmitResult: object(['outcome', 'annotation', 'itemCompleted'], {
+        outcome: { type: 'string', enum: ['created', 'edited', 'replayed'] },
+        annotation: ref('Annotation'),
+        itemCompleted: { type: 'boolean' },
+      }),
+      ImportSummary: object(
+        [
           'importId',
           'lines',
           'inserted',
@@ -230,115 +222,83 @@ export const spec = {
           'rejected',
           'errors',
         ],
-        properties: {
-          importId: { type: 'string' },
-          lines: { type: 'integer' },
-          inserted: { type: 'integer' },
-          updated: { type: 'integer' },
-          unchanged: { type: 'integer' },
-          rejected: { type: 'integer' },
+        {
+          importId: uuid,
+          lines: count,
+          inserted: count,
+          updated: count,
+          unchanged: count,
+          rejected: count,
           errors: {
             type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['line', 'reason'],
-              properties: {
-                line: { type: 'integer' },
-                externalId: { type: 'string' },
-                reason: { type: 'string' },
+            items: object(['line', 'reason'], {
+              line: { type: 'integer', minimum: 1 },
+              externalId: text,
+              reason: text,
+            }),
+          },
+        },
+      ),
+      ImportList: object(['items'], {
+        items: {
+          type: 'array',
+          items: object(
+            ['id', 'status', 'createdBy', 'startedAt', 'updatedAt'],
+            {
+              id: uuid,
+              status: {
+                type: 'string',
+                enum: ['running', 'done', 'failed', 'interrupted'],
+                description:
+                  '`interrupted`: the backend stopped during the import; re-run it (imports are idempotent)',
+              },
+              createdBy: text,
+              startedAt: timestamp,
+              updatedAt: {
+                ...timestamp,
+                description: 'when the last batch was stored',
+              },
+              finishedAt: timestamp,
+              summary: {
+                type: 'object',
+                additionalProperties: true,
+                description:
+                  'what was stored (as the import response), or `error` saying why it stopped',
               },
             },
-          },
+          ),
         },
-      },
-      ImportList: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['items'],
-        properties: {
-          items: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['id', 'status', 'createdBy', 'startedAt', 'updatedAt'],
-              properties: {
-                id: { type: 'string' },
-                status: {
-                  type: 'string',
-                  enum: ['running', 'done', 'failed', 'interrupted'],
-                  description:
-                    '`interrupted`: the backend stopped during the import; re-run it (imports are idempotent)',
-                },
-                createdBy: { type: 'string' },
-                startedAt: { type: 'string' },
-                updatedAt: {
-                  type: 'string',
-                  description: 'when the last batch was stored',
-                },
-                finishedAt: { type: 'string' },
-                summary: {
-                  type: 'object',
-                  additionalProperties: true,
-                  description:
-                    'what was stored (as the import response), or `error` saying why it stopped',
-                },
-              },
+      }),
+      Progress: object(['items', 'annotations', 'skips', 'annotators'], {
+        items: object(['total', 'open', 'full', 'complete'], {
+          total: count,
+          open: count,
+          full: count,
+          complete: count,
+        }),
+        annotations: count,
+        skips: count,
+        annotators: {
+          type: 'array',
+          items: object(['annotator', 'annotations', 'skips', 'timeSpentMs'], {
+            annotator: text,
+            annotations: count,
+            skips: count,
+            timeSpentMs: count,
+            medianTimeMs: {
+              ...count,
+              description:
+                'Median time spent per answer over their latest 1,000 answers; absent before their first answer',
             },
-          },
+          }),
         },
-      },
-      Progress: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['items', 'annotations', 'skips', 'annotators'],
-        properties: {
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['total', 'open', 'full', 'complete'],
-            properties: {
-              total: { type: 'integer' },
-              open: { type: 'integer' },
-              full: { type: 'integer' },
-              complete: { type: 'integer' },
-            },
-          },
-          annotations: { type: 'integer' },
-          skips: { type: 'integer' },
-          annotators: {
-            type: 'array',
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['annotator', 'annotations', 'skips', 'timeSpentMs'],
-              properties: {
-                annotator: { type: 'string' },
-                annotations: { type: 'integer' },
-                skips: { type: 'integer' },
-                timeSpentMs: { type: 'integer' },
-                medianTimeMs: {
-                  type: 'integer',
-                  description:
-                    'Median time spent per answer over their latest 1,000 answers; absent before their first answer',
-                },
-              },
-            },
-          },
-        },
-      },
-      ConfigVersion: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['version', 'config', 'createdBy', 'createdAt'],
-        properties: {
-          version: { type: 'integer' },
-          config: { type: 'object', additionalProperties: true },
-          createdBy: { type: 'string' },
-          createdAt: { type: 'string' },
-        },
-      },
+      }),
+      ConfigVersion: object(['version', 'config', 'createdBy', 'createdAt'], {
+        version,
+        config: anyObject,
+        createdBy: text,
+        createdAt: timestamp,
+      }),
     },
   },
   paths: {
@@ -356,14 +316,7 @@ export const spec = {
         operationId: 'createProject',
         description:
           'Creates a project with config version 1. The body is checked field by field; errors name the path.',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: { type: 'object', additionalProperties: true },
-            },
-          },
-        },
+        requestBody: jsonBody(anyObject),
         responses: {
           '201': json('The new project', ref('Project')),
           default: errorResponse,
@@ -416,22 +369,9 @@ export const spec = {
         description:
           'Saves a new config version. `expectedVersion` guards against concurrent edits.',
         parameters: [projectId],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['config'],
-                additionalProperties: false,
-                properties: {
-                  config: { type: 'object', additionalProperties: true },
-                  expectedVersion: { type: 'integer', minimum: 1 },
-                },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(
+          object(['config'], { config: anyObject, expectedVersion: version }),
+        ),
         responses: {
           '200': json(
             'The project with its new config version',
@@ -445,30 +385,7 @@ export const spec = {
       put: {
         operationId: 'setProjectStatus',
         parameters: [projectId],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['status'],
-                additionalProperties: false,
-                properties: {
-                  status: {
-                    type: 'string',
-                    enum: [
-                      'draft',
-                      'active',
-                      'paused',
-                      'completed',
-                      'archived',
-                    ],
-                  },
-                },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(object(['status'], { status })),
         responses: {
           '200': json('The project', ref('Project')),
           default: errorResponse,
@@ -495,6 +412,7 @@ export const spec = {
             'What was stored, and the rejected lines',
             ref('ImportSummary'),
           ),
+          '413': json('The body was too large', ref('ImportTooLarge')),
           default: errorResponse,
         },
       },
@@ -547,19 +465,10 @@ export const spec = {
         operationId: 'extendLease',
         parameters: [projectId, token],
         responses: {
-          '200': {
-            description: 'The new expiry',
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  additionalProperties: false,
-                  required: ['expiresAt'],
-                  properties: { expiresAt: { type: 'string' } },
-                },
-              },
-            },
-          },
+          '200': json(
+            'The new expiry',
+            object(['expiresAt'], { expiresAt: timestamp }),
+          ),
           default: errorResponse,
         },
       },
@@ -575,21 +484,11 @@ export const spec = {
       post: {
         operationId: 'skipItem',
         parameters: [projectId, token],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['reason'],
-                additionalProperties: false,
-                properties: {
-                  reason: { type: 'string', minLength: 1, maxLength: 1000 },
-                },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(
+          object(['reason'], {
+            reason: { type: 'string', minLength: 1, maxLength: 1000 },
+          }),
+        ),
         responses: { '204': noContent, default: errorResponse },
       },
     },
@@ -600,39 +499,16 @@ export const spec = {
           "Submits the caller's answer: with their lease on the item, or as an edit of their own answer. A retried submit with the same idempotencyKey stores nothing new.",
         parameters: [
           projectId,
-          {
-            name: 'itemId',
-            in: 'path',
-            required: true,
-            schema: { type: 'string', pattern: '^[0-9]{1,18}$' },
-          },
+          inPath('itemId', { type: 'string', pattern: '^[0-9]{1,18}$' }),
         ],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['answer'],
-                additionalProperties: false,
-                properties: {
-                  token: { type: 'string', maxLength: 64 },
-                  answer: { type: 'object', additionalProperties: true },
-                  idempotencyKey: {
-                    type: 'string',
-                    minLength: 1,
-                    maxLength: 128,
-                  },
-                  timeSpentMs: {
-                    type: 'integer',
-                    minimum: 0,
-                    maximum: 86400000,
-                  },
-                },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(
+          object(['answer'], {
+            token: { type: 'string', maxLength: 64 },
+            answer: anyObject,
+            idempotencyKey: { type: 'string', minLength: 1, maxLength: 128 },
+            timeSpentMs: { type: 'integer', minimum: 0, maximum: 86400000 },
+          }),
+        ),
         responses: {
           '200': json(
             'An edit, or a replay of an earlier submit',

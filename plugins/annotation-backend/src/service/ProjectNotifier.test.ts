@@ -1,5 +1,5 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ItemStore } from '../database';
 import { ProjectNotifier } from './ProjectNotifier';
 import { EventParams, eventsServiceRef } from '@backstage/plugin-events-node';
@@ -7,8 +7,8 @@ import {
   ANNOTATION_EVENT_TOPICS,
   progressSignalChannel,
 } from '@chorus/plugin-annotation-common';
-import request from 'supertest';
-import { workforce } from '../__testUtils__/fixtures';
+import { apiCaller, users } from '../__testUtils__/callers';
+import { belongsQuestion, workforce } from '../__testUtils__/fixtures';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
@@ -35,55 +35,39 @@ function listener(seen: EventParams[]) {
   });
 }
 
-const amara = mockCredentials.user.header('user:default/amara.okafor');
-const jonas = mockCredentials.user.header('user:default/jonas.berg');
-
 describe('ProjectNotifier through the API', () => {
   it('publishes status changes, completed items and throttled progress signals', async () => {
     const seen: EventParams[] = [];
     const server = await startAnnotationApi({ features: [listener(seen)] });
-    const api = (method: 'post' | 'put', path: string, who: string) =>
-      request(server)
-        [method](`/api/annotation${path}`)
-        .set('Authorization', who);
-    const created = await api('post', '/projects', jonas).send({
+    const api = apiCaller(server);
+    const created = await api('post', '/projects', 'manager').send({
       name: 'signals-check',
       title: 'Signals check',
       owner: 'group:cu-ml-engineering',
       lifecycle: 'experimental',
       model: 'resource:m',
       dataset: 'resource:d',
-      config: {
-        overlap: 1,
-        workforce,
-        questions: [
-          {
-            id: 'belongs',
-            type: 'single-choice',
-            title: 'Belongs?',
-            field: 'track_title',
-            labels: ['yes', 'no'],
-          },
-        ],
-      },
+      config: { overlap: 1, workforce, questions: [belongsQuestion] },
     });
     const id = created.body.id;
-    await api('post', `/projects/${id}/items/import`, jonas)
+    await api('post', `/projects/${id}/items/import`, 'manager')
       .set('Content-Type', 'application/x-ndjson')
       .send(
         ['a', 'b', 'c']
           .map(e => JSON.stringify({ externalId: e, data: { track_title: e } }))
           .join('\n'),
       );
-    await api('put', `/projects/${id}/status`, jonas).send({
+    await api('put', `/projects/${id}/status`, 'manager').send({
       status: 'active',
     });
     for (let n = 0; n < 2; n++) {
-      const lease = await api('post', `/projects/${id}/next`, amara).send({});
+      const lease = await api('post', `/projects/${id}/next`, 'annotator').send(
+        {},
+      );
       const answer = await api(
         'post',
         `/projects/${id}/items/${lease.body.item.id}/annotations`,
-        amara,
+        'annotator',
       ).send({ token: lease.body.token, answer: { belongs: 'yes' } });
       expect(answer.body.itemCompleted).toBe(true);
     }
@@ -97,7 +81,7 @@ describe('ProjectNotifier through the API', () => {
         project: 'signals-check',
         from: 'draft',
         to: 'active',
-        by: 'user:default/jonas.berg',
+        by: users.manager,
       },
     ]);
     expect(of(ANNOTATION_EVENT_TOPICS.itemCompleted)).toEqual([

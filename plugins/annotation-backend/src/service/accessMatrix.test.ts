@@ -1,8 +1,9 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { Server } from 'http';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { workforce } from '../__testUtils__/fixtures';
+import { apiCaller, tiers, Who } from '../__testUtils__/callers';
+import { belongsQuestion, workforce } from '../__testUtils__/fixtures';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 import { snapshotTables } from '../__testUtils__/snapshot';
 
@@ -16,30 +17,7 @@ jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
-const as = {
-  annotator: mockCredentials.user.header('user:default/amara.okafor'),
-  analyst: mockCredentials.user.header('user:default/grace.liu'),
-  manager: mockCredentials.user.header('user:default/jonas.berg'),
-  owner: mockCredentials.user.header('user:default/lena.fischer'),
-  outsider: mockCredentials.user.header('user:default/olaf.outsider'),
-  service: mockCredentials.service.header(),
-};
-type Who = keyof typeof as;
-const everyone = Object.keys(as) as Who[];
-
-const config = {
-  overlap: 2,
-  workforce,
-  questions: [
-    {
-      id: 'belongs',
-      type: 'single-choice',
-      title: 'Belongs?',
-      field: 'track_title',
-      labels: ['yes', 'no'],
-    },
-  ],
-};
+const config = { overlap: 2, workforce, questions: [belongsQuestion] };
 
 const items = ['a', 'b', 'c']
   .map((id, n) =>
@@ -61,17 +39,14 @@ interface Scene {
 }
 
 let server: Server;
-const get = (path: string, who: Who) =>
-  request(server).get(`/api/annotation${path}`).set('Authorization', as[who]);
+const get = (path: string, who: Who) => apiCaller(server)('get', path, who);
 const send = (
   method: 'post' | 'put' | 'delete',
   path: string,
   who: Who,
   body?: object,
 ) => {
-  const r = request(server)
-    [method](`/api/annotation${path}`)
-    .set('Authorization', as[who]);
+  const r = apiCaller(server)(method, path, who);
   return body ? r.send(body) : r;
 };
 
@@ -213,7 +188,7 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
   }
 
   describe.each(endpoints)('$name', ({ call, allowed, ok }) => {
-    it.each(everyone)('as %s', async who => {
+    it.each(tiers)('as %s', async who => {
       const s = await scene();
       const before = await snapshotTables(knex, s.id);
       const res = await call(s, who);
@@ -314,11 +289,12 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
       { token: s.token, answer: { belongs: 'yes' } },
     );
     expect(first.status).toBe(201);
-    const bo = mockCredentials.user.header('user:default/bo.lindqvist');
-    const second = await request(server)
-      .post(`/api/annotation/projects/${s.id}/next`)
-      .set('Authorization', bo)
-      .send({});
+    const second = await send(
+      'post',
+      `/projects/${s.id}/next`,
+      'otherAnnotator',
+      {},
+    );
     expect(second.status).toBe(200);
     expect(second.body.item.id).toBe(s.itemId); // overlap 2: the same item
     expect(Object.keys(second.body.item).sort()).toEqual([
@@ -334,9 +310,7 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
       `/projects/${s.id}/config`,
       '/queues',
     ]) {
-      const res = await request(server)
-        .get(`/api/annotation${path}`)
-        .set('Authorization', bo);
+      const res = await get(path, 'otherAnnotator');
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.body)).not.toMatch(/amara|"score"/);
     }

@@ -1,7 +1,12 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
 import { AnnotationClient } from '@chorus/plugin-annotation-common';
 import { AddressInfo } from 'net';
-import { workforce } from '../__testUtils__/fixtures';
+import { as } from '../__testUtils__/callers';
+import {
+  belongsQuestion,
+  newProject,
+  workforce,
+} from '../__testUtils__/fixtures';
+import { specCheckedFetch } from '../__testUtils__/specResponses';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
@@ -14,50 +19,37 @@ describe('AnnotationClient against the API', () => {
   async function clients() {
     const server = await startAnnotationApi();
     const { port } = server.address() as AddressInfo;
-    const as = (userRef: string) =>
+    const client = (authorization: string) =>
       new AnnotationClient({
         discoveryApi: {
           getBaseUrl: async () => `http://localhost:${port}/api/annotation`,
         },
         fetchApi: {
-          fetch: (input, init) =>
+          fetch: specCheckedFetch((input, init) =>
             fetch(input, {
               ...init,
               headers: {
                 ...(init?.headers as Record<string, string>),
-                Authorization: mockCredentials.user.header(userRef),
+                Authorization: authorization,
               },
             }),
+          ),
         },
       });
     return {
-      manager: as('user:default/jonas.berg'),
-      annotator: as('user:default/amara.okafor'),
+      manager: client(as.manager),
+      annotator: client(as.annotator),
     };
   }
 
   it('runs a project from creation to an answer', async () => {
     const { manager, annotator } = await clients();
-    const project = await manager.createProject({
-      name: 'client-check',
-      title: 'Client check',
-      owner: 'group:cu-ml-engineering',
-      lifecycle: 'experimental',
-      model: 'resource:track-artist-page-placement',
-      dataset: 'resource:track-placement-labels',
-      config: {
-        workforce,
-        questions: [
-          {
-            id: 'belongs',
-            type: 'single-choice',
-            title: 'Belongs?',
-            field: 'track_title',
-            labels: ['yes', 'no'],
-          },
-        ],
-      },
-    });
+    const project = await manager.createProject(
+      newProject({
+        name: 'client-check',
+        config: { workforce, questions: [belongsQuestion] },
+      }),
+    );
     expect((await manager.listProjects()).map(p => p.id)).toEqual([project.id]);
     expect((await manager.getProject(project.id)).name).toBe('client-check');
     const updated = await manager.updateConfig(
@@ -109,19 +101,18 @@ describe('AnnotationClient against the API', () => {
 
   it('releases and skips through the same paths as the router', async () => {
     const { manager, annotator } = await clients();
-    const project = await manager.createProject({
-      name: 'client-skip',
-      title: 'Client skip',
-      owner: 'group:cu-ml-engineering',
-      lifecycle: 'experimental',
-      model: 'resource:m',
-      dataset: 'resource:d',
-      status: 'active',
-      config: {
-        workforce,
-        questions: [{ id: 'q', type: 'free-text', title: 'Q', field: 'text' }],
-      },
-    });
+    const project = await manager.createProject(
+      newProject({
+        name: 'client-skip',
+        status: 'active',
+        config: {
+          workforce,
+          questions: [
+            { id: 'q', type: 'free-text', title: 'Q', field: 'text' },
+          ],
+        },
+      }),
+    );
     await manager.importItems(
       project.id,
       ['a', 'b']

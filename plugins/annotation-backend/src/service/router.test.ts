@@ -1,22 +1,15 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import request from 'supertest';
+import { spec } from '../schema/openapi';
+import { apiCaller, as, Who } from '../__testUtils__/callers';
 import { workforce } from '../__testUtils__/fixtures';
+import { expectSpecResponse } from '../__testUtils__/specResponses';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-
-const as = {
-  annotator: mockCredentials.user.header('user:default/amara.okafor'),
-  analyst: mockCredentials.user.header('user:default/grace.liu'),
-  manager: mockCredentials.user.header('user:default/jonas.berg'),
-  owner: mockCredentials.user.header('user:default/lena.fischer'),
-  outsider: mockCredentials.user.header('user:default/olaf.outsider'),
-  service: mockCredentials.service.header(),
-};
-type Who = keyof typeof as;
-const header = (who: Who) => as[who];
 
 const newProject = {
   name: 'podcast-policy-review',
@@ -44,21 +37,13 @@ describe.each(databases.eachSupportedId())('annotation API on %s', id => {
   async function start() {
     const knex = await databases.init(id);
     const server = await startAnnotationApi({ knex });
+    const call = apiCaller(server);
     const api = {
-      get: (path: string, who: Who) =>
-        request(server)
-          .get(`/api/annotation${path}`)
-          .set('Authorization', header(who)),
-      post: (path: string, who: Who, body: unknown) =>
-        request(server)
-          .post(`/api/annotation${path}`)
-          .set('Authorization', header(who))
-          .send(body as object),
-      put: (path: string, who: Who, body: unknown) =>
-        request(server)
-          .put(`/api/annotation${path}`)
-          .set('Authorization', header(who))
-          .send(body as object),
+      get: (path: string, who: Who) => call('get', path, who),
+      post: (path: string, who: Who, body: object) =>
+        call('post', path, who).send(body),
+      put: (path: string, who: Who, body: object) =>
+        call('put', path, who).send(body),
     };
     const created = await api.post('/projects', 'owner', newProject);
     expect(created.status).toBe(201);
@@ -158,14 +143,16 @@ describe.each(databases.eachSupportedId())('annotation API on %s', id => {
 
   it('refuses anonymous callers, malformed bodies and unknown projects', async () => {
     const { server, api, project } = await start();
-    expect((await request(server).get('/api/annotation/projects')).status).toBe(
-      401,
-    );
+    const anonymous = await request(server)
+      .get('/api/annotation/projects')
+      .expect(expectSpecResponse);
+    expect(anonymous.status).toBe(401);
     const malformed = await request(server)
       .post('/api/annotation/projects')
-      .set('Authorization', header('owner'))
+      .set('Authorization', as.owner)
       .set('Content-Type', 'application/json')
-      .send('{"name": ');
+      .send('{"name": ')
+      .expect(expectSpecResponse);
     expect(malformed.status).toBe(400);
     const extra = await api.put(`/projects/${project.id}/status`, 'manager', {
       status: 'active',
@@ -180,15 +167,29 @@ describe.each(databases.eachSupportedId())('annotation API on %s', id => {
     expect(missing.body.error.message).toBe('project nope not found');
   });
 
-  it('serves its OpenAPI document', async () => {
-    const { api } = await start();
-    const res = await api.get('/openapi.json', 'outsider');
+  it('serves its OpenAPI document: the spec, valid OpenAPI', async () => {
+    const { server } = await start();
+    const res = await request(server)
+      .get('/api/annotation/openapi.json')
+      .set('Authorization', as.outsider);
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body.paths)).toEqual(
-      expect.arrayContaining([
-        '/api/annotation/projects',
-        '/api/annotation/projects/{projectId}/config',
-      ]),
-    );
+    // openapi-merge (which serves it) labels every document 3.0.3
+    expect(res.body).toEqual({
+      ...spec,
+      openapi: '3.0.3',
+      paths: Object.fromEntries(
+        Object.entries(spec.paths).map(([path, item]) => [
+          `/api/annotation${path}`,
+          item,
+        ]),
+      ),
+    });
+    // these throw, naming the place, on anything OpenAPI does not allow
+    await expect(
+      SwaggerParser.validate(JSON.parse(res.text)),
+    ).resolves.toMatchObject({ openapi: '3.0.3' });
+    await expect(
+      SwaggerParser.validate(JSON.parse(JSON.stringify(spec))),
+    ).resolves.toMatchObject({ openapi: '3.1.0' });
   });
 });

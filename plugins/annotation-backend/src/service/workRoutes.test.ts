@@ -1,43 +1,22 @@
 import { JsonObject } from '@backstage/types';
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
-import request from 'supertest';
-import { workforce } from '../__testUtils__/fixtures';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { AddressInfo } from 'net';
+import { apiCaller, as, users, Who } from '../__testUtils__/callers';
+import {
+  belongsQuestion,
+  newProject,
+  workforce,
+} from '../__testUtils__/fixtures';
+import { specCheckedFetch } from '../__testUtils__/specResponses';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-const as = {
-  amara: mockCredentials.user.header('user:default/amara.okafor'),
-  bo: mockCredentials.user.header('user:default/bo.lindqvist'),
-  grace: mockCredentials.user.header('user:default/grace.liu'),
-  jonas: mockCredentials.user.header('user:default/jonas.berg'),
-  olaf: mockCredentials.user.header('user:default/olaf.outsider'),
-  service: mockCredentials.service.header(),
-};
-type Who = keyof typeof as;
 
-const project = {
-  name: 'track-placement-relevance',
-  title: 'Track placement relevance',
-  owner: 'group:cu-ml-engineering',
-  lifecycle: 'production',
-  model: 'resource:track-artist-page-placement',
-  dataset: 'resource:track-placement-labels',
-  config: {
-    overlap: 2,
-    workforce,
-    questions: [
-      {
-        id: 'belongs',
-        type: 'single-choice',
-        title: 'Belongs?',
-        field: 'track_title',
-        labels: ['yes', 'no'],
-      },
-    ],
-  },
-};
+const project = newProject({
+  config: { overlap: 2, workforce, questions: [belongsQuestion] },
+});
 
 const ndjson = [
   {
@@ -59,26 +38,19 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
       knex,
       annotation: config as JsonObject,
     });
-    const call = (
-      method: 'get' | 'post' | 'put' | 'delete',
-      path: string,
-      who: Who,
-    ) =>
-      request(server)
-        [method](`/api/annotation${path}`)
-        .set('Authorization', as[who]);
-    const created = await call('post', '/projects', 'jonas').send(project);
+    const call = apiCaller(server);
+    const created = await call('post', '/projects', 'manager').send(project);
     const p = created.body.id as string;
     const importItems = (who: Who, body = ndjson) =>
       call('post', `/projects/${p}/items/import`, who)
         .set('Content-Type', 'application/x-ndjson')
         .send(body);
-    return { knex, call, p, importItems };
+    return { server, knex, call, p, importItems };
   }
 
   it('imports, hands out blind leases, takes answers once', async () => {
     const { call, p, importItems, knex } = await start();
-    const imported = await importItems('jonas');
+    const imported = await importItems('manager');
     expect(imported.status).toBe(200);
     expect(imported.body).toMatchObject({ inserted: 2, rejected: 1 });
     expect(imported.body.errors[0]).toMatchObject({
@@ -87,16 +59,16 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
     });
 
     // draft: no labeling yet
-    const early = await call('post', `/projects/${p}/next`, 'amara');
+    const early = await call('post', `/projects/${p}/next`, 'annotator');
     expect(early.status).toBe(409);
     expect(early.body.error.message).toContain(
       'labeling needs an active project',
     );
-    await call('put', `/projects/${p}/status`, 'jonas').send({
+    await call('put', `/projects/${p}/status`, 'manager').send({
       status: 'active',
     });
 
-    const lease = await call('post', `/projects/${p}/next`, 'amara');
+    const lease = await call('post', `/projects/${p}/next`, 'annotator');
     expect(lease.status).toBe(200);
     expect(lease.body.item).toEqual({
       id: expect.any(String),
@@ -106,7 +78,7 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
     expect(lease.body.configVersion).toBe(1);
 
     const path = `/projects/${p}/items/${lease.body.item.id}/annotations`;
-    const wrong = await call('post', path, 'amara').send({
+    const wrong = await call('post', path, 'annotator').send({
       token: lease.body.token,
       answer: { belongs: 'maybe' },
     });
@@ -121,32 +93,32 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
       idempotencyKey: 'k1',
       timeSpentMs: 2500,
     };
-    const first = await call('post', path, 'amara').send(body);
+    const first = await call('post', path, 'annotator').send(body);
     expect(first.status).toBe(201);
-    const retry = await call('post', path, 'amara').send(body);
+    const retry = await call('post', path, 'annotator').send(body);
     expect(retry.status).toBe(200);
     expect(retry.body.outcome).toBe('replayed');
 
-    // overlap 2: bo gets the same item, never amara's answer
-    const second = await call('post', `/projects/${p}/next`, 'bo');
+    // overlap 2: another annotator gets the same item, never the first's answer
+    const second = await call('post', `/projects/${p}/next`, 'otherAnnotator');
     expect(second.body.item.id).toBe(lease.body.item.id);
     expect(JSON.stringify(second.body)).not.toContain('"yes"');
 
-    const progress = await call('get', `/projects/${p}/progress`, 'jonas');
+    const progress = await call('get', `/projects/${p}/progress`, 'manager');
     expect(progress.body).toMatchObject({
       items: { total: 2, open: 1, full: 1, complete: 0 },
       annotations: 1,
       annotators: [
         {
-          annotator: 'user:default/amara.okafor',
+          annotator: users.annotator,
           annotations: 1,
           timeSpentMs: 2500,
         },
       ],
     });
-    expect((await call('get', `/projects/${p}/progress`, 'amara')).status).toBe(
-      403,
-    );
+    expect(
+      (await call('get', `/projects/${p}/progress`, 'annotator')).status,
+    ).toBe(403);
     const [{ n }] = await knex('annotations').count({ n: '*' });
     expect(Number(n)).toBe(1);
   });
@@ -154,38 +126,43 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
   it('skips, releases and extends leases for their holder only', async () => {
     const { call, p, importItems } = await start();
     await importItems('service');
-    await call('put', `/projects/${p}/status`, 'jonas').send({
+    await call('put', `/projects/${p}/status`, 'manager').send({
       status: 'active',
     });
-    const lease = (await call('post', `/projects/${p}/next`, 'amara')).body;
+    const lease = (await call('post', `/projects/${p}/next`, 'annotator')).body;
     const beat = await call(
       'post',
       `/projects/${p}/leases/${lease.token}/heartbeat`,
-      'amara',
+      'annotator',
     );
     expect(beat.status).toBe(200);
     expect(
-      (await call('delete', `/projects/${p}/leases/${lease.token}`, 'bo'))
-        .status,
+      (
+        await call(
+          'delete',
+          `/projects/${p}/leases/${lease.token}`,
+          'otherAnnotator',
+        )
+      ).status,
     ).toBe(404);
     const noReason = await call(
       'post',
       `/projects/${p}/leases/${lease.token}/skip`,
-      'amara',
+      'annotator',
     ).send({});
     expect(noReason.status).toBe(400);
     const skipped = await call(
       'post',
       `/projects/${p}/leases/${lease.token}/skip`,
-      'amara',
+      'annotator',
     ).send({
       reason: 'track does not play',
     });
     expect(skipped.status).toBe(204);
-    const next = (await call('post', `/projects/${p}/next`, 'amara')).body;
+    const next = (await call('post', `/projects/${p}/next`, 'annotator')).body;
     expect(next.item.externalId).toBe('b');
     expect(
-      (await call('delete', `/projects/${p}/leases/${next.token}`, 'amara'))
+      (await call('delete', `/projects/${p}/leases/${next.token}`, 'annotator'))
         .status,
     ).toBe(204);
   });
@@ -194,7 +171,7 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
     const { call, p, importItems } = await start({
       import: { maxBodyBytes: 100 },
     });
-    const big = await importItems('jonas');
+    const big = await importItems('manager');
     expect(big.status).toBe(413);
     expect(big.body.error.message).toMatch(
       /^body: at most 100 bytes expected \(annotation\.import\.maxBodyBytes\), got \d+; nothing was stored$/,
@@ -202,9 +179,48 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
     const json = await call(
       'post',
       `/projects/${p}/items/import`,
-      'jonas',
+      'manager',
     ).send({ a: 1 });
     expect(json.status).toBe(415);
     expect(json.body.error.message).toContain('application/x-ndjson expected');
+  });
+
+  it('keeps the lines before the limit of a streamed body, and says so', async () => {
+    const { server, knex, p } = await start({
+      import: { maxBodyBytes: 100 },
+    });
+    const { port } = server.address() as AddressInfo;
+    // a stream has no Content-Length: the limit is found while reading;
+    // one line a chunk, apart, so the first is read before the limit
+    const lines = ndjson.split('\n').map(l => `${l}\n`);
+    const body = new ReadableStream({
+      async pull(controller) {
+        await new Promise(resolve => setTimeout(resolve, 50));
+        const line = lines.shift();
+        if (line) {
+          controller.enqueue(new TextEncoder().encode(line));
+        } else {
+          controller.close();
+        }
+      },
+    });
+    const res = await specCheckedFetch()(
+      `http://localhost:${port}/api/annotation/projects/${p}/items/import`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: as.manager,
+          'Content-Type': 'application/x-ndjson',
+        },
+        body,
+        duplex: 'half',
+      } as RequestInit,
+    );
+    expect(res.status).toBe(413);
+    const answer = await res.json();
+    expect(answer.error.message).toMatch(/^body: at most 100 bytes expected/);
+    expect(answer.summary).toMatchObject({ lines: 1, inserted: 1 });
+    const stored = await knex('items').where({ project_id: p });
+    expect(stored.map(i => i.external_id)).toEqual(['a']);
   });
 });

@@ -273,10 +273,10 @@ export function fakeAnnotationApi(
       skippedIds.add(l.itemId);
       skipped.push({ itemId: l.itemId, reason });
     }),
-    submit: jest.fn(async (_id: string, itemId: string, submission) => {
+    submit: jest.fn(async (projectId: string, itemId: string, submission) => {
       const previous = answered.get(itemId);
       if (previous && previous.key === submission.idempotencyKey) {
-        return submitResponse(itemId, submission.answer, 'replayed');
+        return submitResponse(projectId, itemId, submission.answer, 'replayed');
       }
       const l = live(submission.token ?? '');
       if (l.itemId !== itemId) {
@@ -288,7 +288,7 @@ export function fakeAnnotationApi(
       leases.delete(l.token);
       answered.set(itemId, { key: submission.idempotencyKey });
       submitted.push({ itemId, ...submission });
-      return submitResponse(itemId, submission.answer, 'created');
+      return submitResponse(projectId, itemId, submission.answer, 'created');
     }),
     progress: jest.fn(
       async (_id: string) =>
@@ -331,6 +331,7 @@ export function fakeAnnotationApi(
 }
 
 function submitResponse(
+  projectId: string,
   itemId: string,
   answer: Record<string, unknown>,
   outcome: 'created' | 'replayed',
@@ -340,6 +341,7 @@ function submitResponse(
     itemCompleted: false,
     annotation: {
       id: `a-${itemId}`,
+      projectId,
       itemId,
       annotator: 'user:default/amara.okafor',
       configVersion: 1,
