@@ -91,14 +91,6 @@ export const spec = {
   components: {
     schemas: {
       Error: object(['error', 'request', 'response'], errorProperties),
-      ImportTooLarge: {
-        ...object(['error', 'request', 'response'], {
-          ...errorProperties,
-          summary: ref('ImportSummary'),
-        }),
-        description:
-          'The body went over the size limit. Without `summary` nothing was read; with it, the lines before the limit were stored as it says.',
-      },
       Project: object(
         [
           'id',
@@ -412,7 +404,10 @@ export const spec = {
             'What was stored, and the rejected lines',
             ref('ImportSummary'),
           ),
-          '413': json('The body was too large', ref('ImportTooLarge')),
+          '413': json(
+            'A line or the body went over its limit; the message says which lines were stored',
+            ref('Error'),
+          ),
           default: errorResponse,
         },
       },
