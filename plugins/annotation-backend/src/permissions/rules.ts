@@ -35,11 +35,24 @@ export const annotationProjectResourceRef = createPermissionResourceRef<
   resourceType: ANNOTATION_PROJECT_RESOURCE_TYPE,
 });
 
+const normalised = new Map<string, string>();
+
 /** `group:default/x` for `x`, lower-cased: how ownership refs compare. */
 export function normaliseRef(ref: string, defaultKind = 'group'): string {
-  return stringifyEntityRef(
-    parseEntityRef(ref, { defaultKind, defaultNamespace: 'default' }),
-  ).toLocaleLowerCase('en-US');
+  // every request checks the caller's refs against the project's groups:
+  // the same few strings, parsed once each
+  const key = `${defaultKind}|${ref}`;
+  let result = normalised.get(key);
+  if (result === undefined) {
+    result = stringifyEntityRef(
+      parseEntityRef(ref, { defaultKind, defaultNamespace: 'default' }),
+    ).toLocaleLowerCase('en-US');
+    if (normalised.size >= 10_000) {
+      normalised.clear();
+    }
+    normalised.set(key, result);
+  }
+  return result;
 }
 
 /** The groups holding a tier in a project. */
