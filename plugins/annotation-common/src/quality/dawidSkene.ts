@@ -95,8 +95,11 @@ interface Parameters {
   /** raters × K × K, [r][true][answered]. */
   theta: Float64Array;
   priors: Float64Array;
-  /** Answer-weighted counts before normalising, raters × K × K. */
+  /** Σ_i T_ij n_irc, raters × K × K: the M-step's sufficient statistics. */
   counts: Float64Array;
+  /** Σ_i T_ij over answered items. */
+  classTotals: Float64Array;
+  answered: number;
 }
 
 function initialPosteriors(data: CodedAnswers, k: number): Float64Array {
@@ -111,40 +114,56 @@ function initialPosteriors(data: CodedAnswers, k: number): Float64Array {
   return t;
 }
 
-function maximise(
+/** Adds item i's posterior row to the sufficient statistics. */
+function addItem(
+  data: CodedAnswers,
+  t: Float64Array,
+  i: number,
+  k: number,
+  p: Parameters,
+): void {
+  const row = i * k;
+  p.answered++;
+  for (let j = 0; j < k; j++) {
+    p.classTotals[j] += t[row + j];
+  }
+  for (let a = data.itemOffsets[i]; a < data.itemOffsets[i + 1]; a++) {
+    const base = data.raters[a] * k * k + data.codes[a];
+    for (let j = 0; j < k; j++) {
+      p.counts[base + j * k] += t[row + j];
+    }
+  }
+}
+
+function resetStatistics(p: Parameters): void {
+  p.counts.fill(0);
+  p.classTotals.fill(0);
+  p.answered = 0;
+}
+
+/** Sufficient statistics of the starting posteriors. */
+function countPosteriors(
   data: CodedAnswers,
   t: Float64Array,
   k: number,
-  s: Settings,
   p: Parameters,
 ): void {
-  const { counts, theta, priors } = p;
-  counts.fill(0);
-  priors.fill(s.classPrior);
-  let answered = 0;
+  resetStatistics(p);
   for (let i = 0; i < data.itemCount; i++) {
-    const from = data.itemOffsets[i];
-    const to = data.itemOffsets[i + 1];
-    if (from === to) {
-      continue;
-    }
-    answered++;
-    const row = i * k;
-    for (let j = 0; j < k; j++) {
-      priors[j] += t[row + j];
-    }
-    for (let a = from; a < to; a++) {
-      const base = data.raters[a] * k * k + data.codes[a];
-      for (let j = 0; j < k; j++) {
-        counts[base + j * k] += t[row + j];
-      }
+    if (data.itemOffsets[i] < data.itemOffsets[i + 1]) {
+      addItem(data, t, i, k, p);
     }
   }
-  const priorTotal = answered + k * s.classPrior;
+}
+
+/** M-step: parameters from the sufficient statistics and pseudo-counts. */
+function maximise(k: number, s: Settings, p: Parameters): void {
+  const priorTotal = p.answered + k * s.classPrior;
   for (let j = 0; j < k; j++) {
-    priors[j] = priorTotal > 0 ? priors[j] / priorTotal : 1 / k;
+    p.priors[j] =
+      priorTotal > 0 ? (p.classTotals[j] + s.classPrior) / priorTotal : 1 / k;
   }
-  normaliseRows(counts, theta, k, s);
+  normaliseRows(p.counts, p.theta, k, s);
 }
 
 /** theta = counts + pseudo-counts, each row normalised (uniform if empty). */
@@ -194,33 +213,78 @@ function normaliseLog(logp: Float64Array, out: Float64Array, at: number) {
   return max + Math.log(sum);
 }
 
-/** E-step: fills `t`, returns the data log-likelihood. */
+/**
+ * E-step: fills `t` and returns the data log-likelihood; also gathers the
+ * next M-step's statistics in the same pass over the answers (one pass per
+ * iteration instead of two).
+ */
 function expect(
   data: CodedAnswers,
   p: Parameters,
   k: number,
   t: Float64Array,
 ): number {
+  // hot loop: one pass over the answers, locals only
   const logTheta = p.theta.map(Math.log);
   const logPriors = p.priors.map(Math.log);
+  resetStatistics(p);
+  const { itemOffsets, codes, raters } = data;
+  const { counts, classTotals } = p;
+  const kk = k * k;
   const logp = new Float64Array(k);
   let ll = 0;
+  let answered = 0;
   for (let i = 0; i < data.itemCount; i++) {
-    const from = data.itemOffsets[i];
-    const to = data.itemOffsets[i + 1];
+    const from = itemOffsets[i];
+    const to = itemOffsets[i + 1];
+    const row = i * k;
     if (from === to) {
-      t.set(p.priors, i * k);
+      t.set(p.priors, row);
       continue;
     }
-    logp.set(logPriors);
+    for (let j = 0; j < k; j++) {
+      logp[j] = logPriors[j];
+    }
     for (let a = from; a < to; a++) {
-      const base = data.raters[a] * k * k + data.codes[a];
+      const base = raters[a] * kk + codes[a];
       for (let j = 0; j < k; j++) {
         logp[j] += logTheta[base + j * k];
       }
     }
-    ll += normaliseLog(logp, t, i * k);
+    // normaliseLog, inlined: this runs items × iterations times
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) {
+      if (logp[j] > max) {
+        max = logp[j];
+      }
+    }
+    if (max === -Infinity) {
+      t.fill(1 / k, row, row + k);
+    } else {
+      let sum = 0;
+      for (let j = 0; j < k; j++) {
+        const e = Math.exp(logp[j] - max);
+        t[row + j] = e;
+        sum += e;
+      }
+      const inverse = 1 / sum;
+      for (let j = 0; j < k; j++) {
+        t[row + j] *= inverse;
+      }
+      ll += max + Math.log(sum);
+    }
+    answered++;
+    for (let j = 0; j < k; j++) {
+      classTotals[j] += t[row + j];
+    }
+    for (let a = from; a < to; a++) {
+      const base = raters[a] * kk + codes[a];
+      for (let j = 0; j < k; j++) {
+        counts[base + j * k] += t[row + j];
+      }
+    }
   }
+  p.answered = answered;
   return ll;
 }
 
@@ -291,14 +355,17 @@ export function dawidSkene(
     theta: new Float64Array(size),
     priors: new Float64Array(k),
     counts: new Float64Array(size),
+    classTotals: new Float64Array(k),
+    answered: 0,
   };
   const t = initialPosteriors(data, k);
+  countPosteriors(data, t, k, p);
   let previous = -Infinity;
   let logLikelihood = -Infinity;
   let iterations = 0;
   let converged = false;
   while (iterations < s.maxIterations && !converged) {
-    maximise(data, t, k, s, p);
+    maximise(k, s, p);
     logLikelihood = expect(data, p, k, t) + logPrior(p, k, s);
     iterations++;
     converged =
