@@ -6,10 +6,11 @@
 import { resolve } from 'path';
 import { runB1 } from './b1Import';
 import { runB2 } from './b2Lease';
+import { runB3 } from './b3Quality';
 import { DbKind } from './databases';
 import { log } from './report';
 
-const USAGE = `usage: yarn bench <b1|b2> [--db sqlite|postgres|both]
+const USAGE = `usage: yarn bench <b1|b2|b3> [--db sqlite|postgres|both]
   [--items N] [--seed N] [--seconds N] [--annotators N] [--warmup N]
   [--cpu-prof DIR]   write V8 CPU profiles of the backend into DIR`;
 
@@ -63,6 +64,16 @@ function parseArgs(argv: string[]) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.name === 'b3') {
+    // pure computation, no database: --items defaults to 300,000
+    const pass = await runB3({
+      items: process.argv.includes('--items') ? args.items : 300_000,
+      seed: args.seed,
+    });
+    log(pass ? 'all targets met' : 'some targets missed');
+    process.exitCode = pass ? 0 : 1;
+    return;
+  }
   const run = { b1: runB1, b2: runB2 }[args.name];
   if (!run) {
     throw new Error(`unknown benchmark "${args.name}"\n${USAGE}`);

@@ -2,7 +2,8 @@ import { DbKind } from './databases';
 
 export interface Figure {
   bench: string;
-  db: DbKind;
+  /** Absent for benchmarks without a database (B3). */
+  db?: DbKind;
   figure: string;
   value: number | string | boolean;
   unit?: string;

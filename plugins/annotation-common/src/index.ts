@@ -1,6 +1,6 @@
 /**
  * Shared by the Chorus frontend and backend: the `AnnotationProject`
- * catalogue kind, its relations and the API types.
+ * catalogue kind, its relations, the API types and the quality math.
  *
  * @packageDocumentation
  */
@@ -10,3 +10,4 @@ export * from './config';
 export * from './items';
 export * from './client';
 export * from './permissions';
+export * from './quality';
