@@ -20,8 +20,8 @@ function item(i: number, title = `Track ${i}`): ImportItem {
   return {
     line: i + 1,
     externalId: `item-${i}`,
-    data: { track_title: title },
-    predictions: { belongs: { label: 'yes', score: 0.8 } },
+    dataJson: JSON.stringify({ track_title: title }),
+    predictionsJson: JSON.stringify({ belongs: { label: 'yes', score: 0.8 } }),
     priority: i % 3,
     uncertainty: 0.2,
     contentHash: `hash-${i}-${title}`,

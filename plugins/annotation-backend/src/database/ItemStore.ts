@@ -9,13 +9,16 @@ import { isPostgres } from './slots';
 import { isSqlite } from './sqlite';
 import { isItemId, isUniqueViolation, parseJson, toNumber } from './util';
 
-/** One valid line of an import, ready to store. */
+/**
+ * One valid line of an import, ready to store: its JSON fields as text, so a
+ * batch waiting to be stored holds strings rather than object graphs.
+ */
 export interface ImportItem {
   line: number;
   externalId: string;
-  data: unknown;
-  predictions?: unknown;
-  gold?: unknown;
+  dataJson: string;
+  predictionsJson?: string;
+  goldJson?: string;
   priority: number;
   uncertainty: number;
   contentHash: string;
@@ -201,9 +204,9 @@ export class KnexItemStore implements ItemStore {
           await tx('items')
             .where({ id: row.id })
             .update({
-              data: JSON.stringify(item.data),
-              predictions: json(item.predictions),
-              gold: json(item.gold),
+              data: item.dataJson,
+              predictions: item.predictionsJson ?? null,
+              gold: item.goldJson ?? null,
               priority: item.priority,
               uncertainty: item.uncertainty,
               content_hash: item.contentHash,
@@ -430,10 +433,6 @@ export function startImportRow(
   };
 }
 
-function json(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
 type ExistingRow = Pick<
   ItemRow,
   'id' | 'external_id' | 'content_hash' | 'answer_count' | 'slots_taken'
@@ -460,9 +459,9 @@ function itemValues(projectId: string, item: ImportItem, now: number) {
   return [
     projectId,
     item.externalId,
-    JSON.stringify(item.data),
-    json(item.predictions),
-    json(item.gold),
+    item.dataJson,
+    item.predictionsJson ?? null,
+    item.goldJson ?? null,
     item.priority,
     item.uncertainty,
     Math.floor(Math.random() * 2_147_483_647),

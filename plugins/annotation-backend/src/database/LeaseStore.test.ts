@@ -18,7 +18,7 @@ function items(n: number, priority = (_i: number) => 0): ImportItem[] {
   return Array.from({ length: n }, (_, i) => ({
     line: i + 1,
     externalId: `item-${i}`,
-    data: { track_title: `Track ${i}` },
+    dataJson: JSON.stringify({ track_title: `Track ${i}` }),
     priority: priority(i),
     uncertainty: 0,
     contentHash: `hash-${i}`,

@@ -32,7 +32,7 @@ describe.each(databases.eachSupportedId())('overlap changes on %s', id => {
       ['a', 'b', 'c'].map((x, i) => ({
         line: i + 1,
         externalId: x,
-        data: { track_title: x },
+        dataJson: JSON.stringify({ track_title: x }),
         priority: 3 - i, // a, then b, then c
         uncertainty: 0,
         contentHash: x,

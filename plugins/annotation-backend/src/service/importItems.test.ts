@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Readable } from 'stream';
 import { choiceConfig, newProject } from '../__testUtils__/fixtures';
@@ -12,6 +13,7 @@ import {
   importItems,
   ImportLimits,
   ndjsonLines,
+  parseImportLine,
 } from './importItems';
 
 jest.setTimeout(60_000);
@@ -36,6 +38,39 @@ function ndjson(lines: string[], chunkSize = 7) {
   }
   return Readable.from(chunks);
 }
+
+describe('parseImportLine', () => {
+  it('hashes a line as stored items were hashed, so re-imports stay unchanged', () => {
+    const config = choiceConfig();
+    const lines = [
+      { externalId: 'a', data: { track_title: 'Ünïcode "quoted"' } },
+      {
+        externalId: 'b',
+        data: { track_title: 'B', extra: [1, 2.5, null] },
+        predictions: { belongs: { label: 'yes', score: 0.75 } },
+        priority: 7,
+        gold: { belongs: 'no' },
+      },
+    ];
+    lines.forEach((raw, i) => {
+      const item = parseImportLine(config, JSON.stringify(raw), i + 1);
+      const expected = createHash('sha256')
+        .update(
+          JSON.stringify([
+            raw.data,
+            (raw as { predictions?: unknown }).predictions ?? null,
+            (raw as { priority?: number }).priority ?? 0,
+            (raw as { gold?: unknown }).gold ?? null,
+          ]),
+        )
+        .digest('hex');
+      expect(item).toMatchObject({
+        contentHash: expected,
+        dataJson: JSON.stringify(raw.data),
+      });
+    });
+  });
+});
 
 describe('ndjsonLines', () => {
   it('splits lines across chunks and flags over-long ones', async () => {

@@ -110,26 +110,32 @@ export function parseImportLine(
   if (problems.length) {
     return { line, externalId, reason: problems.join('; ') };
   }
+  const dataJson = JSON.stringify(raw.data);
+  const predictionsJson = jsonText(raw.predictions);
+  const goldJson = jsonText(raw.gold);
+  // the same text as JSON.stringify([data, predictions, priority, gold]),
+  // which stored hashes were made from: re-imports stay unchanged
   const contentHash = createHash('sha256')
     .update(
-      JSON.stringify([
-        raw.data,
-        raw.predictions ?? null,
-        priority,
-        raw.gold ?? null,
-      ]),
+      `[${dataJson},${predictionsJson ?? 'null'},${JSON.stringify(priority)},${
+        goldJson ?? 'null'
+      }]`,
     )
     .digest('hex');
   return {
     line,
     externalId,
-    data: raw.data,
-    predictions: raw.predictions,
-    gold: raw.gold,
+    dataJson,
+    predictionsJson,
+    goldJson,
     priority: priority as number,
     uncertainty: predictionUncertainty(raw.predictions),
     contentHash,
   };
+}
+
+function jsonText(value: unknown): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
 }
 
 /** Thrown when the body is larger than allowed. */

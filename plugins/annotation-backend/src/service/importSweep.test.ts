@@ -104,7 +104,7 @@ describe.each(databases.eachSupportedId())('stale import sweep on %s', id => {
         {
           line: 1,
           externalId: 'a',
-          data: { track_title: 'A' },
+          dataJson: JSON.stringify({ track_title: 'A' }),
           priority: 0,
           uncertainty: 0,
           contentHash: 'a',
