@@ -41,7 +41,6 @@ function ndjson(lines: string[], chunkSize = 7) {
 
 describe('parseImportLine', () => {
   it('hashes a line as stored items were hashed, so re-imports stay unchanged', () => {
-    const config = choiceConfig();
     const lines = [
       { externalId: 'a', data: { track_title: 'Ünïcode "quoted"' } },
       {
