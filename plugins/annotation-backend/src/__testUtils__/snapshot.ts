@@ -12,6 +12,10 @@ export const CHORUS_TABLES = [
   'project_counters',
   'annotator_stats',
   'audit_log',
+  'item_outcomes',
+  'escalations',
+  'annotator_gold_stats',
+  'quality_fits',
 ] as const;
 
 /**

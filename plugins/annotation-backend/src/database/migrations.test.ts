@@ -27,8 +27,62 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
       true,
     );
     expect(await knex.schema.hasColumn('imports', 'updated_at')).toBe(true);
+    expect(await knex.schema.hasColumn('items', 'extra_slots')).toBe(true);
     const [, pending] = await knex.migrate.list(config);
     expect(pending).toEqual([]);
+
+    // the quality migration alone goes down and up again, keeping the items
+    // (on SQLite dropping a column rebuilds the table)
+    const projectId = '00000000-0000-4000-8000-000000000001';
+    await knex('projects').insert({
+      id: projectId,
+      namespace: 'default',
+      name: 'p',
+      title: 'P',
+      owner: 'group:default/o',
+      lifecycle: 'experimental',
+      model_ref: 'resource:default/m',
+      dataset_ref: 'resource:default/d',
+      workforce: '{}',
+      task_type: 'single-choice',
+      questions: '[]',
+      status: 'draft',
+      created_at: new Date(),
+      updated_at: new Date(),
+    });
+    await knex('items').insert({
+      project_id: projectId,
+      external_id: 'x',
+      data: '{}',
+      gold: '{"belongs":"yes"}',
+      random_key: 1,
+      content_hash: 'h',
+      created_at: 0,
+      updated_at: 0,
+    });
+    await knex.migrate.down(config);
+    expect(await knex.schema.hasTable('item_outcomes')).toBe(false);
+    expect(await knex.schema.hasColumn('items', 'extra_slots')).toBe(false);
+    expect(Number((await knex('items').count({ n: '*' }))[0].n)).toBe(1);
+    const indexes = databaseId.startsWith('SQLITE')
+      ? await knex('sqlite_master')
+          .where({ type: 'index', tbl_name: 'items' })
+          .pluck('name')
+      : await knex('pg_indexes')
+          .where({ tablename: 'items' })
+          .pluck('indexname');
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        'items_next_priority',
+        'items_next_random',
+        'items_next_uncertainty',
+      ]),
+    );
+    expect(indexes).not.toContain('items_gold_idx');
+    await knex.migrate.up(config);
+    expect((await knex('items').first()).extra_slots).toBe(0);
+    await knex('items').delete();
+    await knex('projects').delete();
 
     for (const _file of migrationFiles) {
       await knex.migrate.down(config);

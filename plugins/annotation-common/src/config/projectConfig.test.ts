@@ -2,6 +2,7 @@ import {
   describeConfigIssues,
   parseProjectConfig,
   ProjectConfigInput,
+  questionQualityPolicy,
 } from './projectConfig';
 
 const workforce = {
@@ -61,8 +62,51 @@ describe('parseProjectConfig', () => {
         leaseTtlSeconds: 600,
         allowEditUntilResolved: true,
         workforce,
+        quality: {
+          agreementThreshold: 0.6,
+          questions: {},
+          minConfidence: 0.7,
+          extraAnnotatorCap: 2,
+          minGoldAccuracy: 0,
+          goldRate: 0,
+          qaSeesAnnotators: true,
+        },
       },
     });
+  });
+
+  it("resolves each question's agreement measure and threshold", () => {
+    const result = parseProjectConfig(
+      config({
+        questions: [
+          ...config().questions,
+          {
+            id: 'spans',
+            type: 'text-spans',
+            title: 'S',
+            field: 'x',
+            labels: ['a'],
+          },
+          { id: 'note', type: 'free-text', title: 'N', field: 'x' },
+        ],
+        quality: {
+          agreementThreshold: 0.8,
+          questions: { spans: { threshold: 0.5 } },
+        },
+      }),
+    );
+    if (!result.success) {
+      throw new Error(describeConfigIssues(result.issues));
+    }
+    const { config: parsed } = result;
+    expect(parsed.quality.extraAnnotatorCap).toBe(2); // defaults kept
+    expect(parsed.questions.map(q => questionQualityPolicy(parsed, q))).toEqual(
+      [
+        { measure: 'percent', threshold: 0.8 },
+        { measure: 'span-f1', threshold: 0.5 },
+        { measure: 'none', threshold: 0.8 },
+      ],
+    );
   });
 
   it('turns blind mode on by default when overlap > 1, unless told', () => {
@@ -156,6 +200,35 @@ describe('parseProjectConfig', () => {
     [{ leaseTtlSeconds: 5 }, 'leaseTtlSeconds: at least 30 seconds expected'],
     [{ blind: 'yes' }, 'blind: true or false expected'],
     [{ colour: 'red' }, 'unknown field "colour"'],
+    [
+      { quality: { minConfidence: 1.5 } },
+      'quality.minConfidence: a probability between 0 and 1 expected',
+    ],
+    [
+      { quality: { extraAnnotatorCap: -1 } },
+      'quality.extraAnnotatorCap: at least 0 expected',
+    ],
+    [
+      { quality: { goldRate: 0.9 } },
+      'quality.goldRate: a share between 0 and 0.5 expected',
+    ],
+    [
+      { quality: { qaSeesAnnotators: 'no' } },
+      'quality.qaSeesAnnotators: true or false expected',
+    ],
+    [{ quality: { colour: 1 } }, 'quality: unknown field "colour"'],
+    [
+      { quality: { questions: { nope: { threshold: 0.5 } } } },
+      'quality.questions.nope: a question id expected; there is no question "nope"',
+    ],
+    [
+      { quality: { questions: { belongs: { measure: 'span-f1' } } } },
+      'quality.questions.belongs.measure: percent or none expected for a single-choice question',
+    ],
+    [
+      { quality: { questions: { belongs: { measure: 'kappa' } } } },
+      'quality.questions.belongs.measure: one of percent, span-f1, none expected',
+    ],
     [{ questions: [] }, 'questions: at least 1 question expected'],
     [
       { workforce: { ...workforce, managers: [] } },

@@ -159,6 +159,98 @@ const groupRefs = z
 export const ASSIGNMENT_ORDERS = ['priority', 'random', 'uncertainty'] as const;
 export type AssignmentOrder = (typeof ASSIGNMENT_ORDERS)[number];
 
+/**
+ * How an item's agreement is measured on one question, in O(answers of the
+ * item): `percent` (pairwise percent agreement: choices and ratings),
+ * `span-f1` (mean pairwise F1 of units matched by IoU: text spans, audio
+ * and video segments), `none` (not gated: free text).
+ */
+export const AGREEMENT_MEASURES = ['percent', 'span-f1', 'none'] as const;
+export type AgreementMeasure = (typeof AGREEMENT_MEASURES)[number];
+
+/** The measure a question gets unless the config says otherwise. */
+export function defaultAgreementMeasure(
+  type: QuestionConfig['type'],
+): AgreementMeasure {
+  switch (type) {
+    case 'text-spans':
+    case 'audio-segments':
+    case 'video-segments':
+      return 'span-f1';
+    case 'free-text':
+      return 'none';
+    default:
+      return 'percent';
+  }
+}
+
+const share = (what: string) =>
+  z
+    .number({ error: `${what} between 0 and 1 expected` })
+    .min(0, { error: `${what} between 0 and 1 expected` })
+    .max(1, { error: `${what} between 0 and 1 expected` });
+
+const questionQuality = z.strictObject({
+  measure: z
+    .enum(AGREEMENT_MEASURES, {
+      error: `one of ${AGREEMENT_MEASURES.join(', ')} expected`,
+    })
+    .optional(),
+  threshold: share('a share').optional(),
+});
+
+/**
+ * The escalation policy. A complete item whose agreement (per question) or
+ * consensus confidence falls short first gets up to `extraAnnotatorCap`
+ * more annotators, then goes to the quality analysts. Every field has a
+ * default, so configs written before it stay valid.
+ */
+const qualityPolicy = z
+  .strictObject({
+    /** Threshold of every gated question unless `questions` says otherwise. */
+    agreementThreshold: share('a share').default(0.6),
+    /** Per question id: its measure and threshold. */
+    questions: z
+      .record(z.string(), questionQuality, {
+        error: 'an object keyed by question id expected',
+      })
+      .default({}),
+    /** Consensus confidence below which an item is not resolved. */
+    minConfidence: share('a probability').default(0.7),
+    extraAnnotatorCap: z
+      .int({ error: 'an integer expected' })
+      .min(0, { error: 'at least 0 expected' })
+      .max(10, { error: 'at most 10 expected' })
+      .default(2),
+    /**
+     * Gold accuracy below which an annotator's answers stop counting toward
+     * consensus (and the manager is told); 0 turns it off.
+     */
+    minGoldAccuracy: share('a share').default(0),
+    /** Share of gold items mixed into annotators' queues. */
+    goldRate: z
+      .number({ error: 'a share between 0 and 0.5 expected' })
+      .min(0, { error: 'a share between 0 and 0.5 expected' })
+      .max(0.5, { error: 'a share between 0 and 0.5 expected' })
+      .default(0),
+    /** Whether quality analysts see who gave each answer. */
+    qaSeesAnnotators: z
+      .boolean({ error: 'true or false expected' })
+      .default(true),
+  })
+  .default({
+    agreementThreshold: 0.6,
+    questions: {},
+    minConfidence: 0.7,
+    extraAnnotatorCap: 2,
+    minGoldAccuracy: 0,
+    goldRate: 0,
+    qaSeesAnnotators: true,
+  });
+
+/** The escalation policy with its defaults filled in. */
+export type QualityPolicy = z.output<typeof qualityPolicy>;
+
 const projectConfigSchema = z
   .strictObject({
     questions: z
@@ -198,6 +290,7 @@ const projectConfigSchema = z
           'an object with annotators, qualityAnalysts and managers expected',
       },
     ),
+    quality: qualityPolicy,
   })
   .superRefine((config, ctx) => {
     const ids = new Set<string>();
@@ -237,6 +330,29 @@ const projectConfigSchema = z
         });
       }
     });
+    const types = new Map(config.questions.map(q => [q.id, q.type]));
+    for (const [id, policy] of Object.entries(config.quality.questions)) {
+      const type = types.get(id);
+      if (!type) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['quality', 'questions', id],
+          message: `a question id expected; there is no question "${id}"`,
+        });
+      } else if (
+        policy.measure &&
+        policy.measure !== 'none' &&
+        policy.measure !== defaultAgreementMeasure(type)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['quality', 'questions', id, 'measure'],
+          message: `${defaultAgreementMeasure(
+            type,
+          )} or none expected for a ${type} question`,
+        });
+      }
+    }
   })
   .transform(config => ({
     ...config,
@@ -302,3 +418,15 @@ export function describeConfigIssues(issues: ConfigIssue[]): string {
 }
 
 export const PROJECT_STATUSES = ANNOTATION_PROJECT_STATUSES;
+
+/** A question's agreement measure and threshold, defaults applied. */
+export function questionQualityPolicy(
+  config: ProjectConfig,
+  q: QuestionConfig,
+): { measure: AgreementMeasure; threshold: number } {
+  const own = config.quality.questions[q.id] ?? {};
+  return {
+    measure: own.measure ?? defaultAgreementMeasure(q.type),
+    threshold: own.threshold ?? config.quality.agreementThreshold,
+  };
+}
