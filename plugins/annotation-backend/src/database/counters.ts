@@ -14,7 +14,13 @@ export type CounterName =
   | 'items.full'
   | 'items.complete'
   | 'annotations'
-  | 'skips';
+  | 'skips'
+  // items by quality status (item_outcomes.status); items not evaluated yet
+  // have no outcome and are in none of these
+  | 'quality.pending'
+  | 'quality.resolved'
+  | 'quality.escalated'
+  | 'quality.qa-resolved';
 
 /** The shard row a writer adds to: any, spread at random. */
 export function counterShard(): number {
@@ -73,6 +79,10 @@ export async function readCounters(
     'items.complete': 0,
     annotations: 0,
     skips: 0,
+    'quality.pending': 0,
+    'quality.resolved': 0,
+    'quality.escalated': 0,
+    'quality.qa-resolved': 0,
   };
   for (const row of rows as Array<{ name: string; total: unknown }>) {
     counters[row.name as CounterName] = toNumber(row.total);

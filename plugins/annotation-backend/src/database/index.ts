@@ -7,3 +7,4 @@ export * from './LeaseStore';
 export * from './slots';
 export * from './AnnotationStore';
 export * from './sqlite';
+export * from './QualityStore';

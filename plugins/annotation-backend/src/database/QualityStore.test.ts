@@ -1,0 +1,451 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
+import { choiceConfig, newProject } from '../__testUtils__/fixtures';
+import { KnexAnnotationStore } from './AnnotationStore';
+import { readCounters } from './counters';
+import { ImportItem, KnexItemStore } from './ItemStore';
+import { KnexLeaseStore } from './LeaseStore';
+import { applyDatabaseMigrations } from './migrations';
+import { KnexProjectStore } from './ProjectStore';
+import { EscalationReason, KnexQualityStore } from './QualityStore';
+import { tuneSqlite } from './sqlite';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+const annotator = (n: number) => `user:default/annotator-${n}`;
+const analyst = (n: number) => `user:default/analyst-${n}`;
+const OVERLAP = 2;
+
+const lowAgreement: EscalationReason[] = [
+  {
+    code: 'low-agreement',
+    question: 'belongs',
+    measure: 'percent',
+    value: 0,
+    threshold: 0.6,
+  },
+];
+
+describe.each(databases.eachSupportedId())('quality store on %s', id => {
+  let knex: Knex;
+
+  /** A project whose first `complete` items each have two answers. */
+  async function setup(count: number, complete = count) {
+    knex = await databases.init(id);
+    await applyDatabaseMigrations(knex);
+    await tuneSqlite(knex); // as the plugin runs it
+    const project = await new KnexProjectStore(knex).create(
+      newProject(),
+      choiceConfig({ overlap: OVERLAP }),
+      'user:default/jonas.berg',
+    );
+    const items: ImportItem[] = Array.from({ length: count }, (_, i) => ({
+      line: i + 1,
+      externalId: `item-${i}`,
+      dataJson: JSON.stringify({ track_title: `Track ${i}` }),
+      priority: count - i, // claimed in import order
+      uncertainty: 0,
+      contentHash: `hash-${i}`,
+      ...(i === 0 ? { goldJson: JSON.stringify({ belongs: 'yes' }) } : {}),
+    }));
+    await new KnexItemStore(knex).importBatch(project.id, items);
+    const leases = new KnexLeaseStore(knex);
+    const annotations = new KnexAnnotationStore(knex);
+    const claim = (who: string) =>
+      leases.next({
+        projectId: project.id,
+        annotator: who,
+        overlap: OVERLAP,
+        ordering: 'priority',
+        ttlMs: 60_000,
+        maxHeld: 2,
+      });
+    const answer = async (who: string, belongs: string) => {
+      const lease = await claim(who);
+      await annotations.submit({
+        projectId: project.id,
+        annotator: who,
+        itemId: lease!.item.id,
+        token: lease!.token,
+        answer: { belongs },
+        configVersion: 1,
+        overlap: OVERLAP,
+        timeSpentMs: 1000,
+        allowEdit: true,
+      });
+      return lease!.item.id;
+    };
+    const itemIds: string[] = [];
+    for (let i = 0; i < complete; i++) {
+      itemIds.push(await answer(annotator(1), 'yes'));
+      await answer(annotator(2), 'no');
+    }
+    const quality = new KnexQualityStore(knex);
+    const counters = () => readCounters(knex, project.id);
+    const itemRow = (itemId: string) =>
+      knex('items').where({ id: itemId }).first();
+    const escalate = (itemId: string) =>
+      quality.escalate(itemId, { configVersion: 1, reasons: lowAgreement });
+    return {
+      project,
+      itemIds,
+      quality,
+      claim,
+      answer,
+      counters,
+      itemRow,
+      escalate,
+    };
+  }
+
+  it('records an outcome idempotently and keeps the counters', async () => {
+    const { itemIds, quality, counters } = await setup(2);
+    const resolved = {
+      status: 'resolved' as const,
+      configVersion: 1,
+      answer: { belongs: 'yes' },
+      method: 'dawid-skene' as const,
+      confidence: 0.93,
+      agreement: { belongs: { value: 0.5 } },
+    };
+    const first = await quality.recordOutcome(itemIds[0], resolved);
+    const again = await quality.recordOutcome(itemIds[0], resolved);
+    expect(again).toMatchObject({
+      itemId: itemIds[0],
+      status: 'resolved',
+      answer: { belongs: 'yes' },
+      method: 'dawid-skene',
+      confidence: 0.93,
+      agreement: { belongs: { value: 0.5 } },
+      reasons: [],
+      extraAnnotators: 0,
+    });
+    expect({ ...again, updatedAt: '' }).toEqual({ ...first, updatedAt: '' });
+    await quality.recordOutcome(itemIds[1], {
+      status: 'resolved',
+      configVersion: 1,
+      agreement: { belongs: { undefined: 'too-few-answers' } },
+    });
+    expect(await counters()).toMatchObject({
+      'quality.resolved': 2,
+      'quality.pending': 0,
+      'quality.escalated': 0,
+    });
+    expect((await quality.outcome(itemIds[1]))!.agreement).toEqual({
+      belongs: { undefined: 'too-few-answers' },
+    });
+    await expect(
+      quality.recordOutcome('999999', { status: 'resolved', configVersion: 1 }),
+    ).rejects.toThrow('item 999999 not found');
+  });
+
+  it('asks for extra annotators by reopening a complete item', async () => {
+    const { itemIds, quality, counters, itemRow, claim, answer } = await setup(
+      1,
+    );
+    expect((await itemRow(itemIds[0])).state).toBe('complete');
+    const pending = {
+      status: 'pending' as const,
+      configVersion: 1,
+      reasons: lowAgreement,
+      extraAnnotators: 1,
+      overlap: OVERLAP,
+    };
+    await quality.recordOutcome(itemIds[0], pending);
+    await quality.recordOutcome(itemIds[0], pending); // a replay moves nothing
+    expect((await itemRow(itemIds[0])).state).toBe('open');
+    expect(await counters()).toMatchObject({
+      'items.complete': 0,
+      'items.open': 1,
+      'quality.pending': 1,
+    });
+    expect(await quality.outcome(itemIds[0])).toMatchObject({
+      status: 'pending',
+      extraAnnotators: 1,
+      reasons: lowAgreement,
+    });
+    // the two who answered are done with it; a third annotator gets it
+    expect(await claim(annotator(1))).toBeUndefined();
+    expect(await answer(annotator(3), 'yes')).toBe(itemIds[0]);
+    expect(Number((await itemRow(itemIds[0])).answer_count)).toBe(3);
+    // then it resolves: pending → resolved
+    await quality.recordOutcome(itemIds[0], {
+      status: 'resolved',
+      configVersion: 1,
+      answer: { belongs: 'yes' },
+      method: 'majority',
+      confidence: 2 / 3,
+    });
+    expect(await counters()).toMatchObject({
+      'quality.pending': 0,
+      'quality.resolved': 1,
+    });
+  });
+
+  it('escalates an item once, and leaves escalated items to QA', async () => {
+    const { itemIds, quality, counters, escalate } = await setup(1);
+    await quality.recordOutcome(itemIds[0], {
+      status: 'pending',
+      configVersion: 1,
+      extraAnnotators: 0,
+      overlap: OVERLAP,
+    });
+    const first = await escalate(itemIds[0]);
+    const second = await escalate(itemIds[0]);
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ escalation: first.escalation, created: false });
+    expect(first.escalation).toMatchObject({
+      itemId: itemIds[0],
+      reasons: lowAgreement,
+    });
+    expect(first.escalation.resolution).toBeUndefined();
+    expect(await counters()).toMatchObject({
+      'quality.pending': 0,
+      'quality.escalated': 1,
+    });
+    await expect(
+      quality.recordOutcome(itemIds[0], {
+        status: 'resolved',
+        configVersion: 1,
+      }),
+    ).rejects.toThrow(/is escalated: quality analysts decide it/);
+    expect((await quality.outcome(itemIds[0]))!.status).toBe('escalated');
+  });
+
+  it('never gives two analysts claiming at once the same escalation', async () => {
+    const { project, itemIds, quality, escalate } = await setup(6);
+    for (const itemId of itemIds) {
+      await escalate(itemId);
+    }
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        quality.claimQa(project.id, analyst(n), 60_000),
+      ),
+    );
+    const got = claims.filter(c => c !== undefined);
+    expect(got).toHaveLength(6); // six escalations for eight analysts
+    expect(new Set(got.map(c => c!.escalation.id)).size).toBe(6);
+    expect(new Set(got.map(c => c!.escalation.itemId))).toEqual(
+      new Set(itemIds),
+    );
+    // asking again returns the claim one holds, not another item
+    const holder = got[0]!;
+    const resumed = await quality.claimQa(project.id, holder.analyst, 60_000);
+    expect(resumed).toEqual(holder);
+  });
+
+  it('gives an expired QA claim back to the queue', async () => {
+    const { project, itemIds, quality, escalate } = await setup(1);
+    await escalate(itemIds[0]);
+    const stale = await quality.claimQa(project.id, analyst(1), 1);
+    await new Promise(r => setTimeout(r, 20));
+    // not resolvable once expired
+    await expect(
+      quality.resolveQa({
+        token: stale!.token,
+        analyst: analyst(1),
+        answer: { belongs: 'no' },
+      }),
+    ).rejects.toThrow(/expired .*claim the item again/);
+    const fresh = await quality.claimQa(project.id, analyst(2), 60_000);
+    expect(fresh!.escalation.id).toBe(stale!.escalation.id);
+    expect(fresh!.token).not.toBe(stale!.token);
+    // the first analyst's token no longer names the claim
+    await expect(
+      quality.resolveQa({
+        token: stale!.token,
+        analyst: analyst(1),
+        answer: { belongs: 'no' },
+      }),
+    ).rejects.toThrow(`QA claim ${stale!.token} not found`);
+    expect(await quality.claimQa(project.id, analyst(3), 60_000)).toBe(
+      undefined,
+    );
+  });
+
+  it('makes a QA resolution final, audited and gold, and replays it', async () => {
+    const { project, itemIds, quality, counters, itemRow, escalate } =
+      await setup(2);
+    await escalate(itemIds[1]);
+    const claim = await quality.claimQa(project.id, analyst(1), 60_000);
+    expect(claim!.escalation.itemId).toBe(itemIds[1]);
+    const decision = {
+      token: claim!.token,
+      analyst: analyst(1),
+      answer: { belongs: 'no' },
+      note: 'the artist page is a different band',
+    };
+    // a foreign analyst cannot use the token
+    await expect(
+      quality.resolveQa({ ...decision, analyst: analyst(2) }),
+    ).rejects.toThrow('not found');
+    const done = await quality.resolveQa(decision);
+    expect(done.replayed).toBe(false);
+    expect(done.escalation).toMatchObject({
+      resolution: 'resolved',
+      resolvedBy: analyst(1),
+      answer: { belongs: 'no' },
+      note: decision.note,
+    });
+    expect(await quality.outcome(itemIds[1])).toMatchObject({
+      status: 'qa-resolved',
+      method: 'qa',
+      confidence: 1,
+      answer: { belongs: 'no' },
+      reasons: lowAgreement,
+    });
+    expect(JSON.parse((await itemRow(itemIds[1])).gold)).toEqual({
+      belongs: 'no',
+    });
+    expect(await counters()).toMatchObject({
+      'quality.escalated': 0,
+      'quality.qa-resolved': 1,
+    });
+
+    const replay = await quality.resolveQa(decision);
+    expect(replay).toEqual({ escalation: done.escalation, replayed: true });
+    await expect(
+      quality.resolveQa({ ...decision, answer: { belongs: 'yes' } }),
+    ).rejects.toThrow(/already resolved by .*a decision is final/);
+    await expect(
+      quality.sendBack({ ...decision, guidance: 'look again', overlap: 2 }),
+    ).rejects.toThrow(/a decision is final/);
+    await expect(
+      quality.escalate(itemIds[1], {
+        configVersion: 1,
+        reasons: lowAgreement,
+      }),
+    ).rejects.toThrow(/a resolution is final/);
+    await expect(
+      quality.recordOutcome(itemIds[1], {
+        status: 'resolved',
+        configVersion: 1,
+      }),
+    ).rejects.toThrow(/is qa-resolved/);
+    expect(await counters()).toMatchObject({ 'quality.qa-resolved': 1 });
+    const audit = await knex('audit_log').where({
+      project_id: project.id,
+      action: 'qa.resolve',
+    });
+    expect(audit).toHaveLength(1);
+    expect(audit[0].actor).toBe(analyst(1));
+    expect(JSON.parse(audit[0].details)).toEqual({
+      itemId: itemIds[1],
+      escalationId: done.escalation.id,
+      reasons: lowAgreement,
+      answer: { belongs: 'no' },
+      note: decision.note,
+    });
+    expect(await quality.claimQa(project.id, analyst(2), 60_000)).toBe(
+      undefined,
+    );
+
+    // imported gold stays the gold when QA resolves such an item
+    await escalate(itemIds[0]);
+    const goldClaim = await quality.claimQa(project.id, analyst(2), 60_000);
+    await quality.resolveQa({
+      token: goldClaim!.token,
+      analyst: analyst(2),
+      answer: { belongs: 'no' },
+    });
+    expect(JSON.parse((await itemRow(itemIds[0])).gold)).toEqual({
+      belongs: 'yes',
+    });
+  });
+
+  it('sends an item back to annotators with guidance', async () => {
+    const { project, itemIds, quality, counters, itemRow, escalate, answer } =
+      await setup(1);
+    await escalate(itemIds[0]);
+    const claim = await quality.claimQa(project.id, analyst(1), 60_000);
+    const decision = {
+      token: claim!.token,
+      analyst: analyst(1),
+      guidance: 'a remix by the same artist belongs',
+      overlap: OVERLAP,
+    };
+    const sent = await quality.sendBack(decision);
+    expect(sent.escalation).toMatchObject({
+      resolution: 'sent-back',
+      note: decision.guidance,
+    });
+    expect((await quality.sendBack(decision)).replayed).toBe(true);
+    expect(await quality.outcome(itemIds[0])).toMatchObject({
+      status: 'pending',
+      guidance: decision.guidance,
+      extraAnnotators: 1,
+    });
+    expect((await itemRow(itemIds[0])).state).toBe('open');
+    expect(await counters()).toMatchObject({
+      'items.open': 1,
+      'items.complete': 0,
+      'quality.escalated': 0,
+      'quality.pending': 1,
+    });
+    expect(
+      await knex('audit_log').where({ action: 'qa.send-back' }),
+    ).toHaveLength(1);
+    expect(await answer(annotator(3), 'yes')).toBe(itemIds[0]);
+    // still disputed: a new escalation, the old one stays closed
+    const again = await escalate(itemIds[0]);
+    expect(again.created).toBe(true);
+    expect(again.escalation.id).not.toBe(sent.escalation.id);
+  });
+
+  it('keeps the latest fit per config version', async () => {
+    const { project, quality } = await setup(0);
+    const model = {
+      categories: ['yes', 'no'],
+      classPriors: [0.6, 0.4],
+      confusion: {
+        [annotator(1)]: [
+          [0.9, 0.1],
+          [0.2, 0.8],
+        ],
+      },
+      pooledConfusion: [
+        [0.85, 0.15],
+        [0.25, 0.75],
+      ],
+      accuracy: { [annotator(1)]: 0.86 },
+    };
+    const fit = (version: number, fittedAt: string, itemsUsed: number) =>
+      quality.saveFit(project.id, version, {
+        models: { belongs: model },
+        agreement: { belongs: { krippendorffNominal: { value: 0.71 } } },
+        itemsUsed,
+        answersUsed: itemsUsed * 2,
+        fittedAt,
+      });
+    expect(await quality.latestFit(project.id)).toBeUndefined();
+    await fit(1, '2026-11-26T10:00:00.000Z', 10);
+    await fit(2, '2026-11-26T11:00:00.000Z', 20);
+    await fit(2, '2026-11-26T10:30:00.000Z', 15); // a slower, older run
+    expect(await quality.latestFit(project.id)).toEqual({
+      projectId: project.id,
+      configVersion: 2,
+      models: { belongs: model },
+      agreement: { belongs: { krippendorffNominal: { value: 0.71 } } },
+      itemsUsed: 20,
+      answersUsed: 40,
+      fittedAt: '2026-11-26T11:00:00.000Z',
+    });
+    expect((await quality.latestFit(project.id, 1))!.itemsUsed).toBe(10);
+    expect(await quality.latestFit(project.id, 3)).toBeUndefined();
+  });
+
+  it('counts gold answers per annotator', async () => {
+    const { project, quality } = await setup(0);
+    await Promise.all([
+      quality.recordGoldAnswer(project.id, annotator(1), true),
+      quality.recordGoldAnswer(project.id, annotator(1), false),
+      quality.recordGoldAnswer(project.id, annotator(1), true),
+      quality.recordGoldAnswer(project.id, annotator(2), false),
+    ]);
+    expect(await quality.goldStats(project.id)).toEqual([
+      { annotator: annotator(1), answered: 3, correct: 2, accuracy: 2 / 3 },
+      { annotator: annotator(2), answered: 1, correct: 0, accuracy: 0 },
+    ]);
+  });
+});

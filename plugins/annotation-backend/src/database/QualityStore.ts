@@ -1,0 +1,776 @@
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import { DawidSkeneModel, Measure } from '@chorus/plugin-annotation-common';
+import { Knex } from 'knex';
+import { v4 as uuid } from 'uuid';
+import { addToCounters, CounterName } from './counters';
+import { isPostgres, lockItem } from './slots';
+import { sqliteWrite } from './sqlite';
+import { parseJson, toNumber } from './util';
+
+/*
+ * The quality aggregate of a project: each item's outcome (consensus or
+ * escalation), the QA queue, gold scores and the scheduled fits. Writers
+ * lock the item row first, as every engine writer does, and keep the
+ * `quality.*` counters in step in the same transaction.
+ */
+
+export type QualityStatus =
+  | 'pending'
+  | 'resolved'
+  | 'escalated'
+  | 'qa-resolved';
+export type ConsensusMethod = 'majority' | 'dawid-skene' | 'qa' | 'llm';
+
+/** Why an item is not resolved by consensus, with the numbers. */
+export type EscalationReason =
+  | {
+      code: 'low-agreement';
+      question: string;
+      measure: string;
+      /** null when the measure is undefined (e.g. too few answers) */
+      value: number | null;
+      threshold: number;
+    }
+  | {
+      code: 'low-confidence';
+      question?: string;
+      value: number;
+      threshold: number;
+    }
+  | {
+      code: 'llm-disagreement';
+      question: string;
+      llmAnswer: unknown;
+      humanAnswer: unknown;
+    }
+  | { code: 'annotator-flag'; annotator: string; note?: string };
+
+interface OutcomeFields {
+  configVersion: number;
+  /** Consensus answer per question id, when there is one. */
+  answer?: Record<string, unknown>;
+  method?: ConsensusMethod;
+  confidence?: number;
+  /** Per question id: the item's agreement, or why it has none. */
+  agreement?: Record<string, Measure>;
+  reasons?: EscalationReason[];
+}
+
+/** What the per-submit evaluation decides for an item. */
+export type OutcomeInput = OutcomeFields &
+  (
+    | { status: 'resolved' }
+    | {
+        /** Waiting for more annotators (low agreement, under the cap). */
+        status: 'pending';
+        /** Annotators granted beyond the overlap, in total (never lowered). */
+        extraAnnotators: number;
+        /** The project's overlap, to tell the item's new slot state. */
+        overlap: number;
+      }
+  );
+
+export interface ItemOutcome {
+  itemId: string;
+  projectId: string;
+  status: QualityStatus;
+  configVersion: number;
+  answer?: Record<string, unknown>;
+  method?: ConsensusMethod;
+  confidence?: number;
+  agreement: Record<string, Measure>;
+  reasons: EscalationReason[];
+  /** What QA asked for when it sent the item back. */
+  guidance?: string;
+  /** Annotators granted beyond the overlap. */
+  extraAnnotators: number;
+  updatedAt: string;
+}
+
+export interface Escalation {
+  id: string;
+  projectId: string;
+  itemId: string;
+  reasons: EscalationReason[];
+  createdAt: string;
+  resolution?: 'resolved' | 'sent-back';
+  resolvedAt?: string;
+  resolvedBy?: string;
+  answer?: Record<string, unknown>;
+  note?: string;
+}
+
+/** An escalation held by one analyst until `expiresAt`. */
+export interface QaClaim {
+  token: string;
+  analyst: string;
+  expiresAt: string;
+  escalation: Escalation;
+}
+
+export interface QaDecision {
+  token: string;
+  analyst: string;
+}
+
+/** What the scheduled job computes per project and config version. */
+export interface QualityFit {
+  projectId: string;
+  configVersion: number;
+  /** Per question id (categorical questions): the Dawid-Skene model. */
+  models: Record<string, DawidSkeneModel>;
+  /** Per question id: project-level measures, by measure name. */
+  agreement: Record<string, Record<string, Measure>>;
+  itemsUsed: number;
+  answersUsed: number;
+  fittedAt: string;
+}
+
+export interface GoldStats {
+  annotator: string;
+  answered: number;
+  correct: number;
+  accuracy: number;
+}
+
+export interface QualityStore {
+  /**
+   * Records the consensus outcome of an item (`resolved`) or that it waits
+   * for `extraAnnotators` more answers (`pending`, which reopens the item).
+   * Idempotent: the same outcome twice moves nothing twice. An escalated or
+   * QA-resolved item is QA's to decide: ConflictError.
+   */
+  recordOutcome(itemId: string, outcome: OutcomeInput): Promise<ItemOutcome>;
+  outcome(itemId: string): Promise<ItemOutcome | undefined>;
+  /**
+   * Sends an item to the QA queue with its reasons. While it has an open
+   * escalation, asking again returns that one (`created: false`).
+   */
+  escalate(
+    itemId: string,
+    escalation: OutcomeFields & { reasons: EscalationReason[] },
+  ): Promise<{ escalation: Escalation; created: boolean }>;
+  /**
+   * The analyst's next escalation, oldest first: the live claim they hold,
+   * else a newly claimed one. Never one another analyst holds live.
+   */
+  claimQa(
+    projectId: string,
+    analyst: string,
+    ttlMs: number,
+  ): Promise<QaClaim | undefined>;
+  /**
+   * Final: the item becomes `qa-resolved` with this answer, and gold (unless
+   * it had imported gold). Audited. The same resolution again is a replay.
+   */
+  resolveQa(
+    decision: QaDecision & { answer: Record<string, unknown>; note?: string },
+  ): Promise<{ escalation: Escalation; replayed: boolean }>;
+  /**
+   * Back to annotators with guidance: the escalation closes, the item is
+   * `pending` with one more slot. Audited.
+   */
+  sendBack(
+    decision: QaDecision & { guidance: string; overlap: number },
+  ): Promise<{ escalation: Escalation; replayed: boolean }>;
+  saveFit(
+    projectId: string,
+    configVersion: number,
+    fit: Omit<QualityFit, 'projectId' | 'configVersion' | 'fittedAt'> & {
+      fittedAt?: string;
+    },
+  ): Promise<void>;
+  /** The fit of that config version, else of the highest version fitted. */
+  latestFit(
+    projectId: string,
+    configVersion?: number,
+  ): Promise<QualityFit | undefined>;
+  recordGoldAnswer(
+    projectId: string,
+    annotator: string,
+    correct: boolean,
+  ): Promise<void>;
+  goldStats(projectId: string): Promise<GoldStats[]>;
+}
+
+interface OutcomeRow {
+  item_id: number | string;
+  project_id: string;
+  status: QualityStatus;
+  answer: string | null;
+  method: ConsensusMethod | null;
+  confidence: number | null;
+  agreement: string | null;
+  reasons: string | null;
+  guidance: string | null;
+  config_version: number;
+  updated_at: number | string;
+}
+
+interface EscalationRow {
+  id: number | string;
+  project_id: string;
+  item_id: number | string;
+  reasons: string;
+  created_at: number | string;
+  claimed_by: string | null;
+  claim_token: string | null;
+  claim_expires_at: number | string | null;
+  resolved_at: number | string | null;
+  resolved_by: string | null;
+  resolution: 'resolved' | 'sent-back' | null;
+  answer: string | null;
+  note: string | null;
+}
+
+const iso = (ms: number | string) => new Date(toNumber(ms)).toISOString();
+
+function json(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+function escalationFromRow(row: EscalationRow): Escalation {
+  return {
+    id: String(row.id),
+    projectId: row.project_id,
+    itemId: String(row.item_id),
+    reasons: parseJson(row.reasons),
+    createdAt: iso(row.created_at),
+    ...(row.resolution ? { resolution: row.resolution } : {}),
+    ...(row.resolved_at !== null ? { resolvedAt: iso(row.resolved_at) } : {}),
+    ...(row.resolved_by ? { resolvedBy: row.resolved_by } : {}),
+    ...(row.answer ? { answer: parseJson(row.answer) } : {}),
+    ...(row.note !== null ? { note: row.note } : {}),
+  };
+}
+
+function claimFromRow(row: EscalationRow): QaClaim {
+  return {
+    token: row.claim_token!,
+    analyst: row.claimed_by!,
+    expiresAt: iso(row.claim_expires_at!),
+    escalation: escalationFromRow(row),
+  };
+}
+
+function slotState(
+  item: { answer_count: number; slots_taken: number },
+  capacity: number,
+): 'open' | 'full' | 'complete' {
+  if (item.answer_count >= capacity) {
+    return 'complete';
+  }
+  return item.slots_taken >= capacity ? 'full' : 'open';
+}
+
+/** Moves one item between two counters (nothing when they are the same). */
+function move(
+  from: string | undefined,
+  to: string,
+): Partial<Record<CounterName, number>> {
+  if (from === to) {
+    return {};
+  }
+  return {
+    ...(from ? { [from]: -1 } : {}),
+    [to]: 1,
+  } as Partial<Record<CounterName, number>>;
+}
+
+/**
+ * The first open escalation no one holds live, oldest first (an expired
+ * claim is claimable again). Named bindings: projectId, now.
+ */
+function queueSql(extra: { where?: string; lock?: string } = {}) {
+  return `SELECT id FROM escalations
+    WHERE project_id = :projectId AND resolved_at IS NULL
+      AND (claim_expires_at IS NULL OR claim_expires_at <= :now)
+      ${extra.where ?? ''}
+    ORDER BY created_at, id LIMIT 1 ${extra.lock ?? ''}`;
+}
+
+/** A live claim the analyst holds. Named bindings: projectId, analyst, now. */
+const HELD_SQL = `SELECT * FROM escalations
+  WHERE project_id = :projectId AND resolved_at IS NULL
+    AND claimed_by = :analyst AND claim_expires_at > :now
+  ORDER BY created_at, id LIMIT 1`;
+
+export class KnexQualityStore implements QualityStore {
+  constructor(private readonly knex: Knex) {}
+
+  async recordOutcome(
+    itemId: string,
+    outcome: OutcomeInput,
+  ): Promise<ItemOutcome> {
+    return this.knex.transaction(async tx => {
+      const item = await this.lockItemRow(tx, itemId);
+      const before = await this.outcomeRow(tx, itemId);
+      if (before?.status === 'escalated' || before?.status === 'qa-resolved') {
+        throw new ConflictError(
+          `item ${itemId} is ${before.status}: quality analysts decide it`,
+        );
+      }
+      const deltas = move(
+        before && `quality.${before.status}`,
+        `quality.${outcome.status}`,
+      );
+      if (
+        outcome.status === 'pending' &&
+        outcome.extraAnnotators > item.extra_slots
+      ) {
+        Object.assign(
+          deltas,
+          await this.grantSlots(
+            tx,
+            itemId,
+            item,
+            outcome.extraAnnotators,
+            outcome.overlap,
+          ),
+        );
+      }
+      await this.writeOutcome(tx, item.project_id, itemId, before, {
+        status: outcome.status,
+        config_version: outcome.configVersion,
+        answer: json(outcome.answer),
+        method: outcome.method ?? null,
+        confidence: outcome.confidence ?? null,
+        agreement: json(outcome.agreement ?? {}),
+        reasons: json(outcome.reasons ?? []),
+        guidance:
+          outcome.status === 'pending' ? before?.guidance ?? null : null,
+      });
+      await addToCounters(tx, item.project_id, deltas);
+      return (await this.readOutcome(tx, itemId))!;
+    });
+  }
+
+  async outcome(itemId: string): Promise<ItemOutcome | undefined> {
+    return this.readOutcome(this.knex, itemId);
+  }
+
+  async escalate(
+    itemId: string,
+    escalation: OutcomeFields & { reasons: EscalationReason[] },
+  ): Promise<{ escalation: Escalation; created: boolean }> {
+    return this.knex.transaction(async tx => {
+      const item = await this.lockItemRow(tx, itemId);
+      const open: EscalationRow | undefined = await tx('escalations')
+        .where({ item_id: itemId })
+        .whereNull('resolved_at')
+        .first();
+      if (open) {
+        return { escalation: escalationFromRow(open), created: false };
+      }
+      const before = await this.outcomeRow(tx, itemId);
+      if (before?.status === 'qa-resolved') {
+        throw new ConflictError(
+          `item ${itemId} was resolved by a quality analyst; a resolution is final`,
+        );
+      }
+      const now = Date.now();
+      const [row] = await tx('escalations')
+        .insert({
+          project_id: item.project_id,
+          item_id: itemId,
+          reasons: JSON.stringify(escalation.reasons),
+          created_at: now,
+        })
+        .returning('*');
+      await this.writeOutcome(tx, item.project_id, itemId, before, {
+        status: 'escalated',
+        config_version: escalation.configVersion,
+        answer: json(escalation.answer),
+        method: escalation.method ?? null,
+        confidence: escalation.confidence ?? null,
+        agreement: json(escalation.agreement ?? {}),
+        reasons: JSON.stringify(escalation.reasons),
+        guidance: null,
+      });
+      await addToCounters(
+        tx,
+        item.project_id,
+        move(before && `quality.${before.status}`, 'quality.escalated'),
+      );
+      return { escalation: escalationFromRow(row), created: true };
+    });
+  }
+
+  async claimQa(
+    projectId: string,
+    analyst: string,
+    ttlMs: number,
+  ): Promise<QaClaim | undefined> {
+    const now = Date.now();
+    const params = {
+      projectId,
+      analyst,
+      now,
+      token: uuid(),
+      expiresAt: now + ttlMs,
+    };
+    if (isPostgres(this.knex)) {
+      // one statement; concurrent analysts and replicas skip the rows a
+      // claim in flight holds, and an expired claim is claimable again
+      const { rows } = await this.knex.raw(
+        `WITH held AS (${HELD_SQL}),
+         candidate AS (
+           ${queueSql({
+             where: 'AND NOT EXISTS (SELECT 1 FROM held)',
+             lock: 'FOR UPDATE SKIP LOCKED',
+           })}
+         ),
+         claimed AS (
+           UPDATE escalations e SET claimed_by = :analyst,
+             claim_token = :token, claim_expires_at = :expiresAt
+           FROM candidate WHERE e.id = candidate.id
+           RETURNING e.*
+         )
+         SELECT * FROM held UNION ALL SELECT * FROM claimed`,
+        params,
+      );
+      return rows[0] ? claimFromRow(rows[0]) : undefined;
+    }
+    // SQLite runs one write transaction at a time: plain steps are atomic
+    return sqliteWrite(this.knex, db => {
+      const held = db.prepare(HELD_SQL).get(params);
+      if (held) {
+        return claimFromRow(held);
+      }
+      const claimed = db
+        .prepare(
+          `UPDATE escalations SET claimed_by = :analyst, claim_token = :token,
+             claim_expires_at = :expiresAt
+           WHERE id = (${queueSql()}) RETURNING *`,
+        )
+        .get(params);
+      return claimed ? claimFromRow(claimed) : undefined;
+    });
+  }
+
+  async resolveQa(
+    decision: QaDecision & { answer: Record<string, unknown>; note?: string },
+  ): Promise<{ escalation: Escalation; replayed: boolean }> {
+    const { answer, note } = decision;
+    return this.decide(decision, 'resolved', { answer, note }, async ctx => {
+      const { tx, row, now } = ctx;
+      const before = await this.outcomeRow(tx, String(row.item_id));
+      await this.writeOutcome(tx, row.project_id, String(row.item_id), before, {
+        status: 'qa-resolved',
+        config_version: before?.config_version ?? 0,
+        answer: JSON.stringify(answer),
+        method: 'qa',
+        confidence: 1,
+        agreement: before?.agreement ?? '{}',
+        reasons: before?.reasons ?? row.reasons,
+        guidance: null,
+      });
+      // the resolution joins the gold set; imported gold stays as it was
+      await tx('items')
+        .where({ id: row.item_id })
+        .whereNull('gold')
+        .update({ gold: JSON.stringify(answer), updated_at: now });
+      return move(before && `quality.${before.status}`, 'quality.qa-resolved');
+    });
+  }
+
+  async sendBack(
+    decision: QaDecision & { guidance: string; overlap: number },
+  ): Promise<{ escalation: Escalation; replayed: boolean }> {
+    const { guidance, overlap } = decision;
+    return this.decide(
+      decision,
+      'sent-back',
+      { note: guidance },
+      async ({ tx, row, item }) => {
+        const itemId = String(row.item_id);
+        const before = await this.outcomeRow(tx, itemId);
+        await this.writeOutcome(tx, row.project_id, itemId, before, {
+          status: 'pending',
+          config_version: before?.config_version ?? 0,
+          answer: before?.answer ?? null,
+          method: before?.method ?? null,
+          confidence: before?.confidence ?? null,
+          agreement: before?.agreement ?? '{}',
+          reasons: before?.reasons ?? row.reasons,
+          guidance,
+        });
+        return {
+          ...move(before && `quality.${before.status}`, 'quality.pending'),
+          ...(await this.grantSlots(
+            tx,
+            itemId,
+            item,
+            item.extra_slots + 1,
+            overlap,
+          )),
+        };
+      },
+    );
+  }
+
+  /**
+   * The shared path of a QA decision: find the claim, lock the item, then
+   * the escalation; a replay of the same decision returns it unchanged;
+   * otherwise the claim must be live. `apply` writes the outcome and returns
+   * the counter moves; the escalation closes and the audit row is written.
+   */
+  private async decide(
+    decision: QaDecision,
+    resolution: 'resolved' | 'sent-back',
+    result: { answer?: Record<string, unknown>; note?: string },
+    apply: (ctx: {
+      tx: Knex.Transaction;
+      row: EscalationRow;
+      item: LockedItem;
+      now: number;
+    }) => Promise<Partial<Record<CounterName, number>>>,
+  ): Promise<{ escalation: Escalation; replayed: boolean }> {
+    const { token, analyst } = decision;
+    return this.knex.transaction(async tx => {
+      const found: EscalationRow | undefined = await tx('escalations')
+        .where({ claim_token: token })
+        .first();
+      if (!found || found.claimed_by !== analyst) {
+        throw new NotFoundError(`QA claim ${token} not found`);
+      }
+      const item = await this.lockItemRow(tx, String(found.item_id));
+      let query = tx('escalations').where({ id: found.id }).first();
+      if (isPostgres(tx)) {
+        query = query.forUpdate();
+      }
+      const row: EscalationRow = await query;
+      if (row.claim_token !== token) {
+        throw new NotFoundError(`QA claim ${token} not found`);
+      }
+      if (row.resolution) {
+        const same =
+          row.resolution === resolution &&
+          row.answer === json(result.answer) &&
+          (row.note ?? undefined) === result.note;
+        if (!same) {
+          throw new ConflictError(
+            `escalation ${row.id} was already ${row.resolution} by ${row.resolved_by}; a decision is final`,
+          );
+        }
+        return { escalation: escalationFromRow(row), replayed: true };
+      }
+      const now = Date.now();
+      if (toNumber(row.claim_expires_at) <= now) {
+        throw new ConflictError(
+          `QA claim ${token} expired at ${iso(
+            row.claim_expires_at!,
+          )}; claim the item again`,
+        );
+      }
+      const deltas = await apply({ tx, row, item, now });
+      const closed = {
+        resolved_at: now,
+        resolved_by: analyst,
+        resolution,
+        answer: json(result.answer),
+        note: result.note ?? null,
+      };
+      await tx('escalations').where({ id: row.id }).update(closed);
+      await addToCounters(tx, row.project_id, deltas);
+      await tx('audit_log').insert({
+        project_id: row.project_id,
+        actor: analyst,
+        action: resolution === 'resolved' ? 'qa.resolve' : 'qa.send-back',
+        details: JSON.stringify({
+          itemId: String(row.item_id),
+          escalationId: String(row.id),
+          reasons: parseJson(row.reasons),
+          ...result,
+        }),
+        created_at: now,
+      });
+      return {
+        escalation: escalationFromRow({ ...row, ...closed }),
+        replayed: false,
+      };
+    });
+  }
+
+  async saveFit(
+    projectId: string,
+    configVersion: number,
+    fit: Omit<QualityFit, 'projectId' | 'configVersion' | 'fittedAt'> & {
+      fittedAt?: string;
+    },
+  ): Promise<void> {
+    const row = {
+      project_id: projectId,
+      config_version: configVersion,
+      models: JSON.stringify(fit.models),
+      agreement: JSON.stringify(fit.agreement),
+      items_used: fit.itemsUsed,
+      answers_used: fit.answersUsed,
+      fitted_at: fit.fittedAt ? Date.parse(fit.fittedAt) : Date.now(),
+    };
+    // a fit replaces the one before; an older fit finishing late loses
+    await this.knex('quality_fits')
+      .insert(row)
+      .onConflict(['project_id', 'config_version'])
+      .merge()
+      .where('quality_fits.fitted_at', '<=', row.fitted_at);
+  }
+
+  async latestFit(
+    projectId: string,
+    configVersion?: number,
+  ): Promise<QualityFit | undefined> {
+    let query = this.knex('quality_fits').where({ project_id: projectId });
+    if (configVersion !== undefined) {
+      query = query.andWhere({ config_version: configVersion });
+    }
+    const row = await query.orderBy('config_version', 'desc').first();
+    return row
+      ? {
+          projectId,
+          configVersion: toNumber(row.config_version),
+          models: parseJson(row.models),
+          agreement: parseJson(row.agreement),
+          itemsUsed: toNumber(row.items_used),
+          answersUsed: toNumber(row.answers_used),
+          fittedAt: iso(row.fitted_at),
+        }
+      : undefined;
+  }
+
+  async recordGoldAnswer(
+    projectId: string,
+    annotator: string,
+    correct: boolean,
+  ): Promise<void> {
+    const now = Date.now();
+    const right = correct ? 1 : 0;
+    await this.knex('annotator_gold_stats')
+      .insert({
+        project_id: projectId,
+        annotator,
+        answered: 1,
+        correct: right,
+        updated_at: now,
+      })
+      .onConflict(['project_id', 'annotator'])
+      .merge({
+        answered: this.knex.raw('annotator_gold_stats.answered + 1'),
+        correct: this.knex.raw('annotator_gold_stats.correct + ?', [right]),
+        updated_at: now,
+      });
+  }
+
+  async goldStats(projectId: string): Promise<GoldStats[]> {
+    const rows = await this.knex('annotator_gold_stats')
+      .where({ project_id: projectId })
+      .orderBy('annotator');
+    return rows.map(row => {
+      const answered = toNumber(row.answered);
+      const correct = toNumber(row.correct);
+      return {
+        annotator: row.annotator,
+        answered,
+        correct,
+        accuracy: answered ? correct / answered : 0,
+      };
+    });
+  }
+
+  private async lockItemRow(
+    tx: Knex.Transaction,
+    itemId: string,
+  ): Promise<LockedItem> {
+    const locked = await lockItem(tx, itemId);
+    if (!locked) {
+      throw new NotFoundError(`item ${itemId} not found`);
+    }
+    const { extra_slots } = await tx('items')
+      .where({ id: itemId })
+      .first('extra_slots');
+    return { ...locked, extra_slots: toNumber(extra_slots) };
+  }
+
+  /**
+   * Raises the item's extra slots to `total` and moves it to the state its
+   * answers and slots give under `overlap + total` (a complete item
+   * reopens); returns the counter moves.
+   */
+  private async grantSlots(
+    tx: Knex.Transaction,
+    itemId: string,
+    item: LockedItem,
+    total: number,
+    overlap: number,
+  ): Promise<Partial<Record<CounterName, number>>> {
+    const state = slotState(item, overlap + total);
+    await tx('items')
+      .where({ id: itemId })
+      .update({ extra_slots: total, state, updated_at: Date.now() });
+    return move(`items.${item.state}`, `items.${state}`);
+  }
+
+  private async outcomeRow(
+    tx: Knex | Knex.Transaction,
+    itemId: string,
+  ): Promise<OutcomeRow | undefined> {
+    return tx('item_outcomes').where({ item_id: itemId }).first();
+  }
+
+  private async writeOutcome(
+    tx: Knex.Transaction,
+    projectId: string,
+    itemId: string,
+    before: OutcomeRow | undefined,
+    fields: Omit<OutcomeRow, 'item_id' | 'project_id' | 'updated_at'>,
+  ): Promise<void> {
+    const row = { ...fields, updated_at: Date.now() };
+    if (before) {
+      await tx('item_outcomes').where({ item_id: itemId }).update(row);
+    } else {
+      await tx('item_outcomes').insert({
+        ...row,
+        item_id: itemId,
+        project_id: projectId,
+      });
+    }
+  }
+
+  private async readOutcome(
+    db: Knex | Knex.Transaction,
+    itemId: string,
+  ): Promise<ItemOutcome | undefined> {
+    const row: (OutcomeRow & { extra_slots: number | string }) | undefined =
+      await db('item_outcomes as o')
+        .join('items as i', 'i.id', 'o.item_id')
+        .where('o.item_id', itemId)
+        .first('o.*', 'i.extra_slots');
+    if (!row) {
+      return undefined;
+    }
+    return {
+      itemId: String(row.item_id),
+      projectId: row.project_id,
+      status: row.status,
+      configVersion: toNumber(row.config_version),
+      ...(row.answer ? { answer: parseJson(row.answer) } : {}),
+      ...(row.method ? { method: row.method } : {}),
+      ...(row.confidence !== null
+        ? { confidence: toNumber(row.confidence) }
+        : {}),
+      agreement: row.agreement ? parseJson(row.agreement) : {},
+      reasons: row.reasons ? parseJson(row.reasons) : [],
+      ...(row.guidance !== null ? { guidance: row.guidance } : {}),
+      extraAnnotators: toNumber(row.extra_slots),
+      updatedAt: iso(row.updated_at),
+    };
+  }
+}
+
+interface LockedItem {
+  project_id: string;
+  state: string;
+  slots_taken: number;
+  answer_count: number;
+  extra_slots: number;
+}
