@@ -183,7 +183,8 @@ export class KnexAnnotationStore implements AnnotationStore {
          upd AS (
            UPDATE items SET
              answer_count = items.answer_count + 1,
-             state = CASE WHEN items.answer_count + 1 >= :overlap
+             state = CASE WHEN items.answer_count + 1
+                       >= :overlap + items.extra_slots
                      THEN 'complete' ELSE items.state END,
              updated_at = :now
            FROM ins, it WHERE items.id = ins.item_id
@@ -248,7 +249,9 @@ export class KnexAnnotationStore implements AnnotationStore {
         return undefined;
       }
       const item = db
-        .prepare('SELECT state, answer_count FROM items WHERE id = :item_id')
+        .prepare(
+          'SELECT state, answer_count, extra_slots FROM items WHERE id = :item_id',
+        )
         .get(params);
       const stored = db
         .prepare(
@@ -261,7 +264,8 @@ export class KnexAnnotationStore implements AnnotationStore {
         )
         .get(params);
       const completes =
-        item.answer_count + 1 >= o.overlap && item.state !== 'complete';
+        item.answer_count + 1 >= o.overlap + item.extra_slots &&
+        item.state !== 'complete';
       db.prepare(
         `UPDATE items SET answer_count = answer_count + 1,
            state = CASE WHEN :completes THEN 'complete' ELSE state END,
@@ -430,7 +434,8 @@ export class KnexAnnotationStore implements AnnotationStore {
       .insert(annotationRow(o, now))
       .returning('*');
     const completes =
-      item.answer_count + 1 >= o.overlap && item.state !== 'complete';
+      item.answer_count + 1 >= o.overlap + item.extra_slots &&
+      item.state !== 'complete';
     await this.countAnswer(tx, o, item, completes, now);
     return {
       annotation: fromRow(stored),

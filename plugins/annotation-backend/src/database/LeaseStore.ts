@@ -184,7 +184,8 @@ export class KnexLeaseStore implements LeaseStore {
          claimed AS (
            UPDATE items SET
              slots_taken = items.slots_taken + 1,
-             state = CASE WHEN items.slots_taken + 1 >= :overlap
+             state = CASE WHEN items.slots_taken + 1
+                       >= :overlap + items.extra_slots
                      THEN 'full' ELSE 'open' END,
              updated_at = :now
            FROM candidate WHERE items.id = candidate.id
@@ -260,7 +261,7 @@ export class KnexLeaseStore implements LeaseStore {
         .prepare(
           `UPDATE items SET
              slots_taken = slots_taken + 1,
-             state = CASE WHEN slots_taken + 1 >= :overlap
+             state = CASE WHEN slots_taken + 1 >= :overlap + extra_slots
                      THEN 'full' ELSE 'open' END,
              updated_at = :now
            WHERE id = (${candidateSql(options)})

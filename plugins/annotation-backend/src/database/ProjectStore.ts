@@ -335,13 +335,14 @@ function stateCondition(
   state: (typeof ITEM_STATES)[number],
   overlap: number,
 ) {
+  // an item's slots: the overlap plus any extra annotators it was granted
   if (state === 'complete') {
-    return q.where('answer_count', '>=', overlap);
+    return q.whereRaw('answer_count >= ? + extra_slots', [overlap]);
   }
-  q.where('answer_count', '<', overlap);
+  q.whereRaw('answer_count < ? + extra_slots', [overlap]);
   return state === 'full'
-    ? q.where('slots_taken', '>=', overlap)
-    : q.where('slots_taken', '<', overlap);
+    ? q.whereRaw('slots_taken >= ? + extra_slots', [overlap])
+    : q.whereRaw('slots_taken < ? + extra_slots', [overlap]);
 }
 
 /**

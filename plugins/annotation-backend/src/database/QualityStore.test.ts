@@ -140,7 +140,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     ).rejects.toThrow('item 999999 not found');
   });
 
-  it('asks for extra annotators by reopening a complete item', async () => {
+  it('asks for extra annotators by reopening a complete item, and completes it after them', async () => {
     const { itemIds, quality, counters, itemRow, claim, answer } = await setup(
       1,
     );
@@ -149,7 +149,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
       status: 'pending' as const,
       configVersion: 1,
       reasons: lowAgreement,
-      extraAnnotators: 1,
+      extraAnnotators: 2,
       overlap: OVERLAP,
     };
     await quality.recordOutcome(itemIds[0], pending);
@@ -162,20 +162,29 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     });
     expect(await quality.outcome(itemIds[0])).toMatchObject({
       status: 'pending',
-      extraAnnotators: 1,
+      extraAnnotators: 2,
       reasons: lowAgreement,
     });
-    // the two who answered are done with it; a third annotator gets it
+    // the two who answered are done with it; a third and a fourth get it,
+    // and only the fourth answer completes it (claim and submit count the
+    // extra slots)
     expect(await claim(annotator(1))).toBeUndefined();
     expect(await answer(annotator(3), 'yes')).toBe(itemIds[0]);
-    expect(Number((await itemRow(itemIds[0])).answer_count)).toBe(3);
+    expect((await itemRow(itemIds[0])).state).toBe('open');
+    expect(await answer(annotator(4), 'yes')).toBe(itemIds[0]);
+    expect(await itemRow(itemIds[0])).toMatchObject({ state: 'complete' });
+    expect(Number((await itemRow(itemIds[0])).answer_count)).toBe(4);
+    expect(await counters()).toMatchObject({
+      'items.open': 0,
+      'items.complete': 1,
+    });
     // then it resolves: pending → resolved
     await quality.recordOutcome(itemIds[0], {
       status: 'resolved',
       configVersion: 1,
       answer: { belongs: 'yes' },
       method: 'majority',
-      confidence: 2 / 3,
+      confidence: 3 / 4,
     });
     expect(await counters()).toMatchObject({
       'quality.pending': 0,

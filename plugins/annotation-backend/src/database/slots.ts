@@ -2,10 +2,10 @@ import { Knex } from 'knex';
 import { addToCounters } from './counters';
 
 /*
- * An item has `overlap` slots. A live lease or an answer takes one. These
- * helpers move an item between the states `open` (a slot is free), `full`
- * and `complete`, keeping the counters in step, inside the caller's
- * transaction.
+ * An item has `overlap` slots, plus `extra_slots` granted when its answers
+ * disagree. A live lease or an answer takes one. These helpers move an item
+ * between the states `open` (a slot is free), `full` and `complete`,
+ * keeping the counters in step, inside the caller's transaction.
  */
 
 export function isPostgres(knex: Knex): boolean {
@@ -27,12 +27,14 @@ export async function lockItem(
       state: string;
       slots_taken: number;
       answer_count: number;
+      /** Annotators granted beyond the overlap (quality escalation). */
+      extra_slots: number;
     }
   | undefined
 > {
   let query = tx('items')
     .where({ id: itemId })
-    .first('project_id', 'state', 'slots_taken', 'answer_count');
+    .first('project_id', 'state', 'slots_taken', 'answer_count', 'extra_slots');
   if (isPostgres(tx)) {
     // NO KEY UPDATE: serialises writers of the row without blocking the key
     // share locks that inserts referencing the item take
@@ -45,6 +47,7 @@ export async function lockItem(
         state: row.state,
         slots_taken: Number(row.slots_taken),
         answer_count: Number(row.answer_count),
+        extra_slots: Number(row.extra_slots),
       }
     : undefined;
 }
