@@ -7,6 +7,7 @@ import {
   krippendorffAlpha,
 } from '@chorus/plugin-annotation-common';
 import { emit, log, round } from './report';
+import { seededRandom } from './items';
 
 export interface B3Options {
   items: number;
@@ -17,17 +18,6 @@ const CLASS_PRIORS = [0.6, 0.3, 0.1];
 const HUMANS = 60;
 const LLM_ACCURACY = 0.85;
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `items` items × (3 humans drawn from 60 + 1 LLM), 3 classes with priors
  * 0.6 / 0.3 / 0.1; human h is right with probability 0.7 + 0.25·h/59, the
@@ -35,7 +25,7 @@ function seeded(seed: number): () => number {
  * straight into the compact form the backend would build from its rows.
  */
 function generate(items: number, seed: number) {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const k = CLASS_PRIORS.length;
   const perItem = 4;
   const codes = new Int32Array(items * perItem);
