@@ -8,6 +8,7 @@
 import {
   AnnotationProjectRecord,
   AnnotationQueue,
+  ImportRecordResponse,
   parseProjectConfig,
   ProjectConfig,
   ProjectConfigInput,
@@ -308,6 +309,9 @@ export function fakeAnnotationApi(
     updateConfig: jest.fn(),
     setStatus: jest.fn(),
     importItems: jest.fn(),
+    listImports: jest.fn(
+      async (_id: string): Promise<ImportRecordResponse[]> => [],
+    ),
   };
 
   return {
