@@ -552,6 +552,206 @@ export function describeChorusPages(render: RenderChorusAt) {
       ).toBeInTheDocument();
     });
 
+    describe('for managers', () => {
+      const fastUser = () => userEvent.setup({ pointerEventsCheck: 0 });
+      const ndjson = [
+        JSON.stringify({ externalId: 'n-1', data: { track_title: 'One' } }),
+        JSON.stringify({ externalId: 'n-2' }),
+        JSON.stringify({ externalId: 'n-3', data: { track_title: 'Three' } }),
+      ].join('\n');
+
+      it('imports a chosen NDJSON file, shows the summary and rejected lines, and lists the import', async () => {
+        const { fake, render: at } = setup(fakeAnnotationApi({ progress }));
+        const user = fastUser();
+        await at(PROJECT_PATH);
+        expect(await screen.findByText('No imports yet.')).toBeInTheDocument();
+        // hold the request to see the progress indicator
+        let release!: () => void;
+        const held = new Promise<void>(r => {
+          release = r;
+        });
+        const importItems = fake.api.importItems.getMockImplementation()!;
+        fake.api.importItems.mockImplementationOnce(async (id, body) => {
+          await held;
+          return importItems(id, body);
+        });
+
+        const file = new File([ndjson], 'tracks.ndjson', {
+          type: 'application/x-ndjson',
+        });
+        await user.upload(screen.getByLabelText('NDJSON file'), file);
+        expect(
+          screen.getByText(`tracks.ndjson (${file.size} B)`),
+        ).toBeInTheDocument();
+        await user.click(screen.getByText('Import', { selector: 'button *' }));
+        expect(
+          await screen.findByText(`Sending tracks.ndjson (${file.size} B)…`),
+        ).toBeInTheDocument();
+        expect(
+          screen.getByRole('progressbar', {
+            name: `Sending tracks.ndjson (${file.size} B)…`,
+          }),
+        ).toBeInTheDocument();
+        release();
+
+        const summary = await screen.findByRole('status', {
+          name: 'Import summary',
+        });
+        // the File itself is the body: the browser streams it
+        expect(fake.api.importItems).toHaveBeenCalledWith('p-track', file);
+        expect(fake.importedTexts).toEqual([ndjson]);
+        expect(
+          within(summary).getByLabelText('Import Lines'),
+        ).toHaveTextContent('3');
+        expect(
+          within(summary).getByLabelText('Import Inserted'),
+        ).toHaveTextContent('2');
+        expect(
+          within(summary).getByLabelText('Import Rejected'),
+        ).toHaveTextContent('1');
+        const rejected = within(summary).getByRole('table', {
+          name: 'Rejected lines',
+        });
+        expect(
+          within(rejected)
+            .getAllByRole('row')
+            .map(r => r.textContent),
+        ).toEqual([
+          'LineExternal idReason',
+          '2n-2data: is required (an object expected)',
+        ]);
+        // the import is listed, and the counts are fetched again
+        expect(
+          await screen.findByText(
+            '2 inserted, 0 updated, 0 unchanged, 1 rejected',
+          ),
+        ).toBeInTheDocument();
+        await waitFor(() =>
+          expect(fake.api.progress.mock.calls.length).toBeGreaterThanOrEqual(2),
+        );
+      });
+
+      it('lists recent imports with their status, and says how to finish an interrupted one', async () => {
+        const at0 = '2025-01-02T10:00:00.000Z';
+        const { render: at } = setup(
+          fakeAnnotationApi({
+            progress,
+            imports: [
+              {
+                id: 'i-2',
+                status: 'interrupted',
+                createdBy: 'user:default/jonas.berg',
+                startedAt: at0,
+                updatedAt: at0,
+                finishedAt: at0,
+                summary: {
+                  error:
+                    'the import stopped when its backend did; re-run it with the same file (imports are idempotent: stored items are not duplicated)',
+                },
+              },
+              {
+                id: 'i-1',
+                status: 'done',
+                createdBy: 'user:default/jonas.berg',
+                startedAt: at0,
+                updatedAt: at0,
+                finishedAt: at0,
+                summary: {
+                  importId: 'i-1',
+                  lines: 10,
+                  inserted: 7,
+                  updated: 1,
+                  unchanged: 2,
+                  rejected: 0,
+                  errors: [],
+                },
+              },
+            ],
+          }),
+        );
+        await at(PROJECT_PATH);
+        const interrupted = (
+          await screen.findByText('interrupted', { selector: 'td' })
+        ).closest('tr')!;
+        expect(interrupted).toHaveTextContent(/re-run it with the same file/);
+        expect(interrupted).toHaveTextContent('jonas.berg');
+        expect(
+          screen.getByText('7 inserted, 1 updated, 2 unchanged, 0 rejected'),
+        ).toBeInTheDocument();
+        expect(
+          screen.getByText(/An interrupted import stopped with its backend/),
+        ).toBeInTheDocument();
+      });
+
+      it('moves the project through its lifecycle and shows a refusal', async () => {
+        const { fake, render: at } = setup(
+          fakeAnnotationApi({
+            progress,
+            project: projectRecord({ status: 'draft' }),
+          }),
+        );
+        const user = fastUser();
+        await at(PROJECT_PATH);
+        const button = (name: string) =>
+          screen.getByText(name, { selector: 'button *' });
+        await screen.findByText('No imports yet.');
+        // from draft: activate or archive
+        expect(
+          screen.queryByText('Pause', { selector: 'button *' }),
+        ).toBeNull();
+        await user.click(button('Activate'));
+        await waitFor(() =>
+          expect(fake.api.setStatus).toHaveBeenLastCalledWith(
+            'p-track',
+            'active',
+          ),
+        );
+        await user.click(
+          await screen.findByText('Pause', { selector: 'button *' }),
+        );
+        expect(
+          await screen.findByText('Resume', { selector: 'button *' }),
+        ).toBeInTheDocument();
+        const facts = screen.getByRole('table', { name: 'Project facts' });
+        expect(within(facts).getByText('paused')).toBeInTheDocument();
+
+        fake.api.setStatus.mockRejectedValueOnce(
+          responseError(
+            409,
+            'status: the project changed meanwhile; it is completed now',
+          ),
+        );
+        await user.click(button('Complete'));
+        expect(
+          await screen.findByText(/The status was not changed/),
+        ).toBeInTheDocument();
+        expect(
+          screen.getByText(
+            'status: the project changed meanwhile; it is completed now',
+          ),
+        ).toBeInTheDocument();
+        expect(within(facts).getByText('paused')).toBeInTheDocument();
+      });
+
+      it('is not offered to a tier that may not import', async () => {
+        const fake = fakeAnnotationApi({ progress });
+        fake.api.listImports.mockRejectedValue(
+          responseError(
+            403,
+            'reading imports is not allowed: it needs the annotation.item.import permission',
+          ),
+        );
+        const { render: at } = setup(fake);
+        await at(PROJECT_PATH);
+        expect(await screen.findByLabelText('Annotations')).toHaveTextContent(
+          '29',
+        );
+        await waitFor(() => expect(fake.api.listImports).toHaveBeenCalled());
+        expect(screen.queryByText('Import items')).toBeNull();
+        expect(screen.queryByText('Lifecycle')).toBeNull();
+      });
+    });
+
     it('tells an outsider the project is not there for them', async () => {
       const { render: at } = setup();
       await at('/chorus/projects/not-mine');
