@@ -789,6 +789,9 @@ export function describeChorusPages(render: RenderChorusAt) {
       );
     };
 
+    // a big form: typing and re-rendering it in jsdom is slow on a busy machine
+    const FORM_TEST_TIMEOUT = 120_000;
+
     // no pointer-events check: it walks computed styles, slow on a big form
     const fastUser = () => userEvent.setup({ pointerEventsCheck: 0 });
 
@@ -833,221 +836,246 @@ export function describeChorusPages(render: RenderChorusAt) {
       );
     }
 
-    it('creates a project from the form with the parsed config, then opens it', async () => {
-      const { fake, render: at } = setup();
-      fake.api.createProject.mockImplementation(async () => projectRecord());
-      const user = fastUser();
-      await at('/chorus');
-      await user.click(
-        await screen.findByRole('button', { name: 'New project' }),
-      );
-      expect(
-        await screen.findByRole('heading', { name: 'New project' }),
-      ).toBeInTheDocument();
+    it(
+      'creates a project from the form with the parsed config, then opens it',
+      async () => {
+        const { fake, render: at } = setup();
+        fake.api.createProject.mockImplementation(async () => projectRecord());
+        const user = fastUser();
+        await at('/chorus');
+        await user.click(
+          await screen.findByRole('button', { name: 'New project' }),
+        );
+        expect(
+          await screen.findByRole('heading', { name: 'New project' }),
+        ).toBeInTheDocument();
 
-      await fillValidForm(user);
-      // the name follows the title until edited
-      expect(input('Name')).toHaveValue('genre-check');
-      // the instructions preview renders the markdown
-      expect(screen.getByText('one', { selector: 'strong' })).toBeVisible();
-      await user.click(button('Create project'));
+        await fillValidForm(user);
+        // the name follows the title until edited
+        expect(input('Name')).toHaveValue('genre-check');
+        // the instructions preview renders the markdown
+        expect(screen.getByText('one', { selector: 'strong' })).toBeVisible();
+        await user.click(button('Create project'));
 
-      expect(
-        await screen.findByRole('heading', {
-          name: 'Track placement relevance',
-        }),
-      ).toBeInTheDocument();
-      expect(fake.api.createProject).toHaveBeenCalledTimes(1);
-      expect(fake.api.createProject.mock.calls[0][0]).toEqual({
-        name: 'genre-check',
-        title: 'Genre check',
-        owner: 'group:default/cu-project-managers',
-        lifecycle: 'experimental',
-        model: 'resource:default/genre-model',
-        dataset: 'resource:default/genre-labels',
-        // parsed: defaults filled in, blind on because overlap > 1
-        config: {
-          questions: [
-            {
-              id: 'genre',
-              type: 'single-choice',
-              title: 'Which genre?',
-              field: 'track_title',
-              required: true,
-              labels: [
-                { value: 'pop' },
-                { value: 'rock', title: 'Rock music' },
-              ],
+        expect(
+          await screen.findByRole('heading', {
+            name: 'Track placement relevance',
+          }),
+        ).toBeInTheDocument();
+        expect(fake.api.createProject).toHaveBeenCalledTimes(1);
+        expect(fake.api.createProject.mock.calls[0][0]).toEqual({
+          name: 'genre-check',
+          title: 'Genre check',
+          owner: 'group:default/cu-project-managers',
+          lifecycle: 'experimental',
+          model: 'resource:default/genre-model',
+          dataset: 'resource:default/genre-labels',
+          // parsed: defaults filled in, blind on because overlap > 1
+          config: {
+            questions: [
+              {
+                id: 'genre',
+                type: 'single-choice',
+                title: 'Which genre?',
+                field: 'track_title',
+                required: true,
+                labels: [
+                  { value: 'pop' },
+                  { value: 'rock', title: 'Rock music' },
+                ],
+              },
+            ],
+            instructions: 'Pick **one**.',
+            overlap: 3,
+            ordering: 'random',
+            blind: true,
+            leaseTtlSeconds: 600,
+            allowEditUntilResolved: true,
+            workforce: {
+              annotators: ['group:default/cu-annotators'],
+              qualityAnalysts: ['group:default/cu-quality-analysts'],
+              managers: ['group:default/cu-project-managers'],
             },
-          ],
-          instructions: 'Pick **one**.',
-          overlap: 3,
-          ordering: 'random',
-          blind: true,
-          leaseTtlSeconds: 600,
-          allowEditUntilResolved: true,
-          workforce: {
-            annotators: ['group:default/cu-annotators'],
-            qualityAnalysts: ['group:default/cu-quality-analysts'],
-            managers: ['group:default/cu-project-managers'],
           },
-        },
-      });
-    });
+        });
+      },
+      FORM_TEST_TIMEOUT,
+    );
 
-    it('shows the shared parser’s issues next to their fields and sends nothing', async () => {
-      const { fake, render: at } = setup();
-      const user = fastUser();
-      await at(NEW_PATH);
-      await screen.findByText('New project', { selector: 'h1' });
-      // no error shown before the first attempt
-      expect(input('Title')).not.toHaveAccessibleDescription(
-        /a non-empty string expected/,
-      );
+    it(
+      'shows the shared parser’s issues next to their fields and sends nothing',
+      async () => {
+        const { fake, render: at } = setup();
+        const user = fastUser();
+        await at(NEW_PATH);
+        await screen.findByText('New project', { selector: 'h1' });
+        // no error shown before the first attempt
+        expect(input('Title')).not.toHaveAccessibleDescription(
+          /a non-empty string expected/,
+        );
 
-      await fill(
-        user,
-        within(question(1)).getByLabelText(/^Labels/),
-        'yes\nyes',
-      );
-      await fill(user, input('Overlap'), '30');
-      await fill(user, input('Managers'), 'group:default/a user:default/bo');
-      await user.click(button('Create project'));
+        await fill(
+          user,
+          within(question(1)).getByLabelText(/^Labels/),
+          'yes\nyes',
+        );
+        await fill(user, input('Overlap'), '30');
+        await fill(user, input('Managers'), 'group:default/a user:default/bo');
+        await user.click(button('Create project'));
 
-      expect(await screen.findByText(/problems to fix/)).toBeInTheDocument();
-      expect(input('Title')).toHaveAccessibleDescription(
-        'a non-empty string expected',
-      );
-      expect(input('Annotators')).toHaveAccessibleDescription(
-        'at least 1 group expected',
-      );
-      expect(input('Overlap')).toHaveAccessibleDescription(
-        'at most 25 expected',
-      );
-      // deeper paths are named below the field they belong to
-      expect(
-        within(question(1)).getByLabelText(/^Labels/),
-      ).toHaveAccessibleDescription('[1].value: duplicate label "yes"');
-      expect(
-        within(question(1)).getByLabelText(/^Data field/),
-      ).toHaveAccessibleDescription(/a data field name expected/);
-      expect(fake.api.createProject).not.toHaveBeenCalled();
+        expect(await screen.findByText(/problems to fix/)).toBeInTheDocument();
+        expect(input('Title')).toHaveAccessibleDescription(
+          'a non-empty string expected',
+        );
+        expect(input('Annotators')).toHaveAccessibleDescription(
+          'at least 1 group expected',
+        );
+        expect(input('Overlap')).toHaveAccessibleDescription(
+          'at most 25 expected',
+        );
+        // deeper paths are named below the field they belong to
+        expect(
+          within(question(1)).getByLabelText(/^Labels/),
+        ).toHaveAccessibleDescription('[1].value: duplicate label "yes"');
+        expect(
+          within(question(1)).getByLabelText(/^Data field/),
+        ).toHaveAccessibleDescription(/a data field name expected/);
+        expect(fake.api.createProject).not.toHaveBeenCalled();
 
-      // fixing a field clears its error as the manager types
-      await fill(user, input('Title'), 'Fixed');
-      expect(input('Title')).not.toHaveAccessibleDescription(
-        /non-empty string expected/,
-      );
-    });
+        // fixing a field clears its error as the manager types
+        await fill(user, input('Title'), 'Fixed');
+        expect(input('Title')).not.toHaveAccessibleDescription(
+          /non-empty string expected/,
+        );
+      },
+      FORM_TEST_TIMEOUT,
+    );
 
-    it('edits type-specific settings, adds and removes questions', async () => {
-      const { fake, render: at } = setup();
-      const user = fastUser();
-      await at(NEW_PATH);
-      await screen.findByText('New project', { selector: 'h1' });
-      await fillValidForm(user);
+    it(
+      'edits type-specific settings, adds and removes questions',
+      async () => {
+        const { fake, render: at } = setup();
+        const user = fastUser();
+        await at(NEW_PATH);
+        await screen.findByText('New project', { selector: 'h1' });
+        await fillValidForm(user);
 
-      await user.click(button('Add question'));
-      const second = question(2);
-      expect(within(second).getByLabelText(/^Id/)).toHaveValue('q2');
-      await pick(user, /^Type/, 'rating', second);
-      expect(within(second).queryByLabelText(/^Labels/)).toBeNull();
-      await fill(
-        user,
-        within(second).getByLabelText(/^Question title/),
-        'Mix?',
-      );
-      await fill(user, within(second).getByLabelText(/^Data field/), 'mix');
-      await fill(user, within(second).getByLabelText('Lowest rating'), '5');
-      await fill(user, within(second).getByLabelText('Highest rating'), '3');
-      await user.click(button('Create project'));
-      expect(
-        within(question(2)).getByLabelText('Highest rating'),
-      ).toHaveAccessibleDescription('greater than min (5) expected');
+        await user.click(button('Add question'));
+        const second = question(2);
+        expect(within(second).getByLabelText(/^Id/)).toHaveValue('q2');
+        await pick(user, /^Type/, 'rating', second);
+        expect(within(second).queryByLabelText(/^Labels/)).toBeNull();
+        await fill(
+          user,
+          within(second).getByLabelText(/^Question title/),
+          'Mix?',
+        );
+        await fill(user, within(second).getByLabelText(/^Data field/), 'mix');
+        await fill(user, within(second).getByLabelText('Lowest rating'), '5');
+        await fill(user, within(second).getByLabelText('Highest rating'), '3');
+        await user.click(button('Create project'));
+        expect(
+          within(question(2)).getByLabelText('Highest rating'),
+        ).toHaveAccessibleDescription('greater than min (5) expected');
 
-      // removing the first question renumbers the rest, errors with them
-      await user.click(screen.getByLabelText('Remove question 1'));
-      expect(screen.queryByRole('group', { name: 'Question 2' })).toBeNull();
-      expect(within(question(1)).getByLabelText(/^Id/)).toHaveValue('q2');
-      expect(
-        within(question(1)).getByLabelText('Highest rating'),
-      ).toHaveAccessibleDescription('greater than min (5) expected');
-      await user.click(screen.getByLabelText('Remove question 1'));
-      expect(
-        await screen.findByText('at least 1 question expected'),
-      ).toBeInTheDocument();
-      expect(fake.api.createProject).not.toHaveBeenCalled();
+        // removing the first question renumbers the rest, errors with them
+        await user.click(screen.getByLabelText('Remove question 1'));
+        expect(screen.queryByRole('group', { name: 'Question 2' })).toBeNull();
+        expect(within(question(1)).getByLabelText(/^Id/)).toHaveValue('q2');
+        expect(
+          within(question(1)).getByLabelText('Highest rating'),
+        ).toHaveAccessibleDescription('greater than min (5) expected');
+        await user.click(screen.getByLabelText('Remove question 1'));
+        expect(
+          await screen.findByText('at least 1 question expected'),
+        ).toBeInTheDocument();
+        expect(fake.api.createProject).not.toHaveBeenCalled();
 
-      // a free-text question with its own settings goes through
-      fake.api.createProject.mockImplementation(async () => projectRecord());
-      await user.click(button('Add question'));
-      await pick(user, /^Type/, 'free text', question(1));
-      await fill(
-        user,
-        within(question(1)).getByLabelText(/^Question title/),
-        'Why?',
-      );
-      await fill(
-        user,
-        within(question(1)).getByLabelText(/^Data field/),
-        'notes',
-      );
-      await fill(user, within(question(1)).getByLabelText('Max length'), '200');
-      await user.click(
-        within(question(1)).getByLabelText('An answer is required'),
-      );
-      await user.click(button('Create project'));
-      await waitFor(() => expect(fake.api.createProject).toHaveBeenCalled());
-      expect(fake.api.createProject.mock.calls[0][0].config.questions).toEqual([
-        {
-          id: 'q1',
-          type: 'free-text',
-          title: 'Why?',
-          field: 'notes',
-          required: false,
-          minLength: 0,
-          maxLength: 200,
-        },
-      ]);
-    });
+        // a free-text question with its own settings goes through
+        fake.api.createProject.mockImplementation(async () => projectRecord());
+        await user.click(button('Add question'));
+        await pick(user, /^Type/, 'free text', question(1));
+        await fill(
+          user,
+          within(question(1)).getByLabelText(/^Question title/),
+          'Why?',
+        );
+        await fill(
+          user,
+          within(question(1)).getByLabelText(/^Data field/),
+          'notes',
+        );
+        await fill(
+          user,
+          within(question(1)).getByLabelText('Max length'),
+          '200',
+        );
+        await user.click(
+          within(question(1)).getByLabelText('An answer is required'),
+        );
+        await user.click(button('Create project'));
+        await waitFor(() => expect(fake.api.createProject).toHaveBeenCalled());
+        expect(
+          fake.api.createProject.mock.calls[0][0].config.questions,
+        ).toEqual([
+          {
+            id: 'q1',
+            type: 'free-text',
+            title: 'Why?',
+            field: 'notes',
+            required: false,
+            minLength: 0,
+            maxLength: 200,
+          },
+        ]);
+      },
+      FORM_TEST_TIMEOUT,
+    );
 
-    it("shows the server's refusal and places a named field's issue", async () => {
-      const { fake, render: at } = setup();
-      fake.api.createProject.mockRejectedValueOnce(
-        responseError(
-          403,
-          'owner: you would not manage this project; make it owned by you or one of your groups',
-        ),
-      );
-      fake.api.createProject.mockRejectedValueOnce(
-        responseError(409, 'name: project default/genre-check already exists'),
-      );
-      const user = fastUser();
-      await at(NEW_PATH);
-      await screen.findByText('New project', { selector: 'h1' });
-      await fillValidForm(user);
+    it(
+      "shows the server's refusal and places a named field's issue",
+      async () => {
+        const { fake, render: at } = setup();
+        fake.api.createProject.mockRejectedValueOnce(
+          responseError(
+            403,
+            'owner: you would not manage this project; make it owned by you or one of your groups',
+          ),
+        );
+        fake.api.createProject.mockRejectedValueOnce(
+          responseError(
+            409,
+            'name: project default/genre-check already exists',
+          ),
+        );
+        const user = fastUser();
+        await at(NEW_PATH);
+        await screen.findByText('New project', { selector: 'h1' });
+        await fillValidForm(user);
 
-      await user.click(button('Create project'));
-      expect(
-        await screen.findByText(/Chorus did not allow creating this project/),
-      ).toBeInTheDocument();
-      expect(
-        screen.getByText(/make it owned by you or one of your groups/),
-      ).toBeInTheDocument();
-      expect(input('Owner')).toHaveAccessibleDescription(
-        'you would not manage this project',
-      );
+        await user.click(button('Create project'));
+        expect(
+          await screen.findByText(/Chorus did not allow creating this project/),
+        ).toBeInTheDocument();
+        expect(
+          screen.getByText(/make it owned by you or one of your groups/),
+        ).toBeInTheDocument();
+        expect(input('Owner')).toHaveAccessibleDescription(
+          'you would not manage this project',
+        );
 
-      await user.click(button('Create project'));
-      expect(
-        await screen.findByText(/Chorus did not create the project/),
-      ).toBeInTheDocument();
-      expect(input('Name')).toHaveAccessibleDescription(
-        'project default/genre-check already exists',
-      );
-      // still on the form, nothing lost
-      expect(input('Title')).toHaveValue('Genre check');
-      expect(fake.api.createProject).toHaveBeenCalledTimes(2);
-    });
+        await user.click(button('Create project'));
+        expect(
+          await screen.findByText(/Chorus did not create the project/),
+        ).toBeInTheDocument();
+        expect(input('Name')).toHaveAccessibleDescription(
+          'project default/genre-check already exists',
+        );
+        // still on the form, nothing lost
+        expect(input('Title')).toHaveValue('Genre check');
+        expect(fake.api.createProject).toHaveBeenCalledTimes(2);
+      },
+      FORM_TEST_TIMEOUT,
+    );
   });
 }

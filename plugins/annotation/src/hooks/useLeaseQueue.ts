@@ -391,23 +391,26 @@ export function useLeaseQueue(
     }
   }, [api, prefetch, projectId, recover, ref, update]);
 
-  const apis = useApiHolder();
+  // a ref: the holder need not be stable, and the lease effects must not
+  // re-run (their cleanup releases the leases) when it changes
+  const apis = useRef(useApiHolder());
   /** Keeps the base URL and a fresh token ready for `pagehide`. */
   const prepareUnload = useCallback(async () => {
-    const discovery = apis.get(discoveryApiRef);
-    if (!discovery) {
-      return;
-    }
     try {
+      // inside the try: an app without these APIs throws when asked
+      const discovery = apis.current.get(discoveryApiRef);
+      if (!discovery) {
+        return;
+      }
       const [baseUrl, credentials] = await Promise.all([
         discovery.getBaseUrl('annotation'),
-        apis.get(identityApiRef)?.getCredentials(),
+        apis.current.get(identityApiRef)?.getCredentials(),
       ]);
       ref.current.unload = { baseUrl, token: credentials?.token };
     } catch {
       // the unmount release still works; the TTL covers the rest
     }
-  }, [apis, ref]);
+  }, [ref]);
 
   useEffect(() => {
     const s = ref.current;
@@ -454,7 +457,6 @@ export function useLeaseQueue(
   useEffect(() => {
     const s = ref.current; // one object for the hook's life
     s.mounted = true;
-    prepareUnload();
     load();
     return () => {
       s.mounted = false;
@@ -465,10 +467,11 @@ export function useLeaseQueue(
         }
       }
     };
-  }, [api, load, prepareUnload, projectId, ref]);
+  }, [api, load, projectId, ref]);
 
   const checkIntervalMs = options.checkIntervalMs ?? 5_000;
   useEffect(() => {
+    prepareUnload();
     const timer = setInterval(() => {
       beat();
       // identity caches the token and refreshes it before it expires
