@@ -41,6 +41,29 @@ export interface SubmitResponse {
   };
 }
 
+/** One import request of a project (`GET /projects/{id}/imports`). */
+export interface ImportRecordResponse {
+  id: string;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  createdBy: string;
+  startedAt: string;
+  /** When the last batch was stored. */
+  updatedAt: string;
+  finishedAt?: string;
+  /** What was stored (as the import response), or `error` saying why it stopped. */
+  summary?: Partial<ImportSummaryResponse> & { error?: string };
+}
+
+/**
+ * The path of a lease below the API's base URL; also for the page's
+ * keepalive release when the tab closes, which cannot wait for the client.
+ */
+export function leasePath(projectId: string, token: string): string {
+  return `/projects/${encodeURIComponent(
+    projectId,
+  )}/leases/${encodeURIComponent(token)}`;
+}
+
 export interface ImportSummaryResponse {
   importId: string;
   lines: number;
@@ -49,6 +72,10 @@ export interface ImportSummaryResponse {
   unchanged: number;
   rejected: number;
   errors: Array<{ line: number; externalId?: string; reason: string }>;
+}
+
+function isBlob(body: unknown): body is Blob {
+  return typeof Blob !== 'undefined' && body instanceof Blob;
 }
 
 /**
@@ -71,7 +98,9 @@ export class AnnotationClient {
   ): Promise<T | undefined> {
     const base = await this.options.discoveryApi.getBaseUrl('annotation');
     const doFetch = this.options.fetchApi?.fetch ?? fetch;
-    const json = body !== undefined && !(typeof body === 'string');
+    // text and files (Blob) go as they are: the browser streams a File body
+    const raw = typeof body === 'string' || isBlob(body);
+    const json = body !== undefined && !raw;
     const response = await doFetch(`${base}${path}`, {
       method,
       ...init,
@@ -79,7 +108,7 @@ export class AnnotationClient {
         ...(json ? { 'Content-Type': 'application/json' } : {}),
         ...(init.headers as Record<string, string> | undefined),
       },
-      body: json ? JSON.stringify(body) : (body as string | undefined),
+      body: json ? JSON.stringify(body) : (body as string | Blob | undefined),
     });
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
@@ -157,10 +186,13 @@ export class AnnotationClient {
     ))!;
   }
 
-  /** Imports NDJSON text (the CLI streams large files itself). */
+  /**
+   * Imports NDJSON: text, or a File/Blob, which the browser streams from
+   * disk rather than reading it whole (the CLI streams large files itself).
+   */
   async importItems(
     id: string,
-    ndjson: string,
+    ndjson: string | Blob,
   ): Promise<ImportSummaryResponse> {
     return (await this.call<ImportSummaryResponse>(
       'POST',
@@ -168,6 +200,14 @@ export class AnnotationClient {
       ndjson,
       { headers: { 'Content-Type': 'application/x-ndjson' } },
     ))!;
+  }
+
+  /** The project's latest imports (at most 50), newest first. */
+  async listImports(id: string): Promise<ImportRecordResponse[]> {
+    return (await this.call<{ items: ImportRecordResponse[] }>(
+      'GET',
+      `${this.project(id)}/imports`,
+    ))!.items;
   }
 
   /** The caller's next lease, or undefined when nothing is left for them. */
@@ -182,25 +222,18 @@ export class AnnotationClient {
   async heartbeat(id: string, token: string): Promise<{ expiresAt: string }> {
     return (await this.call<{ expiresAt: string }>(
       'POST',
-      `${this.project(id)}/leases/${encodeURIComponent(token)}/heartbeat`,
+      `${leasePath(id, token)}/heartbeat`,
     ))!;
   }
 
   async release(id: string, token: string): Promise<void> {
-    await this.call(
-      'DELETE',
-      `${this.project(id)}/leases/${encodeURIComponent(token)}`,
-    );
+    await this.call('DELETE', leasePath(id, token));
   }
 
   async skip(id: string, token: string, reason: string): Promise<void> {
-    await this.call(
-      'POST',
-      `${this.project(id)}/leases/${encodeURIComponent(token)}/skip`,
-      {
-        reason,
-      },
-    );
+    await this.call('POST', `${leasePath(id, token)}/skip`, {
+      reason,
+    });
   }
 
   async submit(

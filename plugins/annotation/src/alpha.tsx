@@ -18,7 +18,12 @@ import {
 } from '@chorus/plugin-annotation-common';
 import AssignmentTurnedInIcon from '@material-ui/icons/AssignmentTurnedIn';
 import { annotationApiRef, createAnnotationApi } from './api';
-import { labelingRouteRef, projectRouteRef, rootRouteRef } from './routes';
+import {
+  labelingRouteRef,
+  newProjectRouteRef,
+  projectRouteRef,
+  rootRouteRef,
+} from './routes';
 
 /** The Chorus API client (discovery + the signed-in user's fetch). */
 export const annotationApi = ApiBlueprint.make({
@@ -88,7 +93,12 @@ export const datasetLineageCard = EntityCardBlueprint.make({
 export { catalogGraphLineageModule } from './catalogGraphModule';
 
 export { annotationApiRef } from './api';
-export { rootRouteRef, projectRouteRef, labelingRouteRef } from './routes';
+export {
+  rootRouteRef,
+  projectRouteRef,
+  labelingRouteRef,
+  newProjectRouteRef,
+} from './routes';
 
 export default createFrontendPlugin({
   pluginId: 'annotation',
@@ -97,6 +107,7 @@ export default createFrontendPlugin({
     root: rootRouteRef,
     project: projectRouteRef,
     labeling: labelingRouteRef,
+    newProject: newProjectRouteRef,
   },
   extensions: [
     annotationApi,

@@ -13,7 +13,12 @@ export {
 } from './plugin';
 export { annotationApiRef, createAnnotationApi } from './api';
 export type { AnnotationApi } from './api';
-export { rootRouteRef, projectRouteRef, labelingRouteRef } from './routes';
+export {
+  rootRouteRef,
+  projectRouteRef,
+  labelingRouteRef,
+  newProjectRouteRef,
+} from './routes';
 export {
   isAnnotationProjectEntity,
   isAiModelEntity,

@@ -7,7 +7,12 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { annotationApiRef, createAnnotationApi } from './api';
-import { labelingRouteRef, projectRouteRef, rootRouteRef } from './routes';
+import {
+  labelingRouteRef,
+  newProjectRouteRef,
+  projectRouteRef,
+  rootRouteRef,
+} from './routes';
 
 /** The Chorus frontend plugin for the legacy frontend system. */
 export const annotationPlugin = createPlugin({
@@ -23,13 +28,14 @@ export const annotationPlugin = createPlugin({
     root: rootRouteRef,
     project: projectRouteRef,
     labeling: labelingRouteRef,
+    newProject: newProjectRouteRef,
   },
 });
 
 /**
- * The Chorus pages: home (my queues, projects), a project's overview
- * (`projects/:projectId`) and its labeling workspace
- * (`projects/:projectId/label`). Mount it at e.g. `/chorus`.
+ * The Chorus pages: home (my queues, projects), a new project
+ * (`projects/new`), a project's overview (`projects/:projectId`) and its
+ * labeling workspace (`projects/:projectId/label`). Mount it at e.g. `/chorus`.
  */
 export const ChorusPage = annotationPlugin.provide(
   createRoutableExtension({

@@ -10,6 +10,13 @@ export const projectRouteRef = createSubRouteRef({
   path: '/projects/:projectId',
 });
 
+/** The form that creates a project. */
+export const newProjectRouteRef = createSubRouteRef({
+  id: 'annotation/new-project',
+  parent: rootRouteRef,
+  path: '/projects/new',
+});
+
 /** The labeling workspace of a project. */
 export const labelingRouteRef = createSubRouteRef({
   id: 'annotation/labeling',

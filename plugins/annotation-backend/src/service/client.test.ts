@@ -126,4 +126,43 @@ describe('AnnotationClient against the API', () => {
     await annotator.skip(project.id, again!.token, 'unreadable');
     expect((await annotator.next(project.id))!.item.externalId).toBe('b');
   });
+
+  it('imports a Blob as the body and lists the imports', async () => {
+    const { manager, annotator } = await clients();
+    const project = await manager.createProject(
+      newProject({
+        name: 'client-blob',
+        config: { workforce, questions: [belongsQuestion] },
+      }),
+    );
+    const lines = [
+      JSON.stringify({ externalId: 'a', data: { track_title: 'A' } }),
+      JSON.stringify({ externalId: 'b', data: {} }),
+      JSON.stringify({ externalId: 'c', data: { track_title: 'C' } }),
+    ];
+    const file = new Blob([`${lines.join('\n')}\n`], {
+      type: 'application/x-ndjson',
+    });
+    const summary = await manager.importItems(project.id, file);
+    expect(summary).toMatchObject({
+      lines: 3,
+      inserted: 2,
+      rejected: 1,
+      errors: [expect.objectContaining({ line: 2, externalId: 'b' })],
+    });
+
+    const imports = await manager.listImports(project.id);
+    expect(imports).toEqual([
+      expect.objectContaining({
+        id: summary.importId,
+        status: 'done',
+        createdBy: 'user:default/jonas.berg',
+        summary: expect.objectContaining({ inserted: 2, rejected: 1 }),
+      }),
+    ]);
+    // importing is for managers; an annotator is told which permission
+    await expect(annotator.listImports(project.id)).rejects.toMatchObject({
+      statusCode: 403,
+    });
+  });
 });

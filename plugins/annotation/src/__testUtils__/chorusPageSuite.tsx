@@ -552,6 +552,206 @@ export function describeChorusPages(render: RenderChorusAt) {
       ).toBeInTheDocument();
     });
 
+    describe('for managers', () => {
+      const fastUser = () => userEvent.setup({ pointerEventsCheck: 0 });
+      const ndjson = [
+        JSON.stringify({ externalId: 'n-1', data: { track_title: 'One' } }),
+        JSON.stringify({ externalId: 'n-2' }),
+        JSON.stringify({ externalId: 'n-3', data: { track_title: 'Three' } }),
+      ].join('\n');
+
+      it('imports a chosen NDJSON file, shows the summary and rejected lines, and lists the import', async () => {
+        const { fake, render: at } = setup(fakeAnnotationApi({ progress }));
+        const user = fastUser();
+        await at(PROJECT_PATH);
+        expect(await screen.findByText('No imports yet.')).toBeInTheDocument();
+        // hold the request to see the progress indicator
+        let release!: () => void;
+        const held = new Promise<void>(r => {
+          release = r;
+        });
+        const importItems = fake.api.importItems.getMockImplementation()!;
+        fake.api.importItems.mockImplementationOnce(async (id, body) => {
+          await held;
+          return importItems(id, body);
+        });
+
+        const file = new File([ndjson], 'tracks.ndjson', {
+          type: 'application/x-ndjson',
+        });
+        await user.upload(screen.getByLabelText('NDJSON file'), file);
+        expect(
+          screen.getByText(`tracks.ndjson (${file.size} B)`),
+        ).toBeInTheDocument();
+        await user.click(screen.getByText('Import', { selector: 'button *' }));
+        expect(
+          await screen.findByText(`Sending tracks.ndjson (${file.size} B)…`),
+        ).toBeInTheDocument();
+        expect(
+          screen.getByRole('progressbar', {
+            name: `Sending tracks.ndjson (${file.size} B)…`,
+          }),
+        ).toBeInTheDocument();
+        release();
+
+        const summary = await screen.findByRole('status', {
+          name: 'Import summary',
+        });
+        // the File itself is the body: the browser streams it
+        expect(fake.api.importItems).toHaveBeenCalledWith('p-track', file);
+        expect(fake.importedTexts).toEqual([ndjson]);
+        expect(
+          within(summary).getByLabelText('Import Lines'),
+        ).toHaveTextContent('3');
+        expect(
+          within(summary).getByLabelText('Import Inserted'),
+        ).toHaveTextContent('2');
+        expect(
+          within(summary).getByLabelText('Import Rejected'),
+        ).toHaveTextContent('1');
+        const rejected = within(summary).getByRole('table', {
+          name: 'Rejected lines',
+        });
+        expect(
+          within(rejected)
+            .getAllByRole('row')
+            .map(r => r.textContent),
+        ).toEqual([
+          'LineExternal idReason',
+          '2n-2data: is required (an object expected)',
+        ]);
+        // the import is listed, and the counts are fetched again
+        expect(
+          await screen.findByText(
+            '2 inserted, 0 updated, 0 unchanged, 1 rejected',
+          ),
+        ).toBeInTheDocument();
+        await waitFor(() =>
+          expect(fake.api.progress.mock.calls.length).toBeGreaterThanOrEqual(2),
+        );
+      });
+
+      it('lists recent imports with their status, and says how to finish an interrupted one', async () => {
+        const at0 = '2025-01-02T10:00:00.000Z';
+        const { render: at } = setup(
+          fakeAnnotationApi({
+            progress,
+            imports: [
+              {
+                id: 'i-2',
+                status: 'interrupted',
+                createdBy: 'user:default/jonas.berg',
+                startedAt: at0,
+                updatedAt: at0,
+                finishedAt: at0,
+                summary: {
+                  error:
+                    'the import stopped when its backend did; re-run it with the same file (imports are idempotent: stored items are not duplicated)',
+                },
+              },
+              {
+                id: 'i-1',
+                status: 'done',
+                createdBy: 'user:default/jonas.berg',
+                startedAt: at0,
+                updatedAt: at0,
+                finishedAt: at0,
+                summary: {
+                  importId: 'i-1',
+                  lines: 10,
+                  inserted: 7,
+                  updated: 1,
+                  unchanged: 2,
+                  rejected: 0,
+                  errors: [],
+                },
+              },
+            ],
+          }),
+        );
+        await at(PROJECT_PATH);
+        const interrupted = (
+          await screen.findByText('interrupted', { selector: 'td' })
+        ).closest('tr')!;
+        expect(interrupted).toHaveTextContent(/re-run it with the same file/);
+        expect(interrupted).toHaveTextContent('jonas.berg');
+        expect(
+          screen.getByText('7 inserted, 1 updated, 2 unchanged, 0 rejected'),
+        ).toBeInTheDocument();
+        expect(
+          screen.getByText(/An interrupted import stopped with its backend/),
+        ).toBeInTheDocument();
+      });
+
+      it('moves the project through its lifecycle and shows a refusal', async () => {
+        const { fake, render: at } = setup(
+          fakeAnnotationApi({
+            progress,
+            project: projectRecord({ status: 'draft' }),
+          }),
+        );
+        const user = fastUser();
+        await at(PROJECT_PATH);
+        const button = (name: string) =>
+          screen.getByText(name, { selector: 'button *' });
+        await screen.findByText('No imports yet.');
+        // from draft: activate or archive
+        expect(
+          screen.queryByText('Pause', { selector: 'button *' }),
+        ).toBeNull();
+        await user.click(button('Activate'));
+        await waitFor(() =>
+          expect(fake.api.setStatus).toHaveBeenLastCalledWith(
+            'p-track',
+            'active',
+          ),
+        );
+        await user.click(
+          await screen.findByText('Pause', { selector: 'button *' }),
+        );
+        expect(
+          await screen.findByText('Resume', { selector: 'button *' }),
+        ).toBeInTheDocument();
+        const facts = screen.getByRole('table', { name: 'Project facts' });
+        expect(within(facts).getByText('paused')).toBeInTheDocument();
+
+        fake.api.setStatus.mockRejectedValueOnce(
+          responseError(
+            409,
+            'status: the project changed meanwhile; it is completed now',
+          ),
+        );
+        await user.click(button('Complete'));
+        expect(
+          await screen.findByText(/The status was not changed/),
+        ).toBeInTheDocument();
+        expect(
+          screen.getByText(
+            'status: the project changed meanwhile; it is completed now',
+          ),
+        ).toBeInTheDocument();
+        expect(within(facts).getByText('paused')).toBeInTheDocument();
+      });
+
+      it('is not offered to a tier that may not import', async () => {
+        const fake = fakeAnnotationApi({ progress });
+        fake.api.listImports.mockRejectedValue(
+          responseError(
+            403,
+            'reading imports is not allowed: it needs the annotation.item.import permission',
+          ),
+        );
+        const { render: at } = setup(fake);
+        await at(PROJECT_PATH);
+        expect(await screen.findByLabelText('Annotations')).toHaveTextContent(
+          '29',
+        );
+        await waitFor(() => expect(fake.api.listImports).toHaveBeenCalled());
+        expect(screen.queryByText('Import items')).toBeNull();
+        expect(screen.queryByText('Lifecycle')).toBeNull();
+      });
+    });
+
     it('tells an outsider the project is not there for them', async () => {
       const { render: at } = setup();
       await at('/chorus/projects/not-mine');
@@ -562,5 +762,320 @@ export function describeChorusPages(render: RenderChorusAt) {
         ),
       ).toBeInTheDocument();
     });
+  });
+
+  describe('NewProjectPage', () => {
+    const NEW_PATH = '/chorus/projects/new';
+    // by label and text, not role: role queries are slow on a form this big
+    const question = (n: number) => screen.getByLabelText(`Question ${n}`);
+    /** A project-level input, by its label (required ones carry " *"). */
+    const input = (label: string) =>
+      screen.getByLabelText(new RegExp(`^${label}(\\s*\\*)?$`));
+    const button = (name: string) =>
+      screen.getByText(name, { selector: 'button, button *' });
+    const pick = async (
+      user: ReturnType<typeof userEvent.setup>,
+      select: RegExp,
+      option: string,
+      scope: HTMLElement = document.body,
+    ) => {
+      await user.click(
+        within(scope).getByRole('button', { name: select, hidden: true }),
+      );
+      await user.click(
+        within(await screen.findByRole('listbox', { hidden: true })).getByText(
+          option,
+        ),
+      );
+    };
+
+    // a big form: typing and re-rendering it in jsdom is slow on a busy machine
+    const FORM_TEST_TIMEOUT = 120_000;
+
+    // no pointer-events check: it walks computed styles, slow on a big form
+    const fastUser = () => userEvent.setup({ pointerEventsCheck: 0 });
+
+    /** Replaces an input's text (pasted: typing a whole form is slow). */
+    const fill = async (
+      user: ReturnType<typeof userEvent.setup>,
+      el: HTMLElement,
+      text: string,
+    ) => {
+      await user.clear(el);
+      await user.click(el);
+      await user.paste(text);
+    };
+
+    async function fillValidForm(user: ReturnType<typeof userEvent.setup>) {
+      await fill(user, input('Title'), 'Genre check');
+      await fill(user, input('Owner'), 'group:default/cu-project-managers');
+      await fill(user, input('Model'), 'resource:default/genre-model');
+      await fill(user, input('Dataset'), 'resource:default/genre-labels');
+      await fill(user, input('Annotators'), 'group:default/cu-annotators');
+      await fill(
+        user,
+        input('Quality analysts'),
+        'group:default/cu-quality-analysts',
+      );
+      await fill(user, input('Managers'), 'group:default/cu-project-managers');
+      await fill(user, input('Overlap'), '3');
+      await pick(user, /^Ordering/, 'random');
+      await fill(user, input('Instructions \\(markdown\\)'), 'Pick **one**.');
+      const q = question(1);
+      await fill(
+        user,
+        within(q).getByLabelText(/^Question title/),
+        'Which genre?',
+      );
+      await fill(user, within(q).getByLabelText(/^Data field/), 'track_title');
+      await fill(user, within(q).getByLabelText(/^Id/), 'genre');
+      await fill(
+        user,
+        within(q).getByLabelText(/^Labels/),
+        'pop\nrock = Rock music',
+      );
+    }
+
+    it(
+      'creates a project from the form with the parsed config, then opens it',
+      async () => {
+        const { fake, render: at } = setup();
+        fake.api.createProject.mockImplementation(async () => projectRecord());
+        const user = fastUser();
+        await at('/chorus');
+        await user.click(
+          await screen.findByRole('button', { name: 'New project' }),
+        );
+        expect(
+          await screen.findByRole('heading', { name: 'New project' }),
+        ).toBeInTheDocument();
+
+        await fillValidForm(user);
+        // the name follows the title until edited
+        expect(input('Name')).toHaveValue('genre-check');
+        // the instructions preview renders the markdown
+        expect(screen.getByText('one', { selector: 'strong' })).toBeVisible();
+        await user.click(button('Create project'));
+
+        expect(
+          await screen.findByRole('heading', {
+            name: 'Track placement relevance',
+          }),
+        ).toBeInTheDocument();
+        expect(fake.api.createProject).toHaveBeenCalledTimes(1);
+        expect(fake.api.createProject.mock.calls[0][0]).toEqual({
+          name: 'genre-check',
+          title: 'Genre check',
+          owner: 'group:default/cu-project-managers',
+          lifecycle: 'experimental',
+          model: 'resource:default/genre-model',
+          dataset: 'resource:default/genre-labels',
+          // parsed: defaults filled in, blind on because overlap > 1
+          config: {
+            questions: [
+              {
+                id: 'genre',
+                type: 'single-choice',
+                title: 'Which genre?',
+                field: 'track_title',
+                required: true,
+                labels: [
+                  { value: 'pop' },
+                  { value: 'rock', title: 'Rock music' },
+                ],
+              },
+            ],
+            instructions: 'Pick **one**.',
+            overlap: 3,
+            ordering: 'random',
+            blind: true,
+            leaseTtlSeconds: 600,
+            allowEditUntilResolved: true,
+            workforce: {
+              annotators: ['group:default/cu-annotators'],
+              qualityAnalysts: ['group:default/cu-quality-analysts'],
+              managers: ['group:default/cu-project-managers'],
+            },
+          },
+        });
+      },
+      FORM_TEST_TIMEOUT,
+    );
+
+    it(
+      'shows the shared parser’s issues next to their fields and sends nothing',
+      async () => {
+        const { fake, render: at } = setup();
+        const user = fastUser();
+        await at(NEW_PATH);
+        await screen.findByText('New project', { selector: 'h1' });
+        // no error shown before the first attempt
+        expect(input('Title')).not.toHaveAccessibleDescription(
+          /a non-empty string expected/,
+        );
+
+        await fill(
+          user,
+          within(question(1)).getByLabelText(/^Labels/),
+          'yes\nyes',
+        );
+        await fill(user, input('Overlap'), '30');
+        await fill(user, input('Managers'), 'group:default/a user:default/bo');
+        await user.click(button('Create project'));
+
+        expect(await screen.findByText(/problems to fix/)).toBeInTheDocument();
+        expect(input('Title')).toHaveAccessibleDescription(
+          'a non-empty string expected',
+        );
+        expect(input('Annotators')).toHaveAccessibleDescription(
+          'at least 1 group expected',
+        );
+        expect(input('Overlap')).toHaveAccessibleDescription(
+          'at most 25 expected',
+        );
+        // deeper paths are named below the field they belong to
+        expect(
+          within(question(1)).getByLabelText(/^Labels/),
+        ).toHaveAccessibleDescription('[1].value: duplicate label "yes"');
+        expect(
+          within(question(1)).getByLabelText(/^Data field/),
+        ).toHaveAccessibleDescription(/a data field name expected/);
+        expect(fake.api.createProject).not.toHaveBeenCalled();
+
+        // fixing a field clears its error as the manager types
+        await fill(user, input('Title'), 'Fixed');
+        expect(input('Title')).not.toHaveAccessibleDescription(
+          /non-empty string expected/,
+        );
+      },
+      FORM_TEST_TIMEOUT,
+    );
+
+    it(
+      'edits type-specific settings, adds and removes questions',
+      async () => {
+        const { fake, render: at } = setup();
+        const user = fastUser();
+        await at(NEW_PATH);
+        await screen.findByText('New project', { selector: 'h1' });
+        await fillValidForm(user);
+
+        await user.click(button('Add question'));
+        const second = question(2);
+        expect(within(second).getByLabelText(/^Id/)).toHaveValue('q2');
+        await pick(user, /^Type/, 'rating', second);
+        expect(within(second).queryByLabelText(/^Labels/)).toBeNull();
+        await fill(
+          user,
+          within(second).getByLabelText(/^Question title/),
+          'Mix?',
+        );
+        await fill(user, within(second).getByLabelText(/^Data field/), 'mix');
+        await fill(user, within(second).getByLabelText('Lowest rating'), '5');
+        await fill(user, within(second).getByLabelText('Highest rating'), '3');
+        await user.click(button('Create project'));
+        expect(
+          within(question(2)).getByLabelText('Highest rating'),
+        ).toHaveAccessibleDescription('greater than min (5) expected');
+
+        // removing the first question renumbers the rest, errors with them
+        await user.click(screen.getByLabelText('Remove question 1'));
+        expect(screen.queryByRole('group', { name: 'Question 2' })).toBeNull();
+        expect(within(question(1)).getByLabelText(/^Id/)).toHaveValue('q2');
+        expect(
+          within(question(1)).getByLabelText('Highest rating'),
+        ).toHaveAccessibleDescription('greater than min (5) expected');
+        await user.click(screen.getByLabelText('Remove question 1'));
+        expect(
+          await screen.findByText('at least 1 question expected'),
+        ).toBeInTheDocument();
+        expect(fake.api.createProject).not.toHaveBeenCalled();
+
+        // a free-text question with its own settings goes through
+        fake.api.createProject.mockImplementation(async () => projectRecord());
+        await user.click(button('Add question'));
+        await pick(user, /^Type/, 'free text', question(1));
+        await fill(
+          user,
+          within(question(1)).getByLabelText(/^Question title/),
+          'Why?',
+        );
+        await fill(
+          user,
+          within(question(1)).getByLabelText(/^Data field/),
+          'notes',
+        );
+        await fill(
+          user,
+          within(question(1)).getByLabelText('Max length'),
+          '200',
+        );
+        await user.click(
+          within(question(1)).getByLabelText('An answer is required'),
+        );
+        await user.click(button('Create project'));
+        await waitFor(() => expect(fake.api.createProject).toHaveBeenCalled());
+        expect(
+          fake.api.createProject.mock.calls[0][0].config.questions,
+        ).toEqual([
+          {
+            id: 'q1',
+            type: 'free-text',
+            title: 'Why?',
+            field: 'notes',
+            required: false,
+            minLength: 0,
+            maxLength: 200,
+          },
+        ]);
+      },
+      FORM_TEST_TIMEOUT,
+    );
+
+    it(
+      "shows the server's refusal and places a named field's issue",
+      async () => {
+        const { fake, render: at } = setup();
+        fake.api.createProject.mockRejectedValueOnce(
+          responseError(
+            403,
+            'owner: you would not manage this project; make it owned by you or one of your groups',
+          ),
+        );
+        fake.api.createProject.mockRejectedValueOnce(
+          responseError(
+            409,
+            'name: project default/genre-check already exists',
+          ),
+        );
+        const user = fastUser();
+        await at(NEW_PATH);
+        await screen.findByText('New project', { selector: 'h1' });
+        await fillValidForm(user);
+
+        await user.click(button('Create project'));
+        expect(
+          await screen.findByText(/Chorus did not allow creating this project/),
+        ).toBeInTheDocument();
+        expect(
+          screen.getByText(/make it owned by you or one of your groups/),
+        ).toBeInTheDocument();
+        expect(input('Owner')).toHaveAccessibleDescription(
+          'you would not manage this project',
+        );
+
+        await user.click(button('Create project'));
+        expect(
+          await screen.findByText(/Chorus did not create the project/),
+        ).toBeInTheDocument();
+        expect(input('Name')).toHaveAccessibleDescription(
+          'project default/genre-check already exists',
+        );
+        // still on the form, nothing lost
+        expect(input('Title')).toHaveValue('Genre check');
+        expect(fake.api.createProject).toHaveBeenCalledTimes(2);
+      },
+      FORM_TEST_TIMEOUT,
+    );
   });
 }

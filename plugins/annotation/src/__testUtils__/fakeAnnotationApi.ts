@@ -7,11 +7,14 @@
  */
 import {
   AnnotationProjectRecord,
+  AnnotationProjectStatus,
   AnnotationQueue,
+  ImportRecordResponse,
   parseProjectConfig,
   ProjectConfig,
   ProjectConfigInput,
   ProjectProgress,
+  STATUS_TRANSITIONS,
   WorkLease,
 } from '@chorus/plugin-annotation-common';
 import { AnnotationApi } from '../api';
@@ -140,6 +143,23 @@ export interface FakeAnnotationApi {
   takeByOthers(itemId: string): void;
   /** The lease the page shows now: the oldest live one. */
   tokenOf(itemId: string): string | undefined;
+  /** Imports so far, newest first (as `GET /imports` lists them). */
+  imports: ImportRecordResponse[];
+  /** The text of every import body received. */
+  importedTexts: string[];
+}
+
+/** A File's text (jsdom's Blob has no text() in every version). */
+function readText(body: string | Blob): Promise<string> {
+  if (typeof body === 'string') {
+    return Promise.resolve(body);
+  }
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsText(body);
+  });
 }
 
 /** An in-memory Chorus for one annotator and one project. */
@@ -152,6 +172,7 @@ export function fakeAnnotationApi(
     queues?: AnnotationQueue[];
     progress?: ProjectProgress;
     ttlMs?: number;
+    imports?: ImportRecordResponse[];
   } = {},
 ): FakeAnnotationApi {
   const items = options.items ?? trackItems(5);
@@ -165,6 +186,9 @@ export function fakeAnnotationApi(
   const submitted: FakeAnnotationApi['submitted'] = [];
   const skipped: FakeAnnotationApi['skipped'] = [];
   let tokens = 0;
+  const imports: ImportRecordResponse[] = [...(options.imports ?? [])];
+  const importedTexts: string[] = [];
+  let status: AnnotationProjectStatus = project.status;
 
   const toLease = (l: FakeLease): WorkLease => {
     const item = items.find(i => i.id === l.itemId)!;
@@ -215,7 +239,7 @@ export function fakeAnnotationApi(
       if (id !== project.id) {
         throw responseError(404, `project ${id} not found`);
       }
-      return project;
+      return { ...project, status };
     }),
     getConfig: jest.fn(async (id: string) => {
       if (id !== project.id) {
@@ -306,12 +330,73 @@ export function fakeAnnotationApi(
     ),
     createProject: jest.fn(),
     updateConfig: jest.fn(),
-    setStatus: jest.fn(),
-    importItems: jest.fn(),
+    // the backend's lifecycle rule and its 409
+    setStatus: jest.fn(async (_id: string, to: AnnotationProjectStatus) => {
+      if (!STATUS_TRANSITIONS[status].includes(to)) {
+        throw responseError(
+          409,
+          `status: a project cannot go from ${status} to ${to}`,
+        );
+      }
+      status = to;
+      return { ...project, status };
+    }),
+    // every line needs an external id and a data object
+    importItems: jest.fn(async (_id: string, body: string | Blob) => {
+      const text = await readText(body);
+      importedTexts.push(text);
+      const lines = text.split('\n').filter(l => l.trim());
+      const errors: Array<{
+        line: number;
+        externalId?: string;
+        reason: string;
+      }> = [];
+      lines.forEach((line, i) => {
+        let parsed: any;
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          errors.push({ line: i + 1, reason: 'not valid JSON' });
+          return;
+        }
+        if (typeof parsed.data !== 'object') {
+          errors.push({
+            line: i + 1,
+            externalId: parsed.externalId,
+            reason: 'data: is required (an object expected)',
+          });
+        }
+      });
+      const summary = {
+        importId: `import-${imports.length + 1}`,
+        lines: lines.length,
+        inserted: lines.length - errors.length,
+        updated: 0,
+        unchanged: 0,
+        rejected: errors.length,
+        errors,
+      };
+      const now = new Date().toISOString();
+      imports.unshift({
+        id: summary.importId,
+        status: 'done',
+        createdBy: 'user:default/jonas.berg',
+        startedAt: now,
+        updatedAt: now,
+        finishedAt: now,
+        summary,
+      });
+      return summary;
+    }),
+    listImports: jest.fn(
+      async (_id: string): Promise<ImportRecordResponse[]> => [...imports],
+    ),
   };
 
   return {
     api,
+    imports,
+    importedTexts,
     leases,
     submitted,
     skipped,

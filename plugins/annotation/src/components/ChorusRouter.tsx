@@ -3,6 +3,7 @@ import { ReactRouterV6PageRouter } from '@backstage/frontend-adapter-react-route
 import { Route, Routes, useParams } from 'react-router-dom';
 import { LabelingWorkspace } from './LabelingWorkspace';
 import { MyQueuesPage } from './MyQueuesPage';
+import { NewProjectPage } from './NewProjectPage';
 import { ProjectOverviewPage } from './ProjectOverviewPage';
 
 function ProjectOverviewRoute() {
@@ -17,7 +18,8 @@ function LabelingRoute() {
 
 /**
  * The Chorus pages below the plugin's root route, in both frontend systems
- * (the paths match `projectRouteRef` and `labelingRouteRef`). The adapter
+ * (the paths match `projectRouteRef`, `newProjectRouteRef` and
+ * `labelingRouteRef`). The adapter
  * gives the routes their React Router context in the new frontend system
  * and passes through in the legacy one.
  */
@@ -26,6 +28,7 @@ export function ChorusRouter() {
     <ReactRouterV6PageRouter>
       <Routes>
         <Route path="/" element={<MyQueuesPage />} />
+        <Route path="/projects/new" element={<NewProjectPage />} />
         <Route path="/projects/:projectId" element={<ProjectOverviewRoute />} />
         <Route path="/projects/:projectId/label" element={<LabelingRoute />} />
         <Route

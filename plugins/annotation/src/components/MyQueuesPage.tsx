@@ -24,6 +24,12 @@ import { useChorusLinks } from '../hooks/useChorusLinks';
 import { summarizeQuestions } from './questionTypes';
 import { StatusChip } from './StatusChip';
 
+/*
+ * "New project" shows to every signed-in user: whether they may create
+ * one depends on the owner and managers they name, which the backend
+ * decides (403 with the reason, shown by the form).
+ */
+
 /** The caller's labeling queues: active projects they annotate. */
 function QueuesCard(props: { queues: AnnotationQueue[] }) {
   const links = useChorusLinks();
@@ -120,6 +126,7 @@ function ProjectsCard(props: { projects: AnnotationProjectRecord[] }) {
 /** The Chorus home: my queues, then the projects I can read. */
 export function MyQueuesPage() {
   const api = useApi(annotationApiRef);
+  const links = useChorusLinks();
   const { value, loading, error } = useAsync(async () => {
     const [queues, projects] = await Promise.all([
       api.listQueues(),
@@ -156,7 +163,11 @@ export function MyQueuesPage() {
       <Header
         title="Chorus"
         subtitle="Annotation work: your queues and projects"
-      />
+      >
+        <LinkButton to={links.newProject()} variant="contained" color="primary">
+          New project
+        </LinkButton>
+      </Header>
       <Content>{body}</Content>
     </Page>
   );

@@ -23,7 +23,7 @@ import LinearProgress from '@material-ui/core/LinearProgress';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import RefreshIcon from '@material-ui/icons/Refresh';
-import { ReactNode } from 'react';
+import { ReactNode, useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { annotationApiRef } from '../api';
 import { statusOf } from '../errors';
@@ -31,6 +31,7 @@ import { useChorusLinks } from '../hooks/useChorusLinks';
 import { useProjectProgress } from '../hooks/useProjectProgress';
 import { ChorusErrorPanel } from './ChorusErrorPanel';
 import { questionTypeName } from './questionTypes';
+import { ProjectManagement } from './ProjectManagement';
 import { StatusChip } from './StatusChip';
 
 /** `1 h 02 min`, `3 min 05 s`, `12 s`, `<1 s`. */
@@ -243,8 +244,18 @@ function AnnotatorsTable(props: { progress: ProjectProgress }) {
   );
 }
 
-function ProgressSection(props: { projectId: string }) {
+function ProgressSection(props: {
+  projectId: string;
+  /** Changes when the counts surely moved (an import from this page). */
+  reloadKey: number;
+}) {
   const progress = useProjectProgress(props.projectId);
+  const { refresh } = progress;
+  useEffect(() => {
+    if (props.reloadKey) {
+      refresh();
+    }
+  }, [props.reloadKey, refresh]);
   const action = (
     <Box display="flex" alignItems="center">
       <Typography variant="caption" color="textSecondary">
@@ -318,18 +329,22 @@ export function ProjectOverviewPage(props: { projectId: string }) {
     const canLabel = queues.some(q => q.project.id === project.id);
     return { project, config, canLabel };
   }, [api, projectId]);
+  // a status changed from this page, until the next load
+  const [changed, setChanged] = useState<AnnotationProjectRecord>();
+  const [imported, setImported] = useState(0);
+  const project = changed ?? value?.project;
 
   let body;
   if (error) {
     body = <ChorusErrorPanel error={error} />;
-  } else if (loading || !value) {
+  } else if (loading || !value || !project) {
     body = <Progress />;
   } else {
     body = (
       <Grid container spacing={3}>
         <Grid item xs={12} md={5}>
           <ProjectCard
-            project={value.project}
+            project={project}
             config={value.config}
             canLabel={value.canLabel}
           />
@@ -337,24 +352,29 @@ export function ProjectOverviewPage(props: { projectId: string }) {
         <Grid item xs={12} md={7}>
           <QuestionsCard config={value.config} />
         </Grid>
-        <ProgressSection projectId={value.project.id} />
+        <ProgressSection projectId={project.id} reloadKey={imported} />
+        <ProjectManagement
+          project={project}
+          onProjectChanged={setChanged}
+          onImported={() => setImported(n => n + 1)}
+        />
       </Grid>
     );
   }
   return (
     <Page themeId="tool">
       <Header
-        title={value?.project.title ?? 'Project'}
-        subtitle={value?.project.description}
+        title={project?.title ?? 'Project'}
+        subtitle={project?.description}
         type="Chorus"
         typeLink={links.home()}
       >
-        {value ? (
+        {project ? (
           <>
-            <HeaderLabel label="Status" value={value.project.status} />
+            <HeaderLabel label="Status" value={project.status} />
             <HeaderLabel
               label="Config version"
-              value={String(value.project.configVersion)}
+              value={String(project.configVersion)}
             />
           </>
         ) : null}

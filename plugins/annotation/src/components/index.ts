@@ -5,3 +5,4 @@ export { ChorusRouter } from './ChorusRouter';
 export { MyQueuesPage } from './MyQueuesPage';
 export { LabelingWorkspace } from './LabelingWorkspace';
 export { ProjectOverviewPage } from './ProjectOverviewPage';
+export { NewProjectPage } from './NewProjectPage';

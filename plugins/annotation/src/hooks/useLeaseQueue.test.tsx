@@ -1,4 +1,9 @@
-import { TestApiProvider } from '@backstage/test-utils';
+import {
+  discoveryApiRef,
+  IdentityApi,
+  identityApiRef,
+} from '@backstage/core-plugin-api';
+import { mockApis, TestApiProvider } from '@backstage/test-utils';
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { ReactNode } from 'react';
 import { annotationApiRef } from '../api';
@@ -16,9 +21,16 @@ const UUID =
 function renderQueue(
   fake: FakeAnnotationApi,
   options?: Parameters<typeof useLeaseQueue>[1],
+  identity: IdentityApi = mockApis.identity({ token: 'token-of-amara' }),
 ) {
   const wrapper = ({ children }: { children: ReactNode }) => (
-    <TestApiProvider apis={[[annotationApiRef, fake.api]]}>
+    <TestApiProvider
+      apis={[
+        [annotationApiRef, fake.api],
+        [identityApiRef, identity],
+        [discoveryApiRef, mockApis.discovery({ baseUrl: 'http://chorus' })],
+      ]}
+    >
       {children}
     </TestApiProvider>
   );
@@ -29,8 +41,9 @@ function renderQueue(
 async function ready(
   fake: FakeAnnotationApi,
   options?: { checkIntervalMs?: number },
+  identity?: IdentityApi,
 ) {
-  const hook = renderQueue(fake, options);
+  const hook = renderQueue(fake, options, identity);
   await waitFor(() => expect(hook.result.current.upNext).toBe('ready'));
   return hook;
 }
@@ -268,5 +281,93 @@ describe('useLeaseQueue', () => {
     expect(fake.api.release.mock.calls.map(c => c[1]).sort()).toEqual(
       held.sort(),
     );
+  });
+
+  describe('when the tab closes (pagehide)', () => {
+    const realFetch = global.fetch;
+    let fetchMock: jest.Mock;
+    beforeEach(() => {
+      fetchMock = jest.fn(async () => new Response(null, { status: 204 }));
+      global.fetch = fetchMock;
+    });
+    afterEach(() => {
+      global.fetch = realFetch;
+    });
+
+    const pageEvent = (type: 'pagehide' | 'pageshow', persisted: boolean) =>
+      act(() => {
+        window.dispatchEvent(
+          Object.assign(new Event(type), { persisted }) as PageTransitionEvent,
+        );
+      });
+
+    it('releases the held leases with keepalive requests carrying the token, and not again on unmount', async () => {
+      const fake = fakeAnnotationApi();
+      const { result, unmount } = await ready(fake);
+      const held = [...fake.leases.keys()];
+      expect(held).toHaveLength(2);
+      expect(result.current.current?.token).toBe(held[0]);
+
+      pageEvent('pagehide', false);
+
+      // sent at once, inside the event: nothing awaited first
+      expect(fetchMock.mock.calls).toEqual(
+        held.map(token => [
+          `http://chorus/api/annotation/projects/p-track/leases/${token}`,
+          {
+            method: 'DELETE',
+            keepalive: true,
+            headers: { Authorization: 'Bearer token-of-amara' },
+          },
+        ]),
+      );
+      unmount();
+      await new Promise(r => setTimeout(r, 20));
+      expect(fake.api.release).not.toHaveBeenCalled();
+    });
+
+    it('uses the latest token, fetched ahead of time', async () => {
+      let n = 0;
+      const identity = mockApis.identity.mock({
+        getCredentials: async () => ({ token: `token-${++n}` }),
+      });
+      const fake = fakeAnnotationApi();
+      await ready(fake, { checkIntervalMs: 30 }, identity);
+      // a token is fetched at mount and again at every check
+      await waitFor(() => expect(n).toBeGreaterThanOrEqual(3));
+      pageEvent('pagehide', false);
+      expect(fetchMock).toHaveBeenCalledTimes(2);
+      const sent: string = fetchMock.mock.calls[0][1].headers.Authorization;
+      expect(sent).toMatch(/^Bearer token-\d+$/);
+      expect(Number(sent.split('-')[1])).toBeGreaterThanOrEqual(2);
+    });
+
+    it('leases afresh when the page comes back from the back-forward cache', async () => {
+      const fake = fakeAnnotationApi();
+      // the keepalive request reaches the fake backend
+      fetchMock.mockImplementation(async (url: string) => {
+        fake.leases.delete(url.split('/').pop()!);
+        return new Response(null, { status: 204 });
+      });
+      const { result } = await ready(fake);
+      const first = result.current.current!;
+      pageEvent('pagehide', true);
+      expect(fake.leases.size).toBe(0);
+
+      pageEvent('pageshow', true);
+      await waitFor(() => expect(result.current.upNext).toBe('ready'));
+      // the same item comes back first, under a new lease
+      expect(result.current.current?.item.id).toBe(first.item.id);
+      expect(result.current.current?.token).not.toBe(first.token);
+      expect(fake.leases.size).toBe(2);
+    });
+
+    it('does nothing when no lease is held', async () => {
+      const fake = fakeAnnotationApi({ items: [] });
+      const { result } = renderQueue(fake);
+      await waitFor(() => expect(result.current.status).toBe('empty'));
+      pageEvent('pagehide', false);
+      expect(fetchMock).not.toHaveBeenCalled();
+    });
   });
 });

@@ -1,5 +1,10 @@
-import { useApi } from '@backstage/core-plugin-api';
-import { WorkLease } from '@chorus/plugin-annotation-common';
+import {
+  discoveryApiRef,
+  identityApiRef,
+  useApi,
+  useApiHolder,
+} from '@backstage/core-plugin-api';
+import { leasePath, WorkLease } from '@chorus/plugin-annotation-common';
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { AnnotationApi, annotationApiRef } from '../api';
 import { isLeaseLost, reasonOf, statusOf } from '../errors';
@@ -106,6 +111,13 @@ interface Machine {
   mounted: boolean;
   /** A heartbeat round is in flight. */
   beating?: boolean;
+  /**
+   * The API base URL and the user's token, fetched ahead of time: a page
+   * being closed cannot wait for promises, so its release goes out at once.
+   */
+  unload?: { baseUrl: string; token?: string };
+  /** `pagehide` gave the held leases back. */
+  released?: boolean;
 }
 
 /** The lease state machine of the labeling workspace. */
@@ -379,6 +391,69 @@ export function useLeaseQueue(
     }
   }, [api, prefetch, projectId, recover, ref, update]);
 
+  // a ref: the holder need not be stable, and the lease effects must not
+  // re-run (their cleanup releases the leases) when it changes
+  const apis = useRef(useApiHolder());
+  /** Keeps the base URL and a fresh token ready for `pagehide`. */
+  const prepareUnload = useCallback(async () => {
+    try {
+      // inside the try: an app without these APIs throws when asked
+      const discovery = apis.current.get(discoveryApiRef);
+      if (!discovery) {
+        return;
+      }
+      const [baseUrl, credentials] = await Promise.all([
+        discovery.getBaseUrl('annotation'),
+        apis.current.get(identityApiRef)?.getCredentials(),
+      ]);
+      ref.current.unload = { baseUrl, token: credentials?.token };
+    } catch {
+      // the unmount release still works; the TTL covers the rest
+    }
+  }, [ref]);
+
+  useEffect(() => {
+    const s = ref.current;
+    /*
+     * Closing the tab unmounts nothing, so the held leases would wait for
+     * their TTL. A keepalive fetch outlives the page; it is sent directly,
+     * with the token fetched beforehand, because fetchApi awaits the token.
+     */
+    const onPageHide = () => {
+      const held = [s.current, s.next].filter(
+        (h): h is HeldLease => h !== undefined,
+      );
+      if (!s.unload || !held.length) {
+        return;
+      }
+      const { baseUrl, token } = s.unload;
+      for (const h of held) {
+        fetch(`${baseUrl}${leasePath(projectId, h.lease.token)}`, {
+          method: 'DELETE',
+          keepalive: true,
+          headers: token ? { Authorization: `Bearer ${token}` } : {},
+        }).catch(() => {});
+      }
+      // given back: not again on unmount; a page restored from the
+      // back-forward cache leases afresh (pageshow)
+      s.current = undefined;
+      s.next = undefined;
+      s.released = true;
+    };
+    const onPageShow = (event: PageTransitionEvent) => {
+      if (event.persisted && s.released) {
+        s.released = false;
+        load();
+      }
+    };
+    window.addEventListener('pagehide', onPageHide);
+    window.addEventListener('pageshow', onPageShow);
+    return () => {
+      window.removeEventListener('pagehide', onPageHide);
+      window.removeEventListener('pageshow', onPageShow);
+    };
+  }, [load, projectId, ref]);
+
   useEffect(() => {
     const s = ref.current; // one object for the hook's life
     s.mounted = true;
@@ -396,7 +471,12 @@ export function useLeaseQueue(
 
   const checkIntervalMs = options.checkIntervalMs ?? 5_000;
   useEffect(() => {
-    const timer = setInterval(beat, checkIntervalMs);
+    prepareUnload();
+    const timer = setInterval(() => {
+      beat();
+      // identity caches the token and refreshes it before it expires
+      prepareUnload();
+    }, checkIntervalMs);
     const onVisible = () => {
       if (!document.hidden) {
         beat();
@@ -407,7 +487,7 @@ export function useLeaseQueue(
       clearInterval(timer);
       document.removeEventListener('visibilitychange', onVisible);
     };
-  }, [beat, checkIntervalMs]);
+  }, [beat, checkIntervalMs, prepareUnload]);
 
   return {
     status: m.status,
