@@ -896,6 +896,16 @@ export function describeChorusPages(render: RenderChorusAt) {
               qualityAnalysts: ['group:default/cu-quality-analysts'],
               managers: ['group:default/cu-project-managers'],
             },
+            // the quality policy the form does not ask about: its defaults
+            quality: {
+              agreementThreshold: 0.6,
+              extraAnnotatorCap: 2,
+              goldRate: 0,
+              minConfidence: 0.7,
+              minGoldAccuracy: 0,
+              qaSeesAnnotators: true,
+              questions: {},
+            },
           },
         });
       },
