@@ -7,6 +7,7 @@ import {
   KnexAnnotationStore,
   KnexItemStore,
   KnexLeaseStore,
+  KnexQualityStore,
   KnexProjectStore,
   tuneSqlite,
 } from './database';
@@ -89,6 +90,7 @@ export const annotationPlugin = createBackendPlugin({
             items,
             leases: new KnexLeaseStore(knex),
             annotations: new KnexAnnotationStore(knex),
+            quality: new KnexQualityStore(knex),
             notifier: new ProjectNotifier({ events, signals, items, logger }),
           }),
         );

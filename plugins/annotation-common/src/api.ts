@@ -85,6 +85,8 @@ export interface ProjectProgress {
  */
 export const ANNOTATION_EVENT_TOPICS = {
   itemCompleted: 'annotation.item.completed',
+  /** An item went to the quality analysts' queue, with the reasons. */
+  itemEscalated: 'annotation.item.escalated',
   projectStatusChanged: 'annotation.project.status-changed',
 } as const;
 

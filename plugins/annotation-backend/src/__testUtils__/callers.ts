@@ -6,11 +6,12 @@ import { expectSpecResponse } from './specResponses';
 /**
  * One demo user per tier of the test projects' workforce (see demoUsers.ts;
  * the owner is in the owner group, which counts as manager), a second
- * annotator, and the users' ids.
+ * and a third annotator, and the users' ids.
  */
 export const users = {
   annotator: 'user:default/amara.okafor',
   otherAnnotator: 'user:default/bo.lindqvist',
+  thirdAnnotator: 'user:default/carlos.mendes',
   analyst: 'user:default/grace.liu',
   manager: 'user:default/jonas.berg',
   owner: 'user:default/lena.fischer',

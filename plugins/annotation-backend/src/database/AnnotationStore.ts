@@ -380,6 +380,16 @@ export class KnexAnnotationStore implements AnnotationStore {
           `you already answered item ${o.itemId}, and this project does not allow edits`,
         );
       }
+      // answers stay editable only until the item is decided
+      const decided = await tx('item_outcomes')
+        .where({ item_id: o.itemId })
+        .whereIn('status', ['resolved', 'escalated', 'qa-resolved'])
+        .first('status');
+      if (decided) {
+        throw new ConflictError(
+          `item ${o.itemId} is ${decided.status}; its answers can no longer change`,
+        );
+      }
       await tx('annotations')
         .where({ id: own.id })
         .update({

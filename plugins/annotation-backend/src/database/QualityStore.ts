@@ -191,6 +191,16 @@ export interface QualityStore {
     correct: boolean,
   ): Promise<void>;
   goldStats(projectId: string): Promise<GoldStats[]>;
+  /**
+   * Complete items left undecided (no outcome, or `pending` though complete)
+   * whose last change is older than `before` (ms): what a process killed
+   * between a submit and its evaluation leaves behind.
+   */
+  undecidedItems(
+    projectId: string,
+    before: number,
+    limit: number,
+  ): Promise<string[]>;
 }
 
 interface OutcomeRow {
@@ -675,6 +685,22 @@ export class KnexQualityStore implements QualityStore {
         accuracy: answered ? correct / answered : 0,
       };
     });
+  }
+
+  async undecidedItems(
+    projectId: string,
+    before: number,
+    limit: number,
+  ): Promise<string[]> {
+    const ids = await this.knex('items as i')
+      .leftJoin('item_outcomes as o', 'o.item_id', 'i.id')
+      .where({ 'i.project_id': projectId, 'i.state': 'complete' })
+      .andWhere('i.updated_at', '<', before)
+      .andWhere(q => q.whereNull('o.item_id').orWhere('o.status', 'pending'))
+      .orderBy('i.id')
+      .limit(limit)
+      .pluck('i.id');
+    return ids.map(String);
   }
 
   private async lockItemRow(

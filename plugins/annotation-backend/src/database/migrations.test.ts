@@ -30,8 +30,17 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(await knex.schema.hasColumn('items', 'extra_slots')).toBe(true);
     const [, pending] = await knex.migrate.list(config);
     expect(pending).toEqual([]);
+    const confidenceType = async () =>
+      databaseId.startsWith('POSTGRES')
+        ? (
+            await knex('information_schema.columns')
+              .where({ table_name: 'item_outcomes', column_name: 'confidence' })
+              .first('data_type')
+          ).data_type
+        : 'double precision'; // SQLite's REAL is always 8 bytes
+    expect(await confidenceType()).toBe('double precision');
 
-    // the quality migration alone goes down and up again, keeping the items
+    // the last two (quality) migrations go down and up again, keeping the items
     // (on SQLite dropping a column rebuilds the table)
     const projectId = '00000000-0000-4000-8000-000000000001';
     await knex('projects').insert({
@@ -60,6 +69,10 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
       created_at: 0,
       updated_at: 0,
     });
+    await knex.migrate.down(config); // confidences in double precision
+    expect(await confidenceType()).toBe(
+      databaseId.startsWith('POSTGRES') ? 'real' : 'double precision',
+    );
     await knex.migrate.down(config);
     expect(await knex.schema.hasTable('item_outcomes')).toBe(false);
     expect(await knex.schema.hasColumn('items', 'extra_slots')).toBe(false);
@@ -80,6 +93,8 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     );
     expect(indexes).not.toContain('items_gold_idx');
     await knex.migrate.up(config);
+    await knex.migrate.up(config);
+    expect(await confidenceType()).toBe('double precision');
     expect((await knex('items').first()).extra_slots).toBe(0);
     await knex('items').delete();
     await knex('projects').delete();

@@ -1,8 +1,7 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ItemStore } from '../database';
 import { ProjectNotifier } from './ProjectNotifier';
-import { EventParams, eventsServiceRef } from '@backstage/plugin-events-node';
+import { EventParams } from '@backstage/plugin-events-node';
 import {
   ANNOTATION_EVENT_TOPICS,
   progressSignalChannel,
@@ -10,30 +9,9 @@ import {
 import { apiCaller, users } from '../__testUtils__/callers';
 import { belongsQuestion, workforce } from '../__testUtils__/fixtures';
 import { startAnnotationApi } from '../__testUtils__/startApi';
+import { eventListener as listener } from '../__testUtils__/eventListener';
 
 jest.setTimeout(60_000);
-
-/** Collects what Chorus publishes on the events service (signals included). */
-function listener(seen: EventParams[]) {
-  return createBackendModule({
-    pluginId: 'annotation',
-    moduleId: 'test-listener',
-    register(reg) {
-      reg.registerInit({
-        deps: { events: eventsServiceRef },
-        async init({ events }) {
-          await events.subscribe({
-            id: 'test-listener',
-            topics: [...Object.values(ANNOTATION_EVENT_TOPICS), 'signals'],
-            onEvent: async event => {
-              seen.push(event);
-            },
-          });
-        },
-      });
-    },
-  });
-}
 
 describe('ProjectNotifier through the API', () => {
   it('publishes status changes, completed items and throttled progress signals', async () => {

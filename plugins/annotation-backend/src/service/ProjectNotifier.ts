@@ -46,6 +46,17 @@ export class ProjectNotifier {
     });
   }
 
+  itemEscalated(
+    project: AnnotationProjectRecord,
+    escalation: { itemId: string; escalationId: string; reasons: unknown[] },
+  ): void {
+    this.publish(ANNOTATION_EVENT_TOPICS.itemEscalated, {
+      projectId: project.id,
+      project: project.name,
+      ...escalation,
+    });
+  }
+
   statusChanged(
     project: AnnotationProjectRecord,
     from: AnnotationProjectStatus,

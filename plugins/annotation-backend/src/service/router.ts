@@ -23,6 +23,7 @@ import express from 'express';
 import { Config } from '@backstage/config';
 import {
   AnnotationStore,
+  QualityStore,
   ItemStore,
   LeaseStore,
   ProjectStore,
@@ -54,6 +55,7 @@ export interface RouterOptions {
   items: ItemStore;
   leases: LeaseStore;
   annotations: AnnotationStore;
+  quality: QualityStore;
   notifier: ProjectNotifier;
 }
 

@@ -23,6 +23,7 @@ import {
   LeaseStore,
   ProjectConfigVersion,
   ProjectStore,
+  QualityStore,
 } from '../database';
 import { ApiRouter } from '@backstage/backend-openapi-utils';
 import { spec } from '../schema/openapi';
@@ -32,6 +33,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../schema/requestChecks';
 import { ProjectNotifier } from './ProjectNotifier';
+import { ItemEvaluator } from './quality/ItemEvaluator';
 import {
   DEFAULT_IMPORT_LIMITS,
   importItems,
@@ -44,6 +46,7 @@ export interface WorkRouteOptions {
   items: ItemStore;
   leases: LeaseStore;
   annotations: AnnotationStore;
+  quality: QualityStore;
   notifier: ProjectNotifier;
   /** The caller and the project, once the caller may do `permission`. */
   callerIn: (
@@ -80,6 +83,7 @@ export function addWorkRoutes(
   o: WorkRouteOptions,
 ) {
   const limits = readImportLimits(o.config);
+  const evaluator = new ItemEvaluator(o);
 
   // saved config versions are never changed, so each is read once; the
   // project row (read on every request) says which version is current
@@ -283,7 +287,20 @@ export function addWorkRoutes(
         idempotencyKey: req.body.idempotencyKey,
         allowEdit: config.allowEditUntilResolved,
       });
-      if (result.outcome === 'created') {
+      // the answer that completes an item (or changes one of a complete
+      // item still undecided) decides it before the response, so the
+      // annotator's next request already sees an item reopened for one
+      // more annotator
+      const evaluated =
+        result.itemCompleted || result.outcome === 'edited'
+          ? await evaluator.evaluate({
+              projectId: project.id,
+              itemId,
+              configVersion: version,
+              config,
+            })
+          : undefined;
+      if (result.outcome !== 'replayed') {
         o.notifier.progressChanged(project);
       }
       res.status(result.outcome === 'created' ? 201 : 200).json(result);
@@ -294,6 +311,13 @@ export function addWorkRoutes(
           item ?? { id: itemId },
           config.overlap,
         );
+      }
+      if (evaluated?.escalationId) {
+        o.notifier.itemEscalated(project, {
+          itemId,
+          escalationId: evaluated.escalationId,
+          reasons: evaluated.decision.reasons,
+        });
       }
     },
   );

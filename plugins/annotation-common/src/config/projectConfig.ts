@@ -197,6 +197,8 @@ const questionQuality = z.strictObject({
     })
     .optional(),
   threshold: share('a share').optional(),
+  /** Spans and segments: the IoU at which two units match; 0.5. */
+  iouThreshold: share('an IoU').optional(),
 });
 
 /**

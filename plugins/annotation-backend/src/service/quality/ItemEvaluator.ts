@@ -1,0 +1,177 @@
+import { ConflictError } from '@backstage/errors';
+import {
+  DawidSkeneModel,
+  decideItemOutcome,
+  ItemDecision,
+  ProjectConfig,
+} from '@chorus/plugin-annotation-common';
+import { AnnotationStore, ItemStore, QualityStore } from '../../database';
+
+/** How long a project's fit and gold standings are reused. */
+const CACHE_MS = 30_000;
+
+/** At least this many gold answers before an annotator can be excluded. */
+export const MIN_GOLD_ANSWERS = 5;
+
+export interface EvaluatedItem {
+  decision: ItemDecision;
+  /** Set when this evaluation sent the item to the QA queue. */
+  escalationId?: string;
+}
+
+interface Cached<T> {
+  at: number;
+  value: T;
+}
+
+/**
+ * The live per-item quality state: when an item has its answers, decides it
+ * (see `decideItemOutcome` in annotation-common) and records the decision:
+ * resolved with its consensus, pending with one more annotator, or
+ * escalated to the quality analysts. O(answers of the item) plus two cached
+ * per-project reads (the latest Dawid-Skene fit, the gold standings).
+ */
+export class ItemEvaluator {
+  private readonly fits = new Map<
+    string,
+    Cached<Record<string, DawidSkeneModel> | undefined>
+  >();
+  private readonly lowGold = new Map<string, Cached<Set<string>>>();
+
+  constructor(
+    private readonly o: {
+      items: ItemStore;
+      annotations: AnnotationStore;
+      quality: QualityStore;
+    },
+  ) {}
+
+  /**
+   * Evaluates a complete item that has no settled outcome yet; undefined
+   * when there is nothing to decide (not complete, a honeypot, already
+   * resolved or with the quality analysts).
+   */
+  async evaluate(args: {
+    projectId: string;
+    itemId: string;
+    configVersion: number;
+    config: ProjectConfig;
+  }): Promise<EvaluatedItem | undefined> {
+    const { projectId, itemId, config } = args;
+    const [item, before] = await Promise.all([
+      this.o.items.get(projectId, itemId),
+      this.o.quality.outcome(itemId),
+    ]);
+    if (item?.state !== 'complete') {
+      return undefined;
+    }
+    if (before && before.status !== 'pending') {
+      return undefined;
+    }
+    const [answers, models, excluded] = await Promise.all([
+      this.o.annotations.listForItem(projectId, itemId),
+      this.models(projectId, args.configVersion),
+      this.excluded(projectId, config.quality.minGoldAccuracy),
+    ]);
+    const decision = decideItemOutcome({
+      config,
+      answers: answers.map(a => ({
+        annotator: a.annotator,
+        answer: a.answer as Record<string, unknown>,
+      })),
+      extraAnnotators: before?.extraAnnotators ?? 0,
+      models,
+      excluded,
+    });
+    const fields = {
+      configVersion: args.configVersion,
+      answer: decision.answer,
+      method: decision.method,
+      confidence: decision.confidence,
+      agreement: decision.agreement,
+      reasons: decision.reasons,
+    };
+    try {
+      if (decision.status === 'escalated') {
+        const { escalation } = await this.o.quality.escalate(itemId, fields);
+        return { decision, escalationId: escalation.id };
+      }
+      await this.o.quality.recordOutcome(
+        itemId,
+        decision.status === 'pending'
+          ? {
+              ...fields,
+              status: 'pending',
+              extraAnnotators: decision.extraAnnotators,
+              overlap: config.overlap,
+            }
+          : { ...fields, status: 'resolved' },
+      );
+    } catch (error) {
+      // a concurrent evaluation (a retried request, another replica) got
+      // there first and handed the item to QA: theirs stands
+      if (error instanceof ConflictError) {
+        return undefined;
+      }
+      throw error;
+    }
+    return { decision };
+  }
+
+  /**
+   * Evaluates the complete items a killed process left undecided (their
+   * last change older than `graceMs`, so evaluations in flight are left
+   * alone); returns how many it decided. Called by the scheduled refit.
+   */
+  async evaluateUndecided(
+    project: {
+      projectId: string;
+      configVersion: number;
+      config: ProjectConfig;
+    },
+    options: { graceMs?: number; limit?: number } = {},
+  ): Promise<number> {
+    const ids = await this.o.quality.undecidedItems(
+      project.projectId,
+      Date.now() - (options.graceMs ?? 60_000),
+      options.limit ?? 1000,
+    );
+    let decided = 0;
+    for (const itemId of ids) {
+      if (await this.evaluate({ ...project, itemId })) {
+        decided++;
+      }
+    }
+    return decided;
+  }
+
+  private async models(projectId: string, configVersion: number) {
+    const key = `${projectId}:${configVersion}`;
+    const cached = this.fits.get(key);
+    if (cached && Date.now() - cached.at < CACHE_MS) {
+      return cached.value;
+    }
+    const fit = await this.o.quality.latestFit(projectId, configVersion);
+    this.fits.set(key, { at: Date.now(), value: fit?.models });
+    return fit?.models;
+  }
+
+  /** Annotators whose gold accuracy is below the bar, once they have enough gold answers. */
+  private async excluded(projectId: string, minAccuracy: number) {
+    if (minAccuracy <= 0) {
+      return undefined;
+    }
+    const cached = this.lowGold.get(projectId);
+    if (cached && Date.now() - cached.at < CACHE_MS) {
+      return cached.value;
+    }
+    const stats = await this.o.quality.goldStats(projectId);
+    const value = new Set(
+      stats
+        .filter(s => s.answered >= MIN_GOLD_ANSWERS && s.accuracy < minAccuracy)
+        .map(s => s.annotator),
+    );
+    this.lowGold.set(projectId, { at: Date.now(), value });
+    return value;
+  }
+}
