@@ -296,8 +296,12 @@ export async function runB2(kind: DbKind, o: B2Options): Promise<boolean> {
       Number((await db.query<{ n: number | string }>(sql))[0].n);
     const p = `project_id = '${projectId}'`;
     const overAssigned = await count(
-      `SELECT count(*) AS n FROM (SELECT item_id FROM annotations WHERE ${p}
-         GROUP BY item_id HAVING count(*) > ${OVERLAP}) x`,
+      // an item's capacity: the overlap plus the annotators the quality
+      // policy granted it for low agreement
+      `SELECT count(*) AS n FROM (SELECT a.item_id FROM annotations a
+         JOIN items i ON i.id = a.item_id WHERE a.${p}
+         GROUP BY a.item_id, i.extra_slots
+         HAVING count(*) > ${OVERLAP} + i.extra_slots) x`,
     );
     const repeats = await count(
       `SELECT count(*) AS n FROM (SELECT item_id, annotator FROM annotations
