@@ -820,6 +820,13 @@ export function describeChorusPages(render: RenderChorusAt) {
       await fill(user, input('Managers'), 'group:default/cu-project-managers');
       await fill(user, input('Overlap'), '3');
       await pick(user, /^Ordering/, 'random');
+      await fill(user, input('Extra annotators \\(cap\\)'), '1');
+      await fill(user, input('Gold rate'), '0.1');
+      await user.click(
+        screen.getByRole('checkbox', {
+          name: 'Quality analysts see who answered',
+        }),
+      );
       await fill(user, input('Instructions \\(markdown\\)'), 'Pick **one**.');
       const q = question(1);
       await fill(
@@ -896,14 +903,14 @@ export function describeChorusPages(render: RenderChorusAt) {
               qualityAnalysts: ['group:default/cu-quality-analysts'],
               managers: ['group:default/cu-project-managers'],
             },
-            // the quality policy the form does not ask about: its defaults
+            // the quality policy as set, with the defaults of the rest
             quality: {
               agreementThreshold: 0.6,
-              extraAnnotatorCap: 2,
-              goldRate: 0,
+              extraAnnotatorCap: 1,
+              goldRate: 0.1,
               minConfidence: 0.7,
               minGoldAccuracy: 0,
-              qaSeesAnnotators: true,
+              qaSeesAnnotators: false,
               questions: {},
             },
           },

@@ -17,6 +17,8 @@ import {
 } from '@chorus/plugin-annotation-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
+import Checkbox from '@material-ui/core/Checkbox';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Grid from '@material-ui/core/Grid';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
@@ -39,7 +41,10 @@ import {
 } from './form';
 import { QuestionEditor, questionFieldPaths } from './QuestionEditor';
 
-type TextKey = Exclude<keyof ProjectDraft, 'questions' | 'ordering' | 'blind'>;
+type TextKey = Exclude<
+  keyof ProjectDraft,
+  'questions' | 'ordering' | 'blind' | 'qaSeesAnnotators'
+>;
 
 /** The form path of each top-level input, as `parseNewProject` names it. */
 const PATHS: Record<TextKey | 'ordering' | 'blind', string> = {
@@ -57,6 +62,11 @@ const PATHS: Record<TextKey | 'ordering' | 'blind', string> = {
   ordering: 'config.ordering',
   blind: 'config.blind',
   leaseTtlSeconds: 'config.leaseTtlSeconds',
+  agreementThreshold: 'config.quality.agreementThreshold',
+  minConfidence: 'config.quality.minConfidence',
+  extraAnnotatorCap: 'config.quality.extraAnnotatorCap',
+  goldRate: 'config.quality.goldRate',
+  minGoldAccuracy: 'config.quality.minGoldAccuracy',
   instructions: 'config.instructions',
 };
 
@@ -350,6 +360,54 @@ export function NewProjectPage() {
                       <MenuItem value="on">On</MenuItem>
                       <MenuItem value="off">Off</MenuItem>
                     </TextField>
+                  </Grid>
+                </Grid>
+              </InfoCard>
+            </Grid>
+            <Grid item xs={12}>
+              <InfoCard title="Quality policy">
+                <Grid container spacing={2}>
+                  {text('agreementThreshold', 'Agreement threshold', {
+                    type: 'number',
+                    helperText:
+                      'Per item, 0–1: below it the item gets more annotators',
+                    sm: 4,
+                  })}
+                  {text('minConfidence', 'Minimum consensus confidence', {
+                    type: 'number',
+                    helperText:
+                      'Per item, 0–1: below it the item is not resolved',
+                    sm: 4,
+                  })}
+                  {text('extraAnnotatorCap', 'Extra annotators (cap)', {
+                    type: 'number',
+                    helperText: 'Then the item goes to the quality analysts',
+                    sm: 4,
+                  })}
+                  {text('goldRate', 'Gold rate', {
+                    type: 'number',
+                    helperText: 'Share of gold items mixed into queues (0–0.5)',
+                    sm: 4,
+                  })}
+                  {text('minGoldAccuracy', 'Minimum gold accuracy', {
+                    type: 'number',
+                    helperText:
+                      "Below it an annotator's answers stop counting (0: off)",
+                    sm: 4,
+                  })}
+                  <Grid item xs={12} sm={4}>
+                    <FormControlLabel
+                      control={
+                        <Checkbox
+                          checked={draft.qaSeesAnnotators}
+                          onChange={e =>
+                            edit({ qaSeesAnnotators: e.target.checked })
+                          }
+                          color="primary"
+                        />
+                      }
+                      label="Quality analysts see who answered"
+                    />
                   </Grid>
                 </Grid>
               </InfoCard>

@@ -52,6 +52,13 @@ export interface ProjectDraft {
   /** `default`: on when overlap > 1. */
   blind: 'default' | 'on' | 'off';
   leaseTtlSeconds: string;
+  /** The quality policy; empty means the default. */
+  agreementThreshold: string;
+  minConfidence: string;
+  extraAnnotatorCap: string;
+  goldRate: string;
+  minGoldAccuracy: string;
+  qaSeesAnnotators: boolean;
   instructions: string;
   questions: QuestionDraft[];
 }
@@ -101,6 +108,12 @@ export function emptyDraft(): ProjectDraft {
     ordering: 'priority',
     blind: 'default',
     leaseTtlSeconds: '600',
+    agreementThreshold: '0.6',
+    minConfidence: '0.7',
+    extraAnnotatorCap: '2',
+    goldRate: '0',
+    minGoldAccuracy: '0',
+    qaSeesAnnotators: true,
     instructions: '',
     questions: [newQuestion(0)],
   };
@@ -220,6 +233,14 @@ export function draftToProject(d: ProjectDraft): Record<string, unknown> {
       ordering: d.ordering,
       blind: d.blind === 'default' ? undefined : d.blind === 'on',
       leaseTtlSeconds: num(d.leaseTtlSeconds),
+      quality: compact({
+        agreementThreshold: num(d.agreementThreshold),
+        minConfidence: num(d.minConfidence),
+        extraAnnotatorCap: num(d.extraAnnotatorCap),
+        goldRate: num(d.goldRate),
+        minGoldAccuracy: num(d.minGoldAccuracy),
+        qaSeesAnnotators: d.qaSeesAnnotators,
+      }),
       workforce: {
         annotators: refs(d.annotators),
         qualityAnalysts: refs(d.qualityAnalysts),
