@@ -11,3 +11,4 @@ export * from './items';
 export * from './client';
 export * from './permissions';
 export * from './quality';
+export * from './llm';

@@ -403,13 +403,15 @@ export function parseProjectConfig(input: unknown): ConfigParseResult {
   if (result.success) {
     return { success: true, config: result.data };
   }
-  return {
-    success: false,
-    issues: result.error.issues.map(issue => ({
-      path: formatPath(issue.path),
-      message: issueMessage(issue),
-    })),
-  };
+  return { success: false, issues: configIssues(result.error) };
+}
+
+/** A zod error as issues naming their paths (parse with `reportInput`). */
+export function configIssues(error: z.core.$ZodError): ConfigIssue[] {
+  return error.issues.map(issue => ({
+    path: formatPath(issue.path),
+    message: issueMessage(issue),
+  }));
 }
 
 /** `questions[2].labels: at least 2 labels expected; overlap: ...` */
