@@ -24,8 +24,7 @@ export function valueProbability(
   );
   const spelled =
     typeof value === 'string' ? JSON.stringify(value) : `${value}`;
-  let match: RegExpExecArray | null;
-  while ((match = key.exec(text)) !== null) {
+  for (const match of text.matchAll(key)) {
     const at = match.index + match[0].length;
     if (text.startsWith(spelled, at)) {
       // inside the quotes: a quote merged into a neighbouring token
