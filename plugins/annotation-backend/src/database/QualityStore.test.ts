@@ -47,7 +47,6 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
       priority: count - i, // claimed in import order
       uncertainty: 0,
       contentHash: `hash-${i}`,
-      ...(i === 0 ? { goldJson: JSON.stringify({ belongs: 'yes' }) } : {}),
     }));
     await new KnexItemStore(knex).importBatch(project.id, items);
     const leases = new KnexLeaseStore(knex);
@@ -350,7 +349,10 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
       undefined,
     );
 
-    // imported gold stays the gold when QA resolves such an item
+    // gold an item has already stays the gold when QA resolves it
+    await knex('items')
+      .where({ id: itemIds[0] })
+      .update({ gold: JSON.stringify({ belongs: 'yes' }) });
     await escalate(itemIds[0]);
     const goldClaim = await quality.claimQa(project.id, analyst(2), 60_000);
     await quality.resolveQa({
