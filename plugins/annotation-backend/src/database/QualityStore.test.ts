@@ -459,4 +459,32 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
       { annotator: annotator(2), answered: 1, correct: 0, accuracy: 0 },
     ]);
   });
+
+  it('names the annotators below the gold bar once they answered enough gold', async () => {
+    const { project, quality } = await setup(0);
+    const record = async (who: string, right: number, wrong: number) => {
+      for (let n = 0; n < right + wrong; n++) {
+        await quality.recordGoldAnswer(project.id, who, n < right);
+      }
+    };
+    await record(annotator(1), 4, 1); // 0.8
+    await record(annotator(2), 3, 2); // 0.6
+    await record(annotator(3), 0, 4); // 0, but only 4 answered
+    await record(annotator(4), 7, 3); // 0.7
+    const low = async (bar: number, minAnswered?: number) =>
+      (await quality.lowGoldAnnotators(project.id, bar, minAnswered)).map(
+        s => s.annotator,
+      );
+    expect(await low(0.75)).toEqual([annotator(2), annotator(4)]);
+    expect(await quality.lowGoldAnnotators(project.id, 0.7)).toEqual([
+      { annotator: annotator(2), answered: 5, correct: 3, accuracy: 0.6 },
+    ]); // exactly at the bar is not below it
+    expect(await low(0.75, 4)).toEqual([
+      annotator(2),
+      annotator(3),
+      annotator(4),
+    ]);
+    expect(await low(0)).toEqual([]); // minGoldAccuracy 0: the bar is off
+    expect(await low(0.9, 6)).toEqual([annotator(4)]);
+  });
 });
