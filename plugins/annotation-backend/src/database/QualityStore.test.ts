@@ -72,6 +72,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
         overlap: OVERLAP,
         timeSpentMs: 1000,
         allowEdit: true,
+        questions: choiceConfig().questions,
       });
       return lease!.item.id;
     };

@@ -28,6 +28,10 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     );
     expect(await knex.schema.hasColumn('imports', 'updated_at')).toBe(true);
     expect(await knex.schema.hasColumn('items', 'extra_slots')).toBe(true);
+    expect(await knex.schema.hasColumn('leases', 'gold')).toBe(true);
+    expect(await knex.schema.hasColumn('annotations', 'gold_correct')).toBe(
+      true,
+    );
     const [, pending] = await knex.migrate.list(config);
     expect(pending).toEqual([]);
 
@@ -60,6 +64,12 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
       created_at: 0,
       updated_at: 0,
     });
+    // the gold migration goes down first, keeping leases and answers
+    await knex.migrate.down(config);
+    expect(await knex.schema.hasColumn('leases', 'gold')).toBe(false);
+    expect(await knex.schema.hasColumn('annotations', 'gold_correct')).toBe(
+      false,
+    );
     await knex.migrate.down(config);
     expect(await knex.schema.hasTable('item_outcomes')).toBe(false);
     expect(await knex.schema.hasColumn('items', 'extra_slots')).toBe(false);
@@ -81,6 +91,7 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(indexes).not.toContain('items_gold_idx');
     await knex.migrate.up(config);
     expect((await knex('items').first()).extra_slots).toBe(0);
+    await knex.migrate.up(config);
     await knex('items').delete();
     await knex('projects').delete();
 

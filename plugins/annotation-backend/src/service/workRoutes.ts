@@ -187,12 +187,14 @@ export function addWorkRoutes(
       ttlMs: config.leaseTtlSeconds * 1000,
       maxHeld: MAX_HELD_LEASES,
       exclude: req.body?.exclude,
+      goldRate: config.quality.goldRate,
     });
     if (!lease) {
       res.status(204).end();
       return;
     }
-    // never the gold answer, predictions or others' answers: blind by design
+    // never the gold answer, predictions or others' answers: blind by
+    // design; a gold item's lease looks exactly like any other
     res.json({
       token: lease.token,
       expiresAt: lease.expiresAt,
@@ -282,11 +284,17 @@ export function addWorkRoutes(
         timeSpentMs: req.body.timeSpentMs ?? 0,
         idempotencyKey: req.body.idempotencyKey,
         allowEdit: config.allowEditUntilResolved,
+        questions: config.questions,
       });
       if (result.outcome === 'created') {
         o.notifier.progressChanged(project);
       }
-      res.status(result.outcome === 'created' ? 201 : 200).json(result);
+      // `honeypot` stays here: the annotator must not tell gold items apart
+      res.status(result.outcome === 'created' ? 201 : 200).json({
+        annotation: result.annotation,
+        outcome: result.outcome,
+        itemCompleted: result.itemCompleted,
+      });
       if (result.itemCompleted) {
         const item = await o.items.get(project.id, itemId);
         o.notifier.itemCompleted(
