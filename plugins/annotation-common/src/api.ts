@@ -63,7 +63,19 @@ export interface NewAnnotationProject {
 
 /** Items by state, answers, skips and per-annotator figures of a project. */
 export interface ProjectProgress {
-  items: { total: number; open: number; full: number; complete: number };
+  items: {
+    /** The regular items: open + full + complete (gold items apart). */
+    total: number;
+    open: number;
+    full: number;
+    complete: number;
+    /**
+     * Gold items (honeypots) imported with their answer: mixed into
+     * queues at the project's gold rate to score annotators, not labeled
+     * to completion, so not in `total`.
+     */
+    gold: number;
+  };
   annotations: number;
   skips: number;
   annotators: Array<{
@@ -98,7 +110,8 @@ export function progressSignalChannel(projectId: string): string {
 /** The message on `progressSignalChannel`. */
 export interface ProgressSignal {
   projectId: string;
-  items: ProjectProgress['items'];
+  /** Without the gold count: annotators receive the signal too. */
+  items: Omit<ProjectProgress['items'], 'gold'>;
   annotations: number;
   skips: number;
 }

@@ -1,4 +1,8 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  goldAgreement,
+  QuestionConfig,
+} from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import {
   ADD_TO_COUNTER_SQL,
@@ -6,6 +10,7 @@ import {
   counterRows,
   counterShard,
 } from './counters';
+import { addGoldAnswer } from './QualityStore';
 import { isPostgres, lockItem } from './slots';
 import { sqliteWrite } from './sqlite';
 import { isItemId, isUniqueViolation, parseJson, toNumber } from './util';
@@ -35,6 +40,8 @@ export interface SubmitOptions {
   /** A retried submit with the same key stores nothing new. */
   idempotencyKey?: string;
   allowEdit: boolean;
+  /** The project's questions: they score an answer to a gold item. */
+  questions: readonly QuestionConfig[];
 }
 
 export interface SubmitResult {
@@ -43,6 +50,13 @@ export interface SubmitResult {
   outcome: 'created' | 'edited' | 'replayed';
   /** True when this answer completed the item. */
   itemCompleted: boolean;
+  /**
+   * Set when the answer is to a gold item (a honeypot, leased at the gold
+   * rate): scored against the gold, counted in the annotator's gold stats,
+   * never part of a consensus. For the backend only: never shown to the
+   * annotator.
+   */
+  honeypot?: { correct: boolean };
 }
 
 /** Storage of annotators' answers. */
@@ -73,6 +87,15 @@ interface AnnotationRow {
   time_spent_ms: number | string;
   created_at: number | string;
   updated_at: number | string;
+  /** An answer to a gold item: whether it matched (0/1 on SQLite). */
+  gold_correct: boolean | number | null;
+}
+
+/** The result's honeypot part, from the stored answer. */
+function honeypotOf(row: AnnotationRow): Pick<SubmitResult, 'honeypot'> {
+  return row.gold_correct === null
+    ? {}
+    : { honeypot: { correct: Boolean(row.gold_correct) } };
 }
 
 function fromRow(row: AnnotationRow): AnnotationRecord {
@@ -133,19 +156,25 @@ export class KnexAnnotationStore implements AnnotationStore {
     }
   }
 
-  private replayed(replay: AnnotationRecord, o: SubmitOptions): SubmitResult {
-    if (replay.itemId !== o.itemId) {
+  private replayed(replay: AnnotationRow, o: SubmitOptions): SubmitResult {
+    if (String(replay.item_id) !== o.itemId) {
       throw new ConflictError(
-        `idempotencyKey: already used for item ${replay.itemId}`,
+        `idempotencyKey: already used for item ${replay.item_id}`,
       );
     }
-    return { annotation: replay, outcome: 'replayed', itemCompleted: false };
+    return {
+      annotation: fromRow(replay),
+      outcome: 'replayed',
+      itemCompleted: false,
+      ...honeypotOf(replay),
+    };
   }
 
   /**
    * Stores the answer if the caller holds a live lease on the item (the
    * lease's slot becomes the answer's slot). Undefined when they do not:
-   * the careful path then tells an edit, a replay and a dead lease apart.
+   * the careful path then tells an edit, a replay and a dead lease apart,
+   * and scores an answer on a gold lease (a few in a hundred at most).
    */
   private async submitOnLease(
     o: SubmitOptions,
@@ -168,7 +197,7 @@ export class KnexAnnotationStore implements AnnotationStore {
            DELETE FROM leases l USING it
            WHERE l.token = :token AND l.project_id = :project_id
              AND l.annotator = :annotator AND l.item_id = it.id
-             AND l.expires_at > :now
+             AND l.expires_at > :now AND NOT l.gold
            RETURNING l.item_id
          ),
          ins AS (
@@ -242,7 +271,7 @@ export class KnexAnnotationStore implements AnnotationStore {
         .prepare(
           `DELETE FROM leases WHERE token = :token
              AND project_id = :project_id AND annotator = :annotator
-             AND item_id = :item_id AND expires_at > :now`,
+             AND item_id = :item_id AND expires_at > :now AND NOT gold`,
         )
         .run(params);
       if (!deleted.changes) {
@@ -338,15 +367,26 @@ export class KnexAnnotationStore implements AnnotationStore {
       });
   }
 
-  private async byKey(tx: Knex | Knex.Transaction, o: SubmitOptions) {
-    const row = await tx<AnnotationRow>('annotations')
+  private async byKey(
+    tx: Knex | Knex.Transaction,
+    o: SubmitOptions,
+  ): Promise<AnnotationRow | undefined> {
+    return tx<AnnotationRow>('annotations')
       .where({
         project_id: o.projectId,
         annotator: o.annotator,
         idempotency_key: o.idempotencyKey!,
       })
       .first();
-    return row ? fromRow(row) : undefined;
+  }
+
+  /** Whether the answer matches the item's gold (the item is locked). */
+  private async scoreGold(
+    tx: Knex.Transaction,
+    o: SubmitOptions,
+  ): Promise<boolean> {
+    const { gold } = await tx('items').where({ id: o.itemId }).first('gold');
+    return goldAgreement(o, o.answer, parseJson(gold)).correct;
   }
 
   private async submitIn(
@@ -390,14 +430,24 @@ export class KnexAnnotationStore implements AnnotationStore {
           `item ${o.itemId} is ${decided.status}; its answers can no longer change`,
         );
       }
+      // an edited answer to a gold item is scored again, not counted again
+      const goldCorrect =
+        own.gold_correct === null ? null : await this.scoreGold(tx, o);
       await tx('annotations')
         .where({ id: own.id })
         .update({
           answer: JSON.stringify(o.answer),
           config_version: o.configVersion,
           idempotency_key: o.idempotencyKey ?? own.idempotency_key,
+          gold_correct: goldCorrect,
           updated_at: now,
         });
+      if (goldCorrect !== null && goldCorrect !== Boolean(own.gold_correct)) {
+        await addGoldAnswer(tx, o.projectId, o.annotator, {
+          answered: 0,
+          correct: goldCorrect ? 1 : -1,
+        });
+      }
       const edited = await tx<AnnotationRow>('annotations')
         .where({ id: own.id })
         .first();
@@ -405,6 +455,7 @@ export class KnexAnnotationStore implements AnnotationStore {
         annotation: fromRow(edited!),
         outcome: 'edited',
         itemCompleted: false,
+        ...honeypotOf(edited!),
       };
     }
 
@@ -439,6 +490,25 @@ export class KnexAnnotationStore implements AnnotationStore {
       throw new ConflictError(
         `lease ${o.token} expired; ask for the next item again`,
       );
+    }
+    if (lease.gold) {
+      // a honeypot: the answer is stored and scored, the item stays as it
+      // is (gold leases take no slot, gold items never complete)
+      const correct = await this.scoreGold(tx, o);
+      const [scored] = await tx('annotations')
+        .insert({ ...annotationRow(o, now), gold_correct: correct })
+        .returning('*');
+      await this.countAnswer(tx, o, item, false, now);
+      await addGoldAnswer(tx, o.projectId, o.annotator, {
+        answered: 1,
+        correct: correct ? 1 : 0,
+      });
+      return {
+        annotation: fromRow(scored),
+        outcome: 'created',
+        itemCompleted: false,
+        honeypot: { correct },
+      };
     }
     const [stored] = await tx('annotations')
       .insert(annotationRow(o, now))

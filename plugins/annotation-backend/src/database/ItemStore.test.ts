@@ -92,7 +92,11 @@ describe.each(databases.eachSupportedId())('item import on %s', id => {
 
   it('counts ids another import stored first as unchanged', async () => {
     const { project, store } = await setup();
-    const batch = Array.from({ length: 50 }, (_, i) => item(i));
+    // every fifth a gold item: each state is counted whichever import wins
+    const batch = Array.from({ length: 50 }, (_, i) => ({
+      ...item(i),
+      ...(i % 5 ? {} : { goldJson: JSON.stringify({ belongs: 'no' }) }),
+    }));
     const results = await Promise.all([
       store.importBatch(project.id, batch),
       store.importBatch(project.id, batch),
@@ -106,7 +110,10 @@ describe.each(databases.eachSupportedId())('item import on %s', id => {
       .where({ project_id: project.id })
       .count({ n: '*' });
     expect(Number(n)).toBe(50);
-    expect((await readCounters(knex, project.id))['items.open']).toBe(50);
+    expect(await readCounters(knex, project.id)).toMatchObject({
+      'items.open': 40,
+      'items.gold': 10,
+    });
   });
 
   it("reports each annotator's median time per answer over their latest answers", async () => {

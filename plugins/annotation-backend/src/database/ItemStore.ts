@@ -4,7 +4,7 @@ import { CopyStreamQuery, from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { v4 as uuid } from 'uuid';
-import { addToCounters, readCounters } from './counters';
+import { addToCounters, CounterName, readCounters } from './counters';
 import { isPostgres } from './slots';
 import { isSqlite } from './sqlite';
 import { isItemId, isUniqueViolation, parseJson, toNumber } from './util';
@@ -37,7 +37,12 @@ export interface ImportBatchOutcome {
   rejected: ImportRejection[];
 }
 
-export type ItemState = 'open' | 'full' | 'complete';
+/**
+ * `open`, `full` and `complete` are the regular items' slot states (see
+ * slots.ts); `gold` is an item imported with its answer, a honeypot: never
+ * in the regular pool, leased to any number of annotators without a slot.
+ */
+export type ItemState = 'open' | 'full' | 'complete' | 'gold';
 
 export interface ItemRecord {
   id: string;
@@ -184,6 +189,7 @@ export class KnexItemStore implements ItemStore {
         await tx('imports').where({ id: importId }).update({ updated_at: now });
       }
       const fresh: ImportItem[] = [];
+      const moved: Partial<Record<CounterName, number>> = {};
       for (const item of byId.values()) {
         const row = existing.get(item.externalId);
         if (!row) {
@@ -192,7 +198,9 @@ export class KnexItemStore implements ItemStore {
           outcome.unchanged += 1;
         } else if (
           toNumber(row.answer_count) > 0 ||
-          toNumber(row.slots_taken) > 0
+          toNumber(row.slots_taken) > 0 ||
+          // a gold item's leases take no slot
+          (row.state === 'gold' && (await isLeased(tx, row.id)))
         ) {
           outcome.rejected.push({
             line: item.line,
@@ -201,6 +209,9 @@ export class KnexItemStore implements ItemStore {
               'item already has annotations or is being annotated; it was not updated',
           });
         } else {
+          // neither answered nor leased, so `open` or `gold`: adding or
+          // removing the gold answer moves it in or out of the regular pool
+          const state = initialState(item);
           await tx('items')
             .where({ id: row.id })
             .update({
@@ -210,8 +221,13 @@ export class KnexItemStore implements ItemStore {
               priority: item.priority,
               uncertainty: item.uncertainty,
               content_hash: item.contentHash,
+              state,
               updated_at: now,
             });
+          if (state !== row.state) {
+            addTo(moved, `items.${row.state}`, -1);
+            addTo(moved, `items.${state}`, 1);
+          }
           outcome.updated += 1;
         }
       }
@@ -219,9 +235,11 @@ export class KnexItemStore implements ItemStore {
       // another import of the same file may have inserted some meanwhile:
       // those count as unchanged
       const inserted = await insertFresh(tx, projectId, fresh, now);
-      outcome.inserted += inserted;
-      outcome.unchanged += fresh.length - inserted;
-      await addToCounters(tx, projectId, { 'items.open': outcome.inserted });
+      outcome.inserted += inserted.open + inserted.gold;
+      outcome.unchanged += fresh.length - inserted.open - inserted.gold;
+      addTo(moved, 'items.open', inserted.open);
+      addTo(moved, 'items.gold', inserted.gold);
+      await addToCounters(tx, projectId, moved);
     });
     return outcome;
   }
@@ -241,7 +259,13 @@ export class KnexItemStore implements ItemStore {
     const full = counters['items.full'];
     const complete = counters['items.complete'];
     return {
-      items: { total: open + full + complete, open, full, complete },
+      items: {
+        total: open + full + complete,
+        open,
+        full,
+        complete,
+        gold: counters['items.gold'],
+      },
       annotations: counters.annotations,
       skips: counters.skips,
       annotators: stats.map(row => ({
@@ -261,9 +285,10 @@ export class KnexItemStore implements ItemStore {
     const stats = await this.knex('annotator_stats')
       .where({ project_id: projectId, annotator })
       .first('annotations', 'skips');
-    // Not-complete items minus the ones this annotator is done with. The
-    // query walks their own answers and skips (by index), then each item by
-    // key: it grows with their work, never with the project's size.
+    // Open and full items minus the ones this annotator is done with (gold
+    // items are no one's queue). The query walks their own answers and
+    // skips (by index), then each item by key: it grows with their work,
+    // never with the project's size.
     const [{ n }] = await this.knex
       .from(
         this.knex
@@ -279,7 +304,7 @@ export class KnexItemStore implements ItemStore {
           .as('mine'),
       )
       .join('items', 'items.id', 'mine.item_id')
-      .whereNot('items.state', 'complete')
+      .whereIn('items.state', ['open', 'full'])
       .count({ n: '*' });
     const notComplete = counters['items.open'] + counters['items.full'];
     return {
@@ -435,8 +460,31 @@ export function startImportRow(
 
 type ExistingRow = Pick<
   ItemRow,
-  'id' | 'external_id' | 'content_hash' | 'answer_count' | 'slots_taken'
+  | 'id'
+  | 'external_id'
+  | 'content_hash'
+  | 'answer_count'
+  | 'slots_taken'
+  | 'state'
 >;
+
+/** A new item is a honeypot when it comes with its gold answer. */
+function initialState(item: ImportItem): ItemState {
+  return item.goldJson === undefined ? 'open' : 'gold';
+}
+
+function addTo(
+  deltas: Partial<Record<CounterName, number>>,
+  name: CounterName,
+  delta: number,
+) {
+  deltas[name] = (deltas[name] ?? 0) + delta;
+}
+
+/** Whether anyone holds a lease on the item (live or not yet swept). */
+async function isLeased(tx: Knex.Transaction, itemId: number | string) {
+  return Boolean(await tx('leases').where({ item_id: itemId }).first('token'));
+}
 
 const ITEM_COLUMNS = [
   'project_id',
@@ -466,7 +514,7 @@ function itemValues(projectId: string, item: ImportItem, now: number) {
     item.uncertainty,
     Math.floor(Math.random() * 2_147_483_647),
     item.contentHash,
-    'open',
+    initialState(item),
     0,
     0,
     now,
@@ -500,7 +548,8 @@ async function sqliteStatementsOf(tx: Knex.Transaction) {
   if (!statements) {
     statements = {
       existing: conn.prepare(
-        `SELECT id, external_id, content_hash, answer_count, slots_taken
+        `SELECT id, external_id, content_hash, answer_count, slots_taken,
+           state
          FROM items WHERE project_id = ? AND external_id = ?`,
       ),
       insert: conn.prepare(
@@ -532,7 +581,14 @@ async function findExisting(
     return existing;
   }
   const query = tx<ItemRow>('items')
-    .select('id', 'external_id', 'content_hash', 'answer_count', 'slots_taken')
+    .select(
+      'id',
+      'external_id',
+      'content_hash',
+      'answer_count',
+      'slots_taken',
+      'state',
+    )
     .where('project_id', projectId);
   const rows = isPostgres(tx)
     ? await query.whereRaw('external_id = ANY(?)', [ids])
@@ -541,21 +597,26 @@ async function findExisting(
   return existing;
 }
 
-/** Inserts new items, skipping external ids stored meanwhile; the count. */
+/**
+ * Inserts new items, skipping external ids stored meanwhile; how many of
+ * each initial state.
+ */
 async function insertFresh(
   tx: Knex.Transaction,
   projectId: string,
   fresh: ImportItem[],
   now: number,
-): Promise<number> {
+): Promise<{ open: number; gold: number }> {
+  const inserted = { open: 0, gold: 0 };
   if (!fresh.length) {
-    return 0;
+    return inserted;
   }
   if (isSqlite(tx)) {
     const { insert } = await sqliteStatementsOf(tx);
-    let inserted = 0;
     for (const item of fresh) {
-      inserted += insert.run(itemValues(projectId, item, now)).changes;
+      inserted[initialState(item) as 'open' | 'gold'] += insert.run(
+        itemValues(projectId, item, now),
+      ).changes;
     }
     return inserted;
   }
@@ -564,9 +625,13 @@ async function insertFresh(
     // if a concurrent import stored some of these ids, undo and insert
     await tx.raw('SAVEPOINT items_copy');
     try {
-      const copied = await copyItems(tx, projectId, fresh, now);
+      await copyItems(tx, projectId, fresh, now);
       await tx.raw('RELEASE SAVEPOINT items_copy');
-      return copied;
+      // COPY stores every row or fails
+      for (const item of fresh) {
+        inserted[initialState(item) as 'open' | 'gold'] += 1;
+      }
+      return inserted;
     } catch (error) {
       if (!isUniqueViolation(error)) {
         throw error;
@@ -574,18 +639,19 @@ async function insertFresh(
       await tx.raw('ROLLBACK TO SAVEPOINT items_copy');
     }
   }
-  let inserted = 0;
   for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
     const rows = fresh.slice(i, i + INSERT_CHUNK).map(item => {
       const values = itemValues(projectId, item, now);
       return Object.fromEntries(ITEM_COLUMNS.map((c, k) => [c, values[k]]));
     });
-    const ids = await tx('items')
+    const stored: Array<{ state: 'open' | 'gold' }> = await tx('items')
       .insert(rows)
       .onConflict(['project_id', 'external_id'])
       .ignore()
-      .returning('id');
-    inserted += ids.length;
+      .returning('state');
+    for (const { state } of stored) {
+      inserted[state] += 1;
+    }
   }
   return inserted;
 }
@@ -610,7 +676,7 @@ async function copyItems(
   projectId: string,
   items: ImportItem[],
   now: number,
-): Promise<number> {
+): Promise<void> {
   const conn: { query(stream: CopyStreamQuery): CopyStreamQuery } =
     await tx.client.acquireConnection();
   const copy = conn.query(
@@ -628,5 +694,4 @@ async function copyItems(
     }
   }
   await pipeline(Readable.from(rows()), copy);
-  return copy.rowCount;
 }

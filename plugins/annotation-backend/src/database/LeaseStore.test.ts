@@ -38,9 +38,10 @@ describe.each(databases.eachSupportedId())(
       knex = await databases.init(id);
       await applyDatabaseMigrations(knex);
       await tuneSqlite(knex); // as the plugin runs it
+      const config = choiceConfig({ overlap });
       const project = await new KnexProjectStore(knex).create(
         newProject(),
-        choiceConfig({ overlap }),
+        config,
         'user:default/jonas.berg',
       );
       await new KnexItemStore(knex).importBatch(
@@ -75,8 +76,9 @@ describe.each(databases.eachSupportedId())(
           timeSpentMs: 1200,
           idempotencyKey: key,
           allowEdit: true,
+          questions: config.questions,
         });
-      return { project, leases, annotations, claim, submit };
+      return { project, config, leases, annotations, claim, submit };
     }
 
     it('hands out by priority, resumes a held lease, prefetches one more', async () => {
@@ -158,7 +160,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('lets an annotator edit their own answer without a lease', async () => {
-      const { claim, submit, annotations, project } = await setup(1, 1);
+      const { claim, submit, annotations, project, config } = await setup(1, 1);
       const lease = await claim(annotator(1));
       await submit(annotator(1), lease!);
       const edited = await annotations.submit({
@@ -170,6 +172,7 @@ describe.each(databases.eachSupportedId())(
         overlap: 1,
         timeSpentMs: 0,
         allowEdit: true,
+        questions: config.questions,
       });
       expect(edited.outcome).toBe('edited');
       expect(edited.annotation.answer).toEqual({ belongs: 'no' });
@@ -183,6 +186,7 @@ describe.each(databases.eachSupportedId())(
           overlap: 1,
           timeSpentMs: 0,
           allowEdit: true,
+          questions: config.questions,
         }),
       ).rejects.toThrow(/token: a lease on item \d+ expected/);
     });

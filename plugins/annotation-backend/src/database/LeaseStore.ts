@@ -32,6 +32,17 @@ export interface ClaimOptions {
   maxHeld: number;
   /** Tokens the caller already holds: never returned again by `next`. */
   exclude?: string[];
+  /**
+   * The project's `quality.goldRate`: the share of claims that first try
+   * a gold item (a honeypot) the annotator has not answered, skipped or
+   * leased, while they have regular work too. 0 or absent: never.
+   */
+  goldRate?: number;
+}
+
+export interface LeaseStoreOptions {
+  /** Uniform in [0, 1): decides which claims try a gold item. */
+  random?: () => number;
 }
 
 /** Work distribution: who holds which item, until when. */
@@ -39,7 +50,8 @@ export interface LeaseStore {
   /**
    * The caller's next item: a live lease they hold and did not exclude, or
    * a newly claimed one. Never beyond an item's overlap, never an item the
-   * annotator answered, skipped or holds. Undefined when nothing is left.
+   * annotator answered, skipped or holds. At `goldRate`, a gold item
+   * instead (its lease takes no slot). Undefined when nothing is left.
    */
   next(options: ClaimOptions): Promise<Lease | undefined>;
   /** Extends a live lease; a ConflictError once it has expired. */
@@ -75,6 +87,14 @@ const ORDER: Record<AssignmentOrder, Array<[string, 'asc' | 'desc']>> = {
   ],
 };
 
+/** Item `i` is not answered, skipped or held by :annotator. */
+const NOT_MINE = `NOT EXISTS (SELECT 1 FROM annotations a
+                      WHERE a.item_id = i.id AND a.annotator = :annotator)
+      AND NOT EXISTS (SELECT 1 FROM skips s
+                      WHERE s.item_id = i.id AND s.annotator = :annotator)
+      AND NOT EXISTS (SELECT 1 FROM leases l
+                      WHERE l.item_id = i.id AND l.annotator = :annotator)`;
+
 /**
  * The first item the annotator may take, in the project's order: open, not
  * answered, skipped or held by them. Named bindings: projectId, annotator.
@@ -88,15 +108,26 @@ function candidateSql(
     .join(', ');
   return `SELECT i.id FROM items i
     WHERE i.project_id = :projectId AND i.state = 'open'
-      AND NOT EXISTS (SELECT 1 FROM annotations a
-                      WHERE a.item_id = i.id AND a.annotator = :annotator)
-      AND NOT EXISTS (SELECT 1 FROM skips s
-                      WHERE s.item_id = i.id AND s.annotator = :annotator)
-      AND NOT EXISTS (SELECT 1 FROM leases l
-                      WHERE l.item_id = i.id AND l.annotator = :annotator)
+      AND ${NOT_MINE}
       ${extra.where ?? ''}
     ORDER BY ${order}
     LIMIT 1 ${extra.lock ?? ''}`;
+}
+
+/**
+ * The first gold item the annotator may take (the gold index's order):
+ * imported gold, or a QA resolution once the item is complete; not
+ * answered, skipped or held by them. No lock: a gold lease changes nothing
+ * on the item. Named bindings: projectId, annotator.
+ */
+function goldCandidateSql(extra: { where?: string } = {}): string {
+  return `SELECT i.id FROM items i
+    WHERE i.project_id = :projectId AND i.gold IS NOT NULL
+      AND i.state IN ('gold', 'complete')
+      AND ${NOT_MINE}
+      ${extra.where ?? ''}
+    ORDER BY i.id
+    LIMIT 1`;
 }
 
 function candidateBindings(options: ClaimOptions) {
@@ -109,6 +140,8 @@ interface LeaseRow {
   project_id: string;
   token: string;
   expires_at: number | string;
+  /** A honeypot lease: no slot held (0/1 on SQLite). */
+  gold: boolean | number;
 }
 
 /** How often `next` frees the slots of expired leases, per project. */
@@ -116,8 +149,11 @@ const SWEEP_INTERVAL_MS = 1_000;
 
 export class KnexLeaseStore implements LeaseStore {
   private readonly lastSweep = new Map<string, number>();
+  private readonly random: () => number;
 
-  constructor(private readonly knex: Knex) {}
+  constructor(private readonly knex: Knex, options: LeaseStoreOptions = {}) {
+    this.random = options.random ?? Math.random;
+  }
 
   async next(options: ClaimOptions): Promise<Lease | undefined> {
     const { projectId } = options;
@@ -155,85 +191,135 @@ export class KnexLeaseStore implements LeaseStore {
   private async resumeOrClaim(
     options: ClaimOptions,
   ): Promise<Lease | undefined> {
-    const now = Date.now();
-    const lease = {
-      token: uuid(),
-      expiresAt: now + options.ttlMs,
-    };
+    // drawn only when the project mixes gold in: at rate 0 the claim is
+    // the same statements as without gold
+    const tryGold =
+      (options.goldRate ?? 0) > 0 && this.random() < options.goldRate!;
     if (isPostgres(this.knex)) {
-      // one statement: a round trip is the dearest part of a claim here
-      const { rows } = await this.knex.raw(
-        `WITH held AS (
-           SELECT token, item_id, expires_at, created_at FROM leases
-           WHERE project_id = :projectId AND annotator = :annotator
-             AND expires_at > :now
-         ),
-         resumed AS (
-           SELECT * FROM held
-           WHERE token NOT IN (SELECT json_array_elements_text(:exclude::json))
-           ORDER BY created_at LIMIT 1
-         ),
-         candidate AS (
-           ${candidateSql(options, {
-             where: `AND NOT EXISTS (SELECT 1 FROM resumed)
-                     AND (SELECT count(*) FROM held) < :maxHeld`,
-             // replicas and concurrent requests skip rows a claim holds
-             lock: 'FOR NO KEY UPDATE OF i SKIP LOCKED',
+      const lease = await this.claimOnPostgres(options, tryGold);
+      // nothing at all: no work left, or a concurrent `next` of the same
+      // annotator took this gold item first; the regular claim decides
+      return lease || !tryGold ? lease : this.claimOnPostgres(options, false);
+    }
+    return this.claimOnSqlite(options, tryGold);
+  }
+
+  /** One statement: a round trip is the dearest part of a claim here. */
+  private async claimOnPostgres(
+    options: ClaimOptions,
+    tryGold: boolean,
+  ): Promise<Lease | undefined> {
+    const now = Date.now();
+    // a gold item only while regular work is left, so "nothing left" is
+    // never followed by honeypots alone; it takes no slot, so the regular
+    // candidate is claimed only when no gold one was found
+    const gold = tryGold
+      ? `gold AS (
+           ${goldCandidateSql({
+             where: 'AND EXISTS (SELECT 1 FROM candidate)',
            })}
          ),
-         claimed AS (
-           UPDATE items SET
-             slots_taken = items.slots_taken + 1,
-             state = CASE WHEN items.slots_taken + 1
-                       >= :overlap + items.extra_slots
-                     THEN 'full' ELSE 'open' END,
-             updated_at = :now
-           FROM candidate WHERE items.id = candidate.id
-           RETURNING items.*
-         ),
-         leased AS (
-           INSERT INTO leases
-             (item_id, annotator, project_id, token, expires_at, created_at)
-           SELECT id, :annotator, :projectId, :token, :expiresAt, :now
-           FROM claimed
+         gold_leased AS (
+           INSERT INTO leases (item_id, annotator, project_id, token,
+             expires_at, created_at, gold)
+           SELECT id, :annotator, :projectId, :token, :expiresAt, :now, TRUE
+           FROM gold
+           ON CONFLICT DO NOTHING
            RETURNING item_id, token, expires_at
-         ),
-         counted AS (
-           INSERT INTO project_counters (project_id, name, shard, value)
-           SELECT :projectId, n.name, :shard, n.value
-           FROM claimed,
-             (VALUES ('items.full', 1), ('items.open', -1)) AS n(name, value)
-           WHERE claimed.state = 'full'
-           ON CONFLICT (project_id, name, shard)
-           DO UPDATE SET value = project_counters.value + excluded.value
-         )
-         SELECT r.token AS lease_token, r.expires_at AS lease_expires_at, i.*
-         FROM resumed r JOIN items i ON i.id = r.item_id
-         UNION ALL
-         SELECT l.token, l.expires_at, c.*
-         FROM leased l JOIN claimed c ON c.id = l.item_id`,
-        {
-          ...candidateBindings(options),
-          now,
-          exclude: JSON.stringify(options.exclude ?? []),
-          maxHeld: options.maxHeld,
-          overlap: options.overlap,
-          token: lease.token,
-          expiresAt: lease.expiresAt,
-          shard: counterShard(),
-        },
-      );
-      return rows[0] ? this.toLease(options, rows[0]) : undefined;
-    }
+         ),`
+      : '';
+    const { rows } = await this.knex.raw(
+      `WITH held AS (
+         SELECT token, item_id, expires_at, created_at FROM leases
+         WHERE project_id = :projectId AND annotator = :annotator
+           AND expires_at > :now
+       ),
+       resumed AS (
+         SELECT * FROM held
+         WHERE token NOT IN (SELECT json_array_elements_text(:exclude::json))
+         ORDER BY created_at LIMIT 1
+       ),
+       candidate AS (
+         ${candidateSql(options, {
+           where: `AND NOT EXISTS (SELECT 1 FROM resumed)
+                   AND (SELECT count(*) FROM held) < :maxHeld`,
+           // replicas and concurrent requests skip rows a claim holds
+           lock: 'FOR NO KEY UPDATE OF i SKIP LOCKED',
+         })}
+       ),
+       ${gold}
+       claimed AS (
+         UPDATE items SET
+           slots_taken = items.slots_taken + 1,
+           state = CASE WHEN items.slots_taken + 1
+                     >= :overlap + items.extra_slots
+                   THEN 'full' ELSE 'open' END,
+           updated_at = :now
+         FROM candidate WHERE items.id = candidate.id
+           ${tryGold ? 'AND NOT EXISTS (SELECT 1 FROM gold)' : ''}
+         RETURNING items.*
+       ),
+       leased AS (
+         INSERT INTO leases
+           (item_id, annotator, project_id, token, expires_at, created_at)
+         SELECT id, :annotator, :projectId, :token, :expiresAt, :now
+         FROM claimed
+         RETURNING item_id, token, expires_at
+       ),
+       counted AS (
+         INSERT INTO project_counters (project_id, name, shard, value)
+         SELECT :projectId, n.name, :shard, n.value
+         FROM claimed,
+           (VALUES ('items.full', 1), ('items.open', -1)) AS n(name, value)
+         WHERE claimed.state = 'full'
+         ON CONFLICT (project_id, name, shard)
+         DO UPDATE SET value = project_counters.value + excluded.value
+       )
+       SELECT r.token AS lease_token, r.expires_at AS lease_expires_at, i.*
+       FROM resumed r JOIN items i ON i.id = r.item_id
+       UNION ALL
+       SELECT l.token, l.expires_at, c.*
+       FROM leased l JOIN claimed c ON c.id = l.item_id
+       ${
+         tryGold
+           ? `UNION ALL
+              SELECT g.token, g.expires_at, i.*
+              FROM gold_leased g JOIN items i ON i.id = g.item_id`
+           : ''
+       }`,
+      {
+        ...candidateBindings(options),
+        now,
+        exclude: JSON.stringify(options.exclude ?? []),
+        maxHeld: options.maxHeld,
+        overlap: options.overlap,
+        token: uuid(),
+        expiresAt: now + options.ttlMs,
+        shard: counterShard(),
+      },
+    );
+    return rows[0] ? this.toLease(options, rows[0]) : undefined;
+  }
 
-    // SQLite runs one write transaction at a time: plain steps are atomic
+  /** SQLite runs one write transaction at a time: plain steps are atomic. */
+  private async claimOnSqlite(
+    options: ClaimOptions,
+    tryGold: boolean,
+  ): Promise<Lease | undefined> {
+    const now = Date.now();
     const params = {
       ...candidateBindings(options),
       now,
       overlap: options.overlap,
-      token: lease.token,
-      expiresAt: lease.expiresAt,
+      token: uuid(),
+      expiresAt: now + options.ttlMs,
     };
+    const leased = (item: ItemRow) =>
+      this.toLease(options, {
+        ...item,
+        lease_token: params.token,
+        lease_expires_at: params.expiresAt,
+      });
     return sqliteWrite(this.knex, db => {
       const held: LeaseRow[] = db
         .prepare(
@@ -257,6 +343,29 @@ export class KnexLeaseStore implements LeaseStore {
       if (held.length >= options.maxHeld) {
         return undefined;
       }
+      // the regular candidate: found first when a gold item may come
+      // instead (only while regular work is left), else in the UPDATE
+      let target = `(${candidateSql(options)})`;
+      let candidate: number | undefined;
+      if (tryGold) {
+        candidate = db.prepare(candidateSql(options)).get(params)?.id;
+        if (candidate === undefined) {
+          return undefined;
+        }
+        const gold = db.prepare(goldCandidateSql()).get(params);
+        if (gold) {
+          db.prepare(
+            `INSERT INTO leases (item_id, annotator, project_id, token,
+               expires_at, created_at, gold)
+             VALUES (:id, :annotator, :projectId, :token, :expiresAt, :now,
+               TRUE)`,
+          ).run({ ...params, id: gold.id });
+          return leased(
+            db.prepare('SELECT * FROM items WHERE id = :id').get(gold),
+          );
+        }
+        target = ':candidate';
+      }
       const claimed = db
         .prepare(
           `UPDATE items SET
@@ -264,10 +373,10 @@ export class KnexLeaseStore implements LeaseStore {
              state = CASE WHEN slots_taken + 1 >= :overlap + extra_slots
                      THEN 'full' ELSE 'open' END,
              updated_at = :now
-           WHERE id = (${candidateSql(options)})
+           WHERE id = ${target}
            RETURNING *`,
         )
-        .get(params);
+        .get(tryGold ? { ...params, candidate } : params);
       if (!claimed) {
         return undefined;
       }
@@ -285,11 +394,7 @@ export class KnexLeaseStore implements LeaseStore {
           counter.run(row);
         }
       }
-      return this.toLease(options, {
-        ...claimed,
-        lease_token: lease.token,
-        lease_expires_at: lease.expiresAt,
-      });
+      return leased(claimed);
     });
   }
 
@@ -360,7 +465,7 @@ export class KnexLeaseStore implements LeaseStore {
       const lease = await this.liveLease(tx, projectId, token, annotator);
       await lockItem(tx, lease.item_id); // item before lease, as every writer
       const deleted = await tx('leases').where({ token }).delete();
-      if (deleted) {
+      if (deleted && !lease.gold) {
         await freeSlot(tx, projectId, lease.item_id);
       }
     });
@@ -387,7 +492,9 @@ export class KnexLeaseStore implements LeaseStore {
         reason,
         created_at: now,
       });
-      await freeSlot(tx, projectId, lease.item_id);
+      if (!lease.gold) {
+        await freeSlot(tx, projectId, lease.item_id);
+      }
       await addToCounters(tx, projectId, { skips: 1 });
       await tx('annotator_stats')
         .insert({ project_id: projectId, annotator, skips: 1, last_at: now })

@@ -47,7 +47,6 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
       priority: count - i, // claimed in import order
       uncertainty: 0,
       contentHash: `hash-${i}`,
-      ...(i === 0 ? { goldJson: JSON.stringify({ belongs: 'yes' }) } : {}),
     }));
     await new KnexItemStore(knex).importBatch(project.id, items);
     const leases = new KnexLeaseStore(knex);
@@ -73,6 +72,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
         overlap: OVERLAP,
         timeSpentMs: 1000,
         allowEdit: true,
+        questions: choiceConfig().questions,
       });
       return lease!.item.id;
     };
@@ -350,7 +350,10 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
       undefined,
     );
 
-    // imported gold stays the gold when QA resolves such an item
+    // gold an item has already stays the gold when QA resolves it
+    await knex('items')
+      .where({ id: itemIds[0] })
+      .update({ gold: JSON.stringify({ belongs: 'yes' }) });
     await escalate(itemIds[0]);
     const goldClaim = await quality.claimQa(project.id, analyst(2), 60_000);
     await quality.resolveQa({
@@ -456,5 +459,33 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
       { annotator: annotator(1), answered: 3, correct: 2, accuracy: 2 / 3 },
       { annotator: annotator(2), answered: 1, correct: 0, accuracy: 0 },
     ]);
+  });
+
+  it('names the annotators below the gold bar once they answered enough gold', async () => {
+    const { project, quality } = await setup(0);
+    const record = async (who: string, right: number, wrong: number) => {
+      for (let n = 0; n < right + wrong; n++) {
+        await quality.recordGoldAnswer(project.id, who, n < right);
+      }
+    };
+    await record(annotator(1), 4, 1); // 0.8
+    await record(annotator(2), 3, 2); // 0.6
+    await record(annotator(3), 0, 4); // 0, but only 4 answered
+    await record(annotator(4), 7, 3); // 0.7
+    const low = async (bar: number, minAnswered?: number) =>
+      (await quality.lowGoldAnnotators(project.id, bar, minAnswered)).map(
+        s => s.annotator,
+      );
+    expect(await low(0.75)).toEqual([annotator(2), annotator(4)]);
+    expect(await quality.lowGoldAnnotators(project.id, 0.7)).toEqual([
+      { annotator: annotator(2), answered: 5, correct: 3, accuracy: 0.6 },
+    ]); // exactly at the bar is not below it
+    expect(await low(0.75, 4)).toEqual([
+      annotator(2),
+      annotator(3),
+      annotator(4),
+    ]);
+    expect(await low(0)).toEqual([]); // minGoldAccuracy 0: the bar is off
+    expect(await low(0.9, 6)).toEqual([annotator(4)]);
   });
 });

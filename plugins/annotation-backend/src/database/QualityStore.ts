@@ -185,6 +185,11 @@ export interface QualityStore {
     projectId: string,
     configVersion?: number,
   ): Promise<QualityFit | undefined>;
+  /**
+   * Counts one answer to a gold item. Submits of honeypot answers count
+   * theirs in their own transaction (`addGoldAnswer`), so a replay or an
+   * edit never counts twice.
+   */
   recordGoldAnswer(
     projectId: string,
     annotator: string,
@@ -201,6 +206,61 @@ export interface QualityStore {
     before: number,
     limit: number,
   ): Promise<string[]>;
+  /**
+   * The annotators whose gold accuracy is below `minAccuracy`, once they
+   * answered at least `minAnswered` gold items (fewer say too little);
+   * consensus leaves their answers out.
+   */
+  lowGoldAnnotators(
+    projectId: string,
+    minAccuracy: number,
+    minAnswered?: number,
+  ): Promise<GoldStats[]>;
+}
+
+/** Gold items an annotator must answer before their accuracy counts. */
+export const MIN_GOLD_ANSWERED = 5;
+
+/**
+ * Adds to an annotator's gold counts (within the caller's transaction,
+ * where the answer is stored).
+ */
+export async function addGoldAnswer(
+  db: Knex | Knex.Transaction,
+  projectId: string,
+  annotator: string,
+  delta: { answered: number; correct: number },
+): Promise<void> {
+  const now = Date.now();
+  await db('annotator_gold_stats')
+    .insert({
+      project_id: projectId,
+      annotator,
+      answered: delta.answered,
+      correct: delta.correct,
+      updated_at: now,
+    })
+    .onConflict(['project_id', 'annotator'])
+    .merge({
+      answered: db.raw('annotator_gold_stats.answered + ?', [delta.answered]),
+      correct: db.raw('annotator_gold_stats.correct + ?', [delta.correct]),
+      updated_at: now,
+    });
+}
+
+function goldStatsFromRow(row: {
+  annotator: string;
+  answered: number | string;
+  correct: number | string;
+}): GoldStats {
+  const answered = toNumber(row.answered);
+  const correct = toNumber(row.correct);
+  return {
+    annotator: row.annotator,
+    answered,
+    correct,
+    accuracy: answered ? correct / answered : 0,
+  };
 }
 
 interface OutcomeRow {
@@ -653,38 +713,33 @@ export class KnexQualityStore implements QualityStore {
     annotator: string,
     correct: boolean,
   ): Promise<void> {
-    const now = Date.now();
-    const right = correct ? 1 : 0;
-    await this.knex('annotator_gold_stats')
-      .insert({
-        project_id: projectId,
-        annotator,
-        answered: 1,
-        correct: right,
-        updated_at: now,
-      })
-      .onConflict(['project_id', 'annotator'])
-      .merge({
-        answered: this.knex.raw('annotator_gold_stats.answered + 1'),
-        correct: this.knex.raw('annotator_gold_stats.correct + ?', [right]),
-        updated_at: now,
-      });
+    await addGoldAnswer(this.knex, projectId, annotator, {
+      answered: 1,
+      correct: correct ? 1 : 0,
+    });
   }
 
   async goldStats(projectId: string): Promise<GoldStats[]> {
     const rows = await this.knex('annotator_gold_stats')
       .where({ project_id: projectId })
       .orderBy('annotator');
-    return rows.map(row => {
-      const answered = toNumber(row.answered);
-      const correct = toNumber(row.correct);
-      return {
-        annotator: row.annotator,
-        answered,
-        correct,
-        accuracy: answered ? correct / answered : 0,
-      };
-    });
+    return rows.map(goldStatsFromRow);
+  }
+
+  async lowGoldAnnotators(
+    projectId: string,
+    minAccuracy: number,
+    minAnswered = MIN_GOLD_ANSWERED,
+  ): Promise<GoldStats[]> {
+    // the accuracy as goldStats computes it (answered is at least 1 here)
+    const rows = await this.knex('annotator_gold_stats')
+      .where({ project_id: projectId })
+      .andWhere('answered', '>=', Math.max(1, minAnswered))
+      .andWhereRaw('CAST(correct AS DOUBLE PRECISION) / answered < ?', [
+        minAccuracy,
+      ])
+      .orderBy('annotator');
+    return rows.map(goldStatsFromRow);
   }
 
   async undecidedItems(

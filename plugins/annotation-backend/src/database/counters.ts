@@ -13,6 +13,8 @@ export type CounterName =
   | 'items.open'
   | 'items.full'
   | 'items.complete'
+  // honeypots: imported with a gold answer, never in the regular pool
+  | 'items.gold'
   | 'annotations'
   | 'skips'
   // items by quality status (item_outcomes.status); items not evaluated yet
@@ -77,6 +79,7 @@ export async function readCounters(
     'items.open': 0,
     'items.full': 0,
     'items.complete': 0,
+    'items.gold': 0,
     annotations: 0,
     skips: 0,
     'quality.pending': 0,

@@ -28,6 +28,10 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     );
     expect(await knex.schema.hasColumn('imports', 'updated_at')).toBe(true);
     expect(await knex.schema.hasColumn('items', 'extra_slots')).toBe(true);
+    expect(await knex.schema.hasColumn('leases', 'gold')).toBe(true);
+    expect(await knex.schema.hasColumn('annotations', 'gold_correct')).toBe(
+      true,
+    );
     const [, pending] = await knex.migrate.list(config);
     expect(pending).toEqual([]);
     const confidenceType = async () =>
@@ -40,7 +44,7 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
         : 'double precision'; // SQLite's REAL is always 8 bytes
     expect(await confidenceType()).toBe('double precision');
 
-    // the last two (quality) migrations go down and up again, keeping the items
+    // the last three (quality) migrations go down and up again, keeping the items
     // (on SQLite dropping a column rebuilds the table)
     const projectId = '00000000-0000-4000-8000-000000000001';
     await knex('projects').insert({
@@ -69,6 +73,12 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
       created_at: 0,
       updated_at: 0,
     });
+    // the gold migration goes down first, keeping leases and answers
+    await knex.migrate.down(config);
+    expect(await knex.schema.hasColumn('leases', 'gold')).toBe(false);
+    expect(await knex.schema.hasColumn('annotations', 'gold_correct')).toBe(
+      false,
+    );
     await knex.migrate.down(config); // confidences in double precision
     expect(await confidenceType()).toBe(
       databaseId.startsWith('POSTGRES') ? 'real' : 'double precision',
@@ -93,9 +103,10 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     );
     expect(indexes).not.toContain('items_gold_idx');
     await knex.migrate.up(config);
+    expect((await knex('items').first()).extra_slots).toBe(0);
     await knex.migrate.up(config);
     expect(await confidenceType()).toBe('double precision');
-    expect((await knex('items').first()).extra_slots).toBe(0);
+    await knex.migrate.up(config);
     await knex('items').delete();
     await knex('projects').delete();
 

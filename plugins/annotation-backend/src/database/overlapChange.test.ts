@@ -62,6 +62,7 @@ describe.each(databases.eachSupportedId())('overlap changes on %s', id => {
         overlap,
         timeSpentMs: 1000,
         allowEdit: false,
+        questions: choiceConfig().questions,
       });
     };
     const setOverlap = async (n: number) => {

@@ -5,7 +5,9 @@ import { addToCounters } from './counters';
  * An item has `overlap` slots, plus `extra_slots` granted when its answers
  * disagree. A live lease or an answer takes one. These helpers move an item
  * between the states `open` (a slot is free), `full` and `complete`,
- * keeping the counters in step, inside the caller's transaction.
+ * keeping the counters in step, inside the caller's transaction. Gold
+ * items (state `gold`, and QA resolutions once complete) are leased
+ * without a slot: a lease with `gold` set frees none.
  */
 
 export function isPostgres(knex: Knex): boolean {
@@ -91,7 +93,7 @@ export async function expireLeases(
     .where('project_id', projectId)
     .andWhere('expires_at', '<=', now)
     .limit(limit)
-    .select('item_id', 'annotator');
+    .select('item_id', 'annotator', 'gold');
   let freed = 0;
   for (const lease of stale) {
     await lockItem(tx, lease.item_id); // item before lease, as every writer
@@ -100,7 +102,10 @@ export async function expireLeases(
       .andWhere('expires_at', '<=', now)
       .delete();
     if (deleted) {
-      await freeSlot(tx, projectId, lease.item_id);
+      // a gold lease held no slot
+      if (!lease.gold) {
+        await freeSlot(tx, projectId, lease.item_id);
+      }
       freed += 1;
     }
   }

@@ -262,11 +262,19 @@ export const spec = {
         },
       }),
       Progress: object(['items', 'annotations', 'skips', 'annotators'], {
-        items: object(['total', 'open', 'full', 'complete'], {
-          total: count,
+        items: object(['total', 'open', 'full', 'complete', 'gold'], {
+          total: {
+            ...count,
+            description: 'The regular items: open + full + complete',
+          },
           open: count,
           full: count,
           complete: count,
+          gold: {
+            ...count,
+            description:
+              'Gold items (imported with their answer): honeypots mixed into queues at the gold rate to score annotators; not in total',
+          },
         }),
         annotations: count,
         skips: count,
@@ -389,7 +397,7 @@ export const spec = {
       post: {
         operationId: 'importItems',
         description:
-          'Streams NDJSON items into the project (one JSON object per line: externalId, data, optional predictions, priority, gold). Idempotent by externalId; bad lines are reported with their line number. A line over annotation.import.maxLineBytes or a body over annotation.import.maxBodyBytes stops the import with 413, keeping only the batches stored before it.',
+          'Streams NDJSON items into the project (one JSON object per line: externalId, data, optional predictions, priority, gold). An item with gold is a honeypot: mixed into annotator queues at the project quality.goldRate to score them, never labeled to completion. Idempotent by externalId; bad lines are reported with their line number. A line over annotation.import.maxLineBytes or a body over annotation.import.maxBodyBytes stops the import with 413, keeping only the batches stored before it.',
         parameters: [projectId],
         requestBody: {
           required: true,

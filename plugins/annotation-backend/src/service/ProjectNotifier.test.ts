@@ -31,9 +31,17 @@ describe('ProjectNotifier through the API', () => {
     await api('post', `/projects/${id}/items/import`, 'manager')
       .set('Content-Type', 'application/x-ndjson')
       .send(
-        ['a', 'b', 'c']
-          .map(e => JSON.stringify({ externalId: e, data: { track_title: e } }))
-          .join('\n'),
+        [
+          ...['a', 'b', 'c'].map(e =>
+            JSON.stringify({ externalId: e, data: { track_title: e } }),
+          ),
+          // a honeypot: its count stays out of the signal annotators get
+          JSON.stringify({
+            externalId: 'g',
+            data: { track_title: 'g' },
+            gold: { belongs: 'no' },
+          }),
+        ].join('\n'),
       );
     await api('put', `/projects/${id}/status`, 'manager').send({
       status: 'active',
@@ -97,7 +105,7 @@ describe('ProjectNotifier', () => {
       signals: { publish: async s => void published.push(s) },
       items: {
         progress: async () => ({
-          items: { total: 1, open: 1, full: 0, complete: 0 },
+          items: { total: 1, open: 1, full: 0, complete: 0, gold: 0 },
           annotations: 0,
           skips: 0,
           annotators: [],

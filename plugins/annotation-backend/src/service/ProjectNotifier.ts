@@ -88,9 +88,11 @@ export class ProjectNotifier {
 
   private async signalProgress(project: AnnotationProjectRecord) {
     const progress = await this.o.items.progress(project.id);
+    // annotators get the signal: how many honeypots there are is not theirs
+    const { gold: _gold, ...items } = progress.items;
     const message: ProgressSignal = {
       projectId: project.id,
-      items: progress.items,
+      items,
       annotations: progress.annotations,
       skips: progress.skips,
     };

@@ -242,7 +242,7 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
       (q: { project: { id: string } }) => q.project.id === s.id,
     );
     expect(queue).toMatchObject({
-      remainingForMe: 3,
+      remainingForMe: 2, // item a has gold: a honeypot, no one's queue
       myAnnotations: 0,
       mySkips: 0,
     });
@@ -314,5 +314,120 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.body)).not.toMatch(/amara|"score"/);
     }
+  });
+  it('hides honeypots: a gold lease and its answer look like any other, and nothing names gold', async () => {
+    made += 1;
+    const created = await send('post', '/projects', 'service', {
+      name: `mixed-queue-${made}`,
+      title: `Mixed queue ${made}`,
+      owner: 'group:cu-ml-engineering',
+      lifecycle: 'experimental',
+      model: 'resource:track-artist-page-placement',
+      dataset: 'resource:track-placement-labels',
+      config: { ...config, quality: { goldRate: 0.5 } },
+    });
+    const id = created.body.id;
+    const lines = ['t1', 't2', 't3', 't4', 't5'].map((e, n) =>
+      JSON.stringify({
+        externalId: e,
+        data: { track_title: e.toUpperCase() },
+        ...(n === 4 ? { gold: { belongs: 'no' } } : {}),
+      }),
+    );
+    await send('post', `/projects/${id}/items/import`, 'service')
+      .set('Content-Type', 'application/x-ndjson')
+      .send(lines.join('\n'));
+    await send('put', `/projects/${id}/status`, 'service', {
+      status: 'active',
+    });
+
+    // at rate 0.5, half the claims try the gold item (t5) first
+    type LeaseBody = {
+      token: string;
+      item: { id: string; externalId: string };
+    };
+    const leases: Partial<Record<'gold' | 'regular', LeaseBody>> = {};
+    for (let n = 0; n < 60 && !(leases.gold && leases.regular); n++) {
+      const res = await send('post', `/projects/${id}/next`, 'annotator', {
+        exclude: Object.values(leases).map(l => l.token),
+      });
+      expect(res.status).toBe(200);
+      const kind = res.body.item.externalId === 't5' ? 'gold' : 'regular';
+      if (leases[kind]) {
+        await send(
+          'delete',
+          `/projects/${id}/leases/${res.body.token}`,
+          'annotator',
+        );
+      } else {
+        leases[kind] = res.body;
+      }
+    }
+    const gold = leases.gold!;
+    const regular = leases.regular!;
+    // the same fields, all of the same types: nothing tells them apart
+    const shape = (v: unknown): unknown => {
+      if (Array.isArray(v)) {
+        return v.map(shape);
+      }
+      return v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort()
+              .map(([k, x]) => [k, shape(x)]),
+          )
+        : typeof v;
+    };
+    expect(shape(gold)).toEqual(shape(regular));
+    const beats = await Promise.all(
+      [gold, regular].map(l =>
+        send(
+          'post',
+          `/projects/${id}/leases/${l.token}/heartbeat`,
+          'annotator',
+        ),
+      ),
+    );
+    expect(shape(beats[0].body)).toEqual(shape(beats[1].body));
+    const answers = await Promise.all(
+      [gold, regular].map(l =>
+        send(
+          'post',
+          `/projects/${id}/items/${l.item.id}/annotations`,
+          'annotator',
+          {
+            token: l.token,
+            answer: { belongs: 'yes' }, // wrong on the gold item
+          },
+        ),
+      ),
+    );
+    expect(answers.map(a => a.status)).toEqual([201, 201]);
+    expect(shape(answers[0].body)).toEqual(shape(answers[1].body));
+    expect(answers[0].body.itemCompleted).toBe(false);
+    // scored all the same
+    expect(
+      await knex('annotator_gold_stats').where({ project_id: id }),
+    ).toMatchObject([{ answered: 1, correct: 0 }]);
+
+    // nothing an annotator reads names gold or honeypots
+    const seen = [
+      gold,
+      regular,
+      ...[...beats, ...answers].map(r => r.body),
+    ].map(body => JSON.stringify(body));
+    for (const path of [`/projects/${id}`, '/queues']) {
+      const res = await get(path, 'annotator');
+      expect(res.status).toBe(200);
+      seen.push(JSON.stringify(res.body));
+    }
+    for (const text of seen) {
+      expect(text).not.toMatch(/gold|honeypot/i);
+    }
+    // the config is the project's policy (its gold rate among the
+    // settings), never an item or an answer
+    const own = await get(`/projects/${id}/config`, 'annotator');
+    expect(own.status).toBe(200);
+    expect(JSON.stringify(own.body)).not.toMatch(/"t5"|\{"belongs":"no"\}/);
   });
 });

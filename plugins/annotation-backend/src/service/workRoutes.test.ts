@@ -19,12 +19,8 @@ const project = newProject({
 });
 
 const ndjson = [
-  {
-    externalId: 'a',
-    data: { track_title: 'A' },
-    priority: 2,
-    gold: { belongs: 'yes' },
-  },
+  // (an item with gold would be a honeypot: see accessMatrix.test.ts)
+  { externalId: 'a', data: { track_title: 'A' }, priority: 2 },
   { externalId: 'b', data: { track_title: 'B' }, priority: 1 },
   { externalId: 'c', data: {} },
 ]
@@ -74,7 +70,7 @@ describe.each(databases.eachSupportedId())('work API on %s', id => {
       id: expect.any(String),
       externalId: 'a',
       data: { track_title: 'A' },
-    }); // no gold, no predictions, no answers
+    }); // its id, external id and data only
     expect(lease.body.configVersion).toBe(1);
 
     const path = `/projects/${p}/items/${lease.body.item.id}/annotations`;

@@ -191,12 +191,14 @@ export function addWorkRoutes(
       ttlMs: config.leaseTtlSeconds * 1000,
       maxHeld: MAX_HELD_LEASES,
       exclude: req.body?.exclude,
+      goldRate: config.quality.goldRate,
     });
     if (!lease) {
       res.status(204).end();
       return;
     }
-    // never the gold answer, predictions or others' answers: blind by design
+    // never the gold answer, predictions or others' answers: blind by
+    // design; a gold item's lease looks exactly like any other
     res.json({
       token: lease.token,
       expiresAt: lease.expiresAt,
@@ -286,13 +288,15 @@ export function addWorkRoutes(
         timeSpentMs: req.body.timeSpentMs ?? 0,
         idempotencyKey: req.body.idempotencyKey,
         allowEdit: config.allowEditUntilResolved,
+        questions: config.questions,
       });
       // the answer that completes an item (or changes one of a complete
       // item still undecided) decides it before the response, so the
       // annotator's next request already sees an item reopened for one
       // more annotator
       const evaluated =
-        result.itemCompleted || result.outcome === 'edited'
+        !result.honeypot &&
+        (result.itemCompleted || result.outcome === 'edited')
           ? await evaluator.evaluate({
               projectId: project.id,
               itemId,
@@ -303,7 +307,12 @@ export function addWorkRoutes(
       if (result.outcome !== 'replayed') {
         o.notifier.progressChanged(project);
       }
-      res.status(result.outcome === 'created' ? 201 : 200).json(result);
+      // `honeypot` stays here: the annotator must not tell gold items apart
+      res.status(result.outcome === 'created' ? 201 : 200).json({
+        annotation: result.annotation,
+        outcome: result.outcome,
+        itemCompleted: result.itemCompleted,
+      });
       if (result.itemCompleted) {
         const item = await o.items.get(project.id, itemId);
         o.notifier.itemCompleted(

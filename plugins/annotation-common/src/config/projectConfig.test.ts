@@ -229,6 +229,15 @@ describe('parseProjectConfig', () => {
       { quality: { questions: { belongs: { measure: 'kappa' } } } },
       'quality.questions.belongs.measure: one of percent, span-f1, none expected',
     ],
+    [
+      {
+        questions: [
+          { id: 'note', type: 'free-text', title: 'Note', field: 'text' },
+        ],
+        quality: { goldRate: 0.1 },
+      },
+      'quality.goldRate: 0 expected: free-text answers cannot be scored against gold; add a question of another type',
+    ],
     [{ questions: [] }, 'questions: at least 1 question expected'],
     [
       { workforce: { ...workforce, managers: [] } },

@@ -332,6 +332,18 @@ const projectConfigSchema = z
         });
       }
     });
+    if (
+      config.quality.goldRate > 0 &&
+      config.questions.every(q => q.type === 'free-text')
+    ) {
+      // gold answers score choices, ratings, spans and segments only
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quality', 'goldRate'],
+        message:
+          '0 expected: free-text answers cannot be scored against gold; add a question of another type',
+      });
+    }
     const types = new Map(config.questions.map(q => [q.id, q.type]));
     for (const [id, policy] of Object.entries(config.quality.questions)) {
       const type = types.get(id);

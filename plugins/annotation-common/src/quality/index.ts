@@ -1,7 +1,7 @@
 /**
  * Quality math shared by the backend (live per-item state, scheduled
  * project refits) and the UI (dashboards): agreement coefficients,
- * consensus and span matching. Pure functions, no I/O.
+ * consensus, span matching and scoring against gold. Pure functions, no I/O.
  */
 export * from './types';
 export * from './codedAnswers';
@@ -12,3 +12,4 @@ export * from './dawidSkene';
 export * from './spans';
 export * from './multipleChoice';
 export * from './itemOutcome';
+export * from './gold';

@@ -410,7 +410,7 @@ export function describeChorusPages(render: RenderChorusAt) {
 
   describe('ProjectOverviewPage', () => {
     const progress = {
-      items: { total: 40, open: 30, full: 2, complete: 8 },
+      items: { total: 40, open: 30, full: 2, complete: 8, gold: 5 },
       annotations: 29,
       skips: 3,
       annotators: [
@@ -459,6 +459,8 @@ export function describeChorusPages(render: RenderChorusAt) {
       );
       expect(screen.getByLabelText('Complete')).toHaveTextContent('8');
       expect(screen.getByLabelText('Skips')).toHaveTextContent('3');
+      // honeypots apart: completion is of the regular items
+      expect(screen.getByLabelText('Gold')).toHaveTextContent('5');
       expect(screen.getByText('20% of items complete')).toBeInTheDocument();
 
       const rows = screen
@@ -518,6 +520,8 @@ export function describeChorusPages(render: RenderChorusAt) {
       }
       expect(screen.getByLabelText('Annotations')).toHaveTextContent('32');
       expect(screen.getByLabelText('Complete')).toHaveTextContent('9');
+      // the signal has no gold count: the fetched one stays
+      expect(screen.getByLabelText('Gold')).toHaveTextContent('5');
       // three signals within the throttle window: one re-fetch
       await waitFor(() => expect(fake.api.progress).toHaveBeenCalledTimes(2), {
         timeout: 5_000,

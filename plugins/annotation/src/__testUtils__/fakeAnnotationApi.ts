@@ -322,6 +322,7 @@ export function fakeAnnotationApi(
             open: items.length,
             full: 0,
             complete: 0,
+            gold: 0,
           },
           annotations: 0,
           skips: 0,

@@ -184,6 +184,10 @@ function ProgressFigures(props: { progress: ProjectProgress }) {
         <Figure label="Complete">{items.complete}</Figure>
         <Figure label="Annotations">{annotations}</Figure>
         <Figure label="Skips">{skips}</Figure>
+        {items.gold ? (
+          // honeypots: mixed into queues to score annotators, not in Items
+          <Figure label="Gold">{items.gold}</Figure>
+        ) : null}
       </Grid>
       <Box mt={2}>
         <Typography variant="body2" id="chorus-completion">

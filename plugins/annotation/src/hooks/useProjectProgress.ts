@@ -5,10 +5,13 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { annotationApiRef } from '../api';
 import { statusOf } from '../errors';
 
-/** What the backend publishes on `annotation:progress:<projectId>`. */
+/**
+ * What the backend publishes on `annotation:progress:<projectId>`: without
+ * the gold count, which annotators (who get it too) must not learn.
+ */
 export type ProgressSignal = {
   projectId: string;
-  items: { total: number; open: number; full: number; complete: number };
+  items: Omit<ProjectProgress['items'], 'gold'>;
   annotations: number;
   skips: number;
 };
@@ -98,7 +101,7 @@ export function useProjectProgress(
             ...s,
             value: {
               ...s.value,
-              items: lastSignal.items,
+              items: { ...s.value.items, ...lastSignal.items },
               annotations: lastSignal.annotations,
               skips: lastSignal.skips,
             },

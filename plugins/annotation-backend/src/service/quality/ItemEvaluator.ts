@@ -10,9 +10,6 @@ import { AnnotationStore, ItemStore, QualityStore } from '../../database';
 /** How long a project's fit and gold standings are reused. */
 const CACHE_MS = 30_000;
 
-/** At least this many gold answers before an annotator can be excluded. */
-export const MIN_GOLD_ANSWERS = 5;
-
 export interface EvaluatedItem {
   decision: ItemDecision;
   /** Set when this evaluation sent the item to the QA queue. */
@@ -156,7 +153,7 @@ export class ItemEvaluator {
     return fit?.models;
   }
 
-  /** Annotators whose gold accuracy is below the bar, once they have enough gold answers. */
+  /** Annotators whose gold accuracy is below the bar (once it says enough). */
   private async excluded(projectId: string, minAccuracy: number) {
     if (minAccuracy <= 0) {
       return undefined;
@@ -165,12 +162,8 @@ export class ItemEvaluator {
     if (cached && Date.now() - cached.at < CACHE_MS) {
       return cached.value;
     }
-    const stats = await this.o.quality.goldStats(projectId);
-    const value = new Set(
-      stats
-        .filter(s => s.answered >= MIN_GOLD_ANSWERS && s.accuracy < minAccuracy)
-        .map(s => s.annotator),
-    );
+    const low = await this.o.quality.lowGoldAnnotators(projectId, minAccuracy);
+    const value = new Set(low.map(s => s.annotator));
     this.lowGold.set(projectId, { at: Date.now(), value });
     return value;
   }

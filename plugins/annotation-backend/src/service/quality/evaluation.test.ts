@@ -203,6 +203,7 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
     // answers stored as by a backend killed before it evaluated the item
     const leases = new KnexLeaseStore(knex);
     const annotations = new KnexAnnotationStore(knex);
+    const config = (await new KnexProjectStore(knex).getConfig(p, 1))!.config;
     for (const annotator of [users.annotator, users.otherAnnotator]) {
       const lease = await leases.next({
         projectId: p,
@@ -222,6 +223,7 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
         overlap: 2,
         timeSpentMs: 1000,
         allowEdit: true,
+        questions: config.questions,
       });
     }
     expect(await outcome()).toEqual([]);
@@ -232,7 +234,6 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
       annotations,
       quality,
     });
-    const config = (await new KnexProjectStore(knex).getConfig(p, 1))!.config;
     const project = { projectId: p, configVersion: 1, config };
     // within the grace period an evaluation may still be in flight
     expect(await evaluator.evaluateUndecided(project)).toBe(0);
