@@ -17,6 +17,37 @@ export interface Config {
        */
       staleAfter?: string | HumanDuration;
     };
+    /** The LLM annotator's providers. */
+    llm?: {
+      providers?: Array<{
+        /** What LLM annotator configs name, e.g. `openai`. */
+        id: string;
+        title?: string;
+        /** An OpenAI-compatible API, e.g. `https://api.openai.com/v1`. */
+        baseUrl: string;
+        /**
+         * Usually from the environment: `apiKey: ${OPENAI_API_KEY}`.
+         * @visibility secret
+         */
+        apiKey?: string;
+        defaultModel: string;
+        /** Per model: price per million input and output tokens. */
+        models?: {
+          [model: string]: {
+            inputPerMillion?: number;
+            outputPerMillion?: number;
+          };
+        };
+        requestsPerMinute?: number;
+        tokensPerMinute?: number;
+        /** Per request (default 60000). */
+        timeoutMs?: number;
+        /** False when the server lacks `response_format: json_schema`. */
+        supportsJsonSchema?: boolean;
+        /** A simulator: its answers are shown as simulated. */
+        simulated?: boolean;
+      }>;
+    };
     seed?: {
       /**
        * Projects created at startup when none of that namespace/name exists.

@@ -22,11 +22,18 @@ import {
 } from './permissions';
 import { readSeedProjects, seedProjects } from './service/seedProjects';
 import { readStaleImportMs, startImportSweep } from './service/importSweep';
+import { annotationLlmProvidersExtensionPoint } from '@chorus/plugin-annotation-node';
+import { LlmProviderRegistry, readLlmProviders } from './service/llm/providers';
 
 /** The Chorus backend plugin, mounted at `/api/annotation`. */
 export const annotationPlugin = createBackendPlugin({
   pluginId: 'annotation',
   register(env) {
+    // modules add providers before init; config's are added in init
+    const llmProviders = new LlmProviderRegistry();
+    env.registerExtensionPoint(annotationLlmProvidersExtensionPoint, {
+      addProvider: provider => llmProviders.add(provider),
+    });
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -71,6 +78,9 @@ export const annotationPlugin = createBackendPlugin({
         permissionsRegistry.addPermissions(
           annotationPermissions.filter(p => p.type === 'basic'),
         );
+        for (const provider of readLlmProviders(config)) {
+          llmProviders.add(provider);
+        }
         const items = new KnexItemStore(knex);
         await startImportSweep({
           items,
