@@ -824,13 +824,6 @@ export function describeChorusPages(render: RenderChorusAt) {
       await fill(user, input('Managers'), 'group:default/cu-project-managers');
       await fill(user, input('Overlap'), '3');
       await pick(user, /^Ordering/, 'random');
-      await fill(user, input('Extra annotators \\(cap\\)'), '1');
-      await fill(user, input('Gold rate'), '0.1');
-      await user.click(
-        screen.getByRole('checkbox', {
-          name: 'Quality analysts see who answered',
-        }),
-      );
       await fill(user, input('Instructions \\(markdown\\)'), 'Pick **one**.');
       const q = question(1);
       await fill(
@@ -862,6 +855,14 @@ export function describeChorusPages(render: RenderChorusAt) {
         ).toBeInTheDocument();
 
         await fillValidForm(user);
+        // the quality policy card
+        await fill(user, input('Extra annotators \\(cap\\)'), '1');
+        await fill(user, input('Gold rate'), '0.1');
+        await user.click(
+          screen.getByRole('checkbox', {
+            name: 'Quality analysts see who answered',
+          }),
+        );
         // the name follows the title until edited
         expect(input('Name')).toHaveValue('genre-check');
         // the instructions preview renders the markdown
