@@ -16,6 +16,11 @@ export const CHORUS_TABLES = [
   'escalations',
   'annotator_gold_stats',
   'quality_fits',
+  'llm_annotators',
+  'llm_annotator_versions',
+  'llm_jobs',
+  'llm_job_items',
+  'llm_answers',
 ] as const;
 
 /**

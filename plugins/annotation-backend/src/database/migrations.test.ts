@@ -73,7 +73,11 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
       created_at: 0,
       updated_at: 0,
     });
-    // the gold migration goes down first, keeping leases and answers
+    // the LLM annotator's tables go first
+    await knex.migrate.down(config);
+    expect(await knex.schema.hasTable('llm_annotators')).toBe(false);
+    expect(await knex.schema.hasTable('llm_answers')).toBe(false);
+    // the gold migration goes down next, keeping leases and answers
     await knex.migrate.down(config);
     expect(await knex.schema.hasColumn('leases', 'gold')).toBe(false);
     expect(await knex.schema.hasColumn('annotations', 'gold_correct')).toBe(
@@ -107,6 +111,8 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     await knex.migrate.up(config);
     expect(await confidenceType()).toBe('double precision');
     await knex.migrate.up(config);
+    await knex.migrate.up(config);
+    expect(await knex.schema.hasTable('llm_answers')).toBe(true);
     await knex('items').delete();
     await knex('projects').delete();
 
