@@ -73,7 +73,16 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
       created_at: 0,
       updated_at: 0,
     });
-    // the LLM annotator's tables go first
+    // the LLM job runner's columns go first, then the LLM annotator's tables
+    expect(await knex.schema.hasColumn('llm_jobs', 'reserved_cost')).toBe(true);
+    await knex.migrate.down(config);
+    expect(await knex.schema.hasColumn('llm_jobs', 'reserved_cost')).toBe(
+      false,
+    );
+    expect(await knex.schema.hasColumn('llm_answers', 'cached_from')).toBe(
+      false,
+    );
+    expect(await knex.schema.hasColumn('llm_job_items', 'reason')).toBe(false);
     await knex.migrate.down(config);
     expect(await knex.schema.hasTable('llm_annotators')).toBe(false);
     expect(await knex.schema.hasTable('llm_answers')).toBe(false);
@@ -113,6 +122,10 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     await knex.migrate.up(config);
     await knex.migrate.up(config);
     expect(await knex.schema.hasTable('llm_answers')).toBe(true);
+    await knex.migrate.up(config);
+    expect(await knex.schema.hasColumn('llm_answers', 'cached_from')).toBe(
+      true,
+    );
     await knex('items').delete();
     await knex('projects').delete();
 
