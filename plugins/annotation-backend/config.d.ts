@@ -17,8 +17,34 @@ export interface Config {
        */
       staleAfter?: string | HumanDuration;
     };
-    /** The LLM annotator's providers. */
+    /** The LLM annotator's providers and job runner. */
     llm?: {
+      /** Requests in flight per backend replica, over all jobs (default 16). */
+      concurrency?: number;
+      /** Job items claimed per database round trip (default 64). */
+      claimBatch?: number;
+      /**
+       * How long a replica's claim on job items lives unless extended
+       * (default 120); a killed replica's items return after it.
+       */
+      leaseSeconds?: number;
+      /** How often jobs and their statuses are read (default 1). */
+      pollSeconds?: number;
+      /** At shutdown, waited for requests in flight (default 10). */
+      shutdownGraceSeconds?: number;
+      /** Attempts per request: 429, 5xx, timeouts are retried (default 5). */
+      maxAttempts?: number;
+      /** First backoff ceiling in ms, doubled per attempt (default 500). */
+      retryBaseMs?: number;
+      /** Longest backoff in ms (default 30000). */
+      retryMaxMs?: number;
+      /** Batch mode (the provider's Batch API). */
+      batch?: {
+        /** How often provider batches are looked at (default 30). */
+        pollSeconds?: number;
+        /** Requests per provider batch (default 50000). */
+        maxLines?: number;
+      };
       providers?: Array<{
         /** What LLM annotator configs name, e.g. `openai`. */
         id: string;

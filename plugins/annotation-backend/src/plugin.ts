@@ -24,6 +24,7 @@ import { readSeedProjects, seedProjects } from './service/seedProjects';
 import { readStaleImportMs, startImportSweep } from './service/importSweep';
 import { annotationLlmProvidersExtensionPoint } from '@chorus/plugin-annotation-node';
 import { LlmProviderRegistry, readLlmProviders } from './service/llm/providers';
+import { startLlmJobs } from './service/llm/startLlmJobs';
 
 /** The Chorus backend plugin, mounted at `/api/annotation`. */
 export const annotationPlugin = createBackendPlugin({
@@ -40,6 +41,7 @@ export const annotationPlugin = createBackendPlugin({
         database: coreServices.database,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
+        lifecycle: coreServices.lifecycle,
         logger: coreServices.logger,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
@@ -53,6 +55,7 @@ export const annotationPlugin = createBackendPlugin({
         database,
         httpAuth,
         httpRouter,
+        lifecycle,
         logger,
         permissions,
         permissionsRegistry,
@@ -89,6 +92,17 @@ export const annotationPlugin = createBackendPlugin({
           staleAfterMs: staleImportMs,
         });
         await seedProjects(projects, items, seeds, logger);
+        // LLM annotator jobs run in every replica; the store, runner
+        // (annotateOne) and batch runner are for the LLM routes
+        startLlmJobs({
+          config,
+          knex,
+          projects,
+          items,
+          providers: llmProviders,
+          logger,
+          lifecycle,
+        });
         httpRouter.use(
           await createRouter({
             config,

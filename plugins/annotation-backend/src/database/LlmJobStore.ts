@@ -265,6 +265,8 @@ export interface LlmJobStore {
   /** Gold and QA-resolved items of a project, for few-shot examples. */
   fewShotRows(projectId: string, limit: number): Promise<FewShotRow[]>;
 
+  /** The items a claimant holds now, with their data. */
+  claimedItems(jobId: string, runnerId: string): Promise<ClaimedLlmItem[]>;
   /** Batch mode: takes the job's submission turn (or a stale one). */
   beginBatchSubmit(jobId: string, staleAfterMs: number): Promise<boolean>;
   /** Batch mode: the provider batch now running (null: none). */
@@ -302,6 +304,20 @@ interface JobRow {
 }
 
 const iso = (ms: unknown) => new Date(toNumber(ms)).toISOString();
+
+function claimedFromRow(r: {
+  item_id: number | string;
+  attempts: number | string;
+  external_id: string;
+  data: string;
+}): ClaimedLlmItem {
+  return {
+    itemId: String(r.item_id),
+    externalId: r.external_id,
+    dataText: r.data,
+    claims: toNumber(r.attempts),
+  };
+}
 
 function jobFromRow(row: JobRow): LlmJobRecord {
   return {
@@ -504,6 +520,20 @@ function answerFields(o: LlmItemOutcome) {
     latency_ms: Math.round(o.latencyMs),
     cached_from: o.cachedFrom ?? null,
   };
+}
+
+/**
+ * The job's reservation after giving some back: none left once its tokens
+ * are all given back (integers, exact), so sums of doubles leave no dust.
+ */
+function releasedCost(
+  cost: string,
+  tokens: string,
+  max: 'GREATEST' | 'MAX',
+  table = '',
+) {
+  return `CASE WHEN ${table}reserved_tokens <= ${tokens} THEN 0
+    ELSE ${max}(0, ${table}reserved_cost - ${cost}) END`;
 }
 
 const DONE = `status IN ('done', 'failed')`;
@@ -770,12 +800,6 @@ export class KnexLlmJobStore implements LlmJobStore {
       now,
       expires: now + leaseMs,
     };
-    const toClaimed = (r: any): ClaimedLlmItem => ({
-      itemId: String(r.item_id),
-      externalId: r.external_id,
-      dataText: r.data,
-      claims: toNumber(r.attempts),
-    });
     if (isPostgres(this.knex)) {
       // one statement: concurrent runners skip each other's rows; expired
       // claims first, their stale reservations given back to the job
@@ -803,7 +827,7 @@ export class KnexLlmJobStore implements LlmJobStore {
            RETURNING ji.item_id, ji.attempts, c.reserved_cost, c.reserved_tokens
          ), stale AS (
            UPDATE llm_jobs SET
-             reserved_cost = GREATEST(0, reserved_cost - s.cost),
+             reserved_cost = ${releasedCost('s.cost', 's.tokens', 'GREATEST')},
              reserved_tokens = GREATEST(0, reserved_tokens - s.tokens)
            FROM (SELECT coalesce(sum(reserved_cost), 0) AS cost,
                    coalesce(sum(reserved_tokens), 0) AS tokens FROM claimed) s
@@ -813,7 +837,7 @@ export class KnexLlmJobStore implements LlmJobStore {
          FROM claimed c JOIN items i ON i.id = c.item_id ORDER BY c.item_id`,
         params,
       );
-      return rows.map(toClaimed);
+      return rows.map(claimedFromRow);
     }
     return sqliteWrite(this.knex, db => {
       const job = db
@@ -856,7 +880,7 @@ export class KnexLlmJobStore implements LlmJobStore {
         staleTokens += toNumber(row.reserved_tokens);
         const { attempts } = update.get({ ...params, item: row.item_id });
         const data = item.get({ item: row.item_id });
-        claimed.push(toClaimed({ ...row, ...data, attempts }));
+        claimed.push(claimedFromRow({ ...row, ...data, attempts }));
       }
       if (staleTokens > 0) {
         releaseOnJob(db, jobId, staleCost, staleTokens);
@@ -899,7 +923,7 @@ export class KnexLlmJobStore implements LlmJobStore {
            RETURNING old.reserved_cost, old.reserved_tokens
          ), job AS (
            UPDATE llm_jobs SET
-             reserved_cost = GREATEST(0, reserved_cost - s.cost),
+             reserved_cost = ${releasedCost('s.cost', 's.tokens', 'GREATEST')},
              reserved_tokens = GREATEST(0, reserved_tokens - s.tokens)
            FROM (SELECT coalesce(sum(reserved_cost), 0) AS cost,
                    coalesce(sum(reserved_tokens), 0) AS tokens FROM freed) s
@@ -955,6 +979,16 @@ export class KnexLlmJobStore implements LlmJobStore {
       cost: reservation.cost,
       tokens: Math.ceil(reservation.tokens),
     };
+    const fits = (job: Record<string, unknown>) =>
+      (job.budget_cost === null ||
+        toNumber(job.cost) + toNumber(job.reserved_cost) + params.cost <=
+          toNumber(job.budget_cost)) &&
+      (job.budget_tokens === null ||
+        toNumber(job.tokens_in) +
+          toNumber(job.tokens_out) +
+          toNumber(job.reserved_tokens) +
+          params.tokens <=
+          toNumber(job.budget_tokens));
     const decide = (row: {
       reserved: unknown;
       mine: unknown;
@@ -1001,10 +1035,9 @@ export class KnexLlmJobStore implements LlmJobStore {
       if (toNumber(rows[0].reserved) > 0) {
         return 'reserved';
       }
-      // why not, as things stand now (the statement saw an older snapshot)
-      const job = await this.knex('llm_jobs')
-        .where({ id: jobId })
-        .first('status', 'reserved_tokens');
+      // why not, as things stand now (the statement saw an older snapshot,
+      // and reservations may have been given back since)
+      const job = await this.knex('llm_jobs').where({ id: jobId }).first();
       const mine = await this.knex('llm_job_items')
         .where({
           job_id: jobId,
@@ -1013,9 +1046,12 @@ export class KnexLlmJobStore implements LlmJobStore {
           claimed_by: runnerId,
         })
         .first('item_id');
-      return job
-        ? decide({ ...job, reserved: 0, mine: mine ? 1 : 0 })
-        : 'stopped';
+      if (!job) {
+        return 'stopped';
+      }
+      const verdict = decide({ ...job, reserved: 0, mine: mine ? 1 : 0 });
+      // it fits now: ask again
+      return verdict === 'exhausted' && fits(job) ? 'wait' : verdict;
     }
     return sqliteWrite(this.knex, db => {
       const job = db
@@ -1033,16 +1069,7 @@ export class KnexLlmJobStore implements LlmJobStore {
              AND status = 'claimed' AND claimed_by = :runner`,
         )
         .get(params);
-      const fits =
-        (job.budget_cost === null ||
-          job.cost + job.reserved_cost + params.cost <= job.budget_cost) &&
-        (job.budget_tokens === null ||
-          job.tokens_in +
-            job.tokens_out +
-            job.reserved_tokens +
-            params.tokens <=
-            job.budget_tokens);
-      const reserved = job.status === 'running' && mine && fits;
+      const reserved = job.status === 'running' && mine && fits(job);
       if (reserved) {
         db.prepare(
           `UPDATE llm_jobs SET reserved_cost = reserved_cost + :cost,
@@ -1175,7 +1202,12 @@ export class KnexLlmJobStore implements LlmJobStore {
            tokens_in = j.tokens_in + t.t_in,
            tokens_out = j.tokens_out + t.t_out,
            cost = j.cost + t.spent,
-           reserved_cost = GREATEST(0, j.reserved_cost - t.r_cost),
+           reserved_cost = ${releasedCost(
+             't.r_cost',
+             't.r_tokens',
+             'GREATEST',
+             'j.',
+           )},
            reserved_tokens = GREATEST(0, j.reserved_tokens - t.r_tokens),
            updated_at = :now
          FROM totals t WHERE j.id = :job
@@ -1258,7 +1290,7 @@ export class KnexLlmJobStore implements LlmJobStore {
            items_failed = items_failed + :failed,
            tokens_in = tokens_in + :tokensIn,
            tokens_out = tokens_out + :tokensOut, cost = cost + :cost,
-           reserved_cost = MAX(0, reserved_cost - :rCost),
+           reserved_cost = ${releasedCost(':rCost', ':rTokens', 'MAX')},
            reserved_tokens = MAX(0, reserved_tokens - :rTokens),
            updated_at = :now
          WHERE id = :job`,
@@ -1318,6 +1350,19 @@ export class KnexLlmJobStore implements LlmJobStore {
     }));
   }
 
+  async claimedItems(
+    jobId: string,
+    runnerId: string,
+  ): Promise<ClaimedLlmItem[]> {
+    const rows = await this.knex('llm_job_items as ji')
+      .join('items as i', 'i.id', 'ji.item_id')
+      .where({ 'ji.job_id': jobId, 'ji.status': 'claimed' })
+      .where('ji.claimed_by', runnerId)
+      .orderBy('ji.item_id')
+      .select('ji.item_id', 'ji.attempts', 'i.external_id', 'i.data');
+    return rows.map(claimedFromRow);
+  }
+
   async beginBatchSubmit(
     jobId: string,
     staleAfterMs: number,
@@ -1370,7 +1415,11 @@ function releaseOnJob(
   tokens: number,
 ) {
   db.prepare(
-    `UPDATE llm_jobs SET reserved_cost = MAX(0, reserved_cost - :cost),
+    `UPDATE llm_jobs SET reserved_cost = ${releasedCost(
+      ':cost',
+      ':tokens',
+      'MAX',
+    )},
        reserved_tokens = MAX(0, reserved_tokens - :tokens) WHERE id = :job`,
   ).run({ job: jobId, cost, tokens });
 }

@@ -41,7 +41,7 @@ import {
 import { ProviderLimiter } from './RateLimiter';
 
 /** How the simulator (and only it) marks its completions. */
-const SIMULATED_FINGERPRINT = 'chorus-simulator';
+export const SIMULATED_FINGERPRINT = 'chorus-simulator';
 const TOOL_NAME = 'answer';
 
 /** Why an item got no answer. */
@@ -294,7 +294,8 @@ export class LlmClient {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   }
 
-  private client(provider: LlmProvider): Promise<OpenAI> {
+  /** The SDK client of a provider (batch mode uses its files and batches). */
+  sdk(provider: LlmProvider): Promise<OpenAI> {
     let client = this.clients.get(provider.id);
     if (!client) {
       client = Promise.resolve(provider.apiKey()).then(
@@ -414,7 +415,7 @@ export class LlmClient {
     result: LlmResult,
     options: AnnotateOptions,
   ): Promise<ChatCompletion> {
-    const client = await this.client(provider);
+    const client = await this.sdk(provider);
     const shape = promptShape(body);
     const price = priceOf(provider.prices, body.model);
     const reservation = requestReservation(
