@@ -275,34 +275,52 @@ export class LlmJobRunner {
 
   private async loop(untilIdle: boolean): Promise<void> {
     while (!this.stopping) {
-      const now = Date.now();
-      if (now >= this.nextPoll) {
-        this.nextPoll = now + this.options.pollMs;
-        await this.poll();
-      }
-      if (now >= this.nextHeartbeat) {
-        this.nextHeartbeat = now + this.options.leaseMs / 3;
-        await this.heartbeat();
-      }
-      await this.fill();
-      while (this.active < this.options.concurrency && this.queue.length) {
-        this.launch(this.queue.shift()!);
-      }
-      await this.flushReleases();
-      if (untilIdle && this.active === 0 && this.queue.length === 0) {
-        await this.recorder.flush();
-        if (
-          ![...this.contexts.values()].some(c => c.status === 'running') &&
-          this.active === 0
-        ) {
+      try {
+        if (await this.step(untilIdle)) {
           return;
         }
+      } catch (error) {
+        if (untilIdle) {
+          throw error;
+        }
+        // the database may be back at the next poll; requests in flight
+        // carry on, their results wait in the recorder
+        this.deps.logger.warn(`LLM job runner: ${error}`);
+        await this.waitForEvent(this.options.pollMs);
       }
-      const idle = this.queue.length === 0 && this.active === 0;
-      await this.waitForEvent(
-        idle ? Math.max(1, this.nextPoll - Date.now()) : this.options.pollMs,
-      );
     }
+  }
+
+  /** One turn of the loop; true when idle and asked to stop there. */
+  private async step(untilIdle: boolean): Promise<boolean> {
+    const now = Date.now();
+    if (now >= this.nextPoll) {
+      this.nextPoll = now + this.options.pollMs;
+      await this.poll();
+    }
+    if (now >= this.nextHeartbeat) {
+      this.nextHeartbeat = now + this.options.leaseMs / 3;
+      await this.heartbeat();
+    }
+    await this.fill();
+    while (this.active < this.options.concurrency && this.queue.length) {
+      this.launch(this.queue.shift()!);
+    }
+    await this.flushReleases();
+    if (untilIdle && this.active === 0 && this.queue.length === 0) {
+      await this.recorder.flush();
+      if (
+        ![...this.contexts.values()].some(c => c.status === 'running') &&
+        this.active === 0
+      ) {
+        return true;
+      }
+    }
+    const idle = this.queue.length === 0 && this.active === 0;
+    await this.waitForEvent(
+      idle ? Math.max(1, this.nextPoll - Date.now()) : this.options.pollMs,
+    );
+    return false;
   }
 
   /** Waits `ms`, or less when a request ends or stop is called. */
@@ -388,12 +406,17 @@ export class LlmJobRunner {
     }
   }
 
-  /** Claims until the queue can feed every free slot, jobs in turn. */
+  /**
+   * Claims a batch, jobs in turn, whenever fewer items wait than there are
+   * slots: a slot that frees finds its next item here.
+   */
   private async fill() {
-    const want = () =>
-      this.options.concurrency - this.active - this.queue.length;
     let tried = 0;
-    while (want() > 0 && tried < this.contexts.size && !this.stopping) {
+    while (
+      this.queue.length < this.options.concurrency &&
+      tried < this.contexts.size &&
+      !this.stopping
+    ) {
       const ctx = [...this.contexts.values()][
         this.cursor++ % this.contexts.size
       ];
@@ -404,7 +427,7 @@ export class LlmJobRunner {
       const claimed = await this.deps.jobs.claim(
         ctx.job.id,
         this.runnerId,
-        Math.min(this.options.claimBatch, Math.max(want(), 1)),
+        this.options.claimBatch,
         this.options.leaseMs,
       );
       if (claimed.length === 0) {
