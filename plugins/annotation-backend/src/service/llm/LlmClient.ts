@@ -252,10 +252,10 @@ export function interpretCompletion(
     }
     return { status: 'answered', answer, confidence, rawOutput };
   }
-  const invalid = samples.find(s => !s.refusal);
-  if (!invalid) {
+  if (samples.length > 0 && samples.every(s => s.refusal)) {
     return { status: 'refused', rawOutput };
   }
+  const invalid = samples.find(s => !s.refusal) ?? {};
   const failure = invalid.parsed;
   return {
     status: 'invalid',

@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { LlmAnnotatorConfig } from '@chorus/plugin-annotation-common';
 import { LlmProvider } from '@chorus/plugin-annotation-node';
 import { hostname } from 'os';
@@ -233,7 +233,7 @@ export class LlmJobRunner {
     let config = input.config;
     if (!config) {
       if (!input.annotatorId) {
-        throw new NotFoundError('an annotator or a config is needed');
+        throw new InputError('annotatorId or config: one is needed');
       }
       config = input.version
         ? (
