@@ -11,3 +11,4 @@ export * from './consensus';
 export * from './dawidSkene';
 export * from './spans';
 export * from './multipleChoice';
+export * from './projectAgreement';
