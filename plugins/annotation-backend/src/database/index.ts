@@ -8,3 +8,4 @@ export * from './slots';
 export * from './AnnotationStore';
 export * from './sqlite';
 export * from './QualityStore';
+export * from './MetricsStore';

@@ -28,8 +28,18 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     );
     expect(await knex.schema.hasColumn('imports', 'updated_at')).toBe(true);
     expect(await knex.schema.hasColumn('items', 'extra_slots')).toBe(true);
+    for (const column of ['label_agreement', 'annotators', 'signature']) {
+      expect(await knex.schema.hasColumn('quality_fits', column)).toBe(true);
+    }
     const [, pending] = await knex.migrate.list(config);
     expect(pending).toEqual([]);
+
+    // the fit details go down alone
+    await knex.migrate.down(config);
+    expect(await knex.schema.hasColumn('quality_fits', 'annotators')).toBe(
+      false,
+    );
+    expect(await knex.schema.hasTable('quality_fits')).toBe(true);
 
     // the quality migration alone goes down and up again, keeping the items
     // (on SQLite dropping a column rebuilds the table)
@@ -81,6 +91,8 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(indexes).not.toContain('items_gold_idx');
     await knex.migrate.up(config);
     expect((await knex('items').first()).extra_slots).toBe(0);
+    await knex.migrate.up(config);
+    expect(await knex.schema.hasColumn('quality_fits', 'signature')).toBe(true);
     await knex('items').delete();
     await knex('projects').delete();
 
