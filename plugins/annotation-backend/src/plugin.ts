@@ -7,7 +7,9 @@ import {
   KnexAnnotationStore,
   KnexItemStore,
   KnexLeaseStore,
+  KnexMetricsStore,
   KnexProjectStore,
+  KnexQualityStore,
   tuneSqlite,
 } from './database';
 import { createRouter } from './service/router';
@@ -21,6 +23,7 @@ import {
 } from './permissions';
 import { readSeedProjects, seedProjects } from './service/seedProjects';
 import { readStaleImportMs, startImportSweep } from './service/importSweep';
+import { scheduleQualityRefit } from './service/quality/schedule';
 
 /** The Chorus backend plugin, mounted at `/api/annotation`. */
 export const annotationPlugin = createBackendPlugin({
@@ -78,6 +81,13 @@ export const annotationPlugin = createBackendPlugin({
           staleAfterMs: staleImportMs,
         });
         await seedProjects(projects, items, seeds, logger);
+        const quality = new KnexQualityStore(knex);
+        const metrics = new KnexMetricsStore(knex);
+        await scheduleQualityRefit({
+          config,
+          scheduler,
+          deps: { projects, quality, metrics, logger },
+        });
         httpRouter.use(
           await createRouter({
             config,
@@ -89,6 +99,9 @@ export const annotationPlugin = createBackendPlugin({
             items,
             leases: new KnexLeaseStore(knex),
             annotations: new KnexAnnotationStore(knex),
+            quality,
+            metrics,
+            logger,
             notifier: new ProjectNotifier({ events, signals, items, logger }),
           }),
         );

@@ -168,8 +168,8 @@ export class KnexMetricsStore implements MetricsStore {
       .where({ project_id: projectId })
       .whereNotNull('gold')
       .count({ n: '*' });
+    // a pending item has been reopened for more answers: not complete
     const evaluated =
-      counters['quality.pending'] +
       counters['quality.resolved'] +
       counters['quality.escalated'] +
       counters['quality.qa-resolved'];

@@ -1,5 +1,6 @@
 import {
   HttpAuthService,
+  LoggerService,
   PermissionsRegistryService,
   PermissionsService,
   UserInfoService,
@@ -25,9 +26,12 @@ import {
   AnnotationStore,
   ItemStore,
   LeaseStore,
+  MetricsStore,
   ProjectStore,
+  QualityStore,
 } from '../database';
 import { addWorkRoutes } from './workRoutes';
+import { addMetricsRoutes } from './metricsRoutes';
 import { ProjectNotifier } from './ProjectNotifier';
 import { spec } from '../schema/openapi';
 import {
@@ -54,7 +58,10 @@ export interface RouterOptions {
   items: ItemStore;
   leases: LeaseStore;
   annotations: AnnotationStore;
+  quality: QualityStore;
+  metrics: MetricsStore;
   notifier: ProjectNotifier;
+  logger?: LoggerService;
 }
 
 /**
@@ -264,6 +271,7 @@ export async function createRouter(
   });
 
   addWorkRoutes(router, { ...options, callerIn });
+  addMetricsRoutes(router, { ...options, callerIn });
 
   return outer;
 }

@@ -1,4 +1,5 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
 import {
   AnswerRow,
   categoricalAgreement,
@@ -22,6 +23,7 @@ import {
   KnexQualityStore,
 } from '../../database';
 import { refitChangedProjects, refitProject, RefitDeps } from './refit';
+import { scheduleQualityRefit } from './schedule';
 
 jest.setTimeout(120_000);
 
@@ -341,6 +343,39 @@ describe.each(databases.eachSupportedId())('quality refit on %s', dbId => {
       ITEMS * 3,
     );
     expect(await quality.latestFit(draft.project.id)).toBeUndefined();
+  });
+
+  it('registers one global task on the scheduler, as often as configured, that refits', async () => {
+    const scheduler = mockServices.scheduler.mock();
+    await scheduleQualityRefit({
+      config: new ConfigReader({
+        annotation: { quality: { refitEvery: '2m', refitTimeout: '10m' } },
+      }),
+      scheduler,
+      deps,
+    });
+    expect(scheduler.scheduleTask).toHaveBeenCalledTimes(1);
+    const task = scheduler.scheduleTask.mock.calls[0][0];
+    expect(task).toMatchObject({
+      id: 'annotation-quality-refit',
+      scope: 'global',
+      frequency: { minutes: 2 },
+      timeout: { minutes: 10 },
+    });
+    const { project } = await seededProject('refit-scheduled');
+    await task.fn(new AbortController().signal);
+    expect((await quality.latestFit(project.id))?.answersUsed).toBe(ITEMS * 3);
+
+    const defaults = mockServices.scheduler.mock();
+    await scheduleQualityRefit({
+      config: new ConfigReader({}),
+      scheduler: defaults,
+      deps,
+    });
+    expect(defaults.scheduleTask.mock.calls[0][0]).toMatchObject({
+      frequency: { minutes: 5 },
+      timeout: { minutes: 30 },
+    });
   });
 
   it('says so for a project without answers: measures with their reasons', async () => {
