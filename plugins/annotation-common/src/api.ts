@@ -164,6 +164,8 @@ export interface QualityMetrics {
     /** Median time from escalation to an analyst's decision. */
     medianTimeToResolutionMs?: number;
   };
+  /** Whether the caller may recompute the fit (`refitQuality`). */
+  canRefit: boolean;
 }
 
 /** `POST /projects/{id}/quality/refit`: the fit just stored. */

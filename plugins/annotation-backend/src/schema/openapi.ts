@@ -322,6 +322,7 @@ export const spec = {
           'annotators',
           'minGoldAccuracy',
           'escalations',
+          'canRefit',
         ],
         {
           generatedAt: timestamp,
@@ -519,6 +520,11 @@ export const spec = {
                 "Median time from escalation to an analyst's decision; absent before the first",
             },
           }),
+          canRefit: {
+            type: 'boolean',
+            description:
+              'Whether the caller may recompute the fit (POST /projects/{projectId}/quality/refit)',
+          },
         },
       ),
       RefitResult: object(

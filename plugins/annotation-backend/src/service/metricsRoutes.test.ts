@@ -194,6 +194,13 @@ describe.each(databases.eachSupportedId())('quality metrics on %s', dbId => {
       true,
     );
     expect(body.agreement).toBeUndefined(); // not fitted yet
+    expect(body.canRefit).toBe(true);
+    const asAnalyst = await call(
+      'get',
+      `/projects/${id}/metrics/quality`,
+      'analyst',
+    );
+    expect(asAnalyst.body.canRefit).toBe(false);
   });
 
   it('shows the annotators with their medians, gold flag and fitted figures', async () => {

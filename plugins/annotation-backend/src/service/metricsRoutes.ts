@@ -34,6 +34,12 @@ export interface MetricsRouteOptions {
     permission: ResourcePermission<'annotation-project'>,
     action: string,
   ) => Promise<{ who: Caller; project: AnnotationProjectRecord }>;
+  /** Whether the caller may do `permission` on the project. */
+  allows: (
+    who: Caller,
+    project: AnnotationProjectRecord,
+    permission: ResourcePermission<'annotation-project'>,
+  ) => Promise<boolean>;
 }
 
 const HOUR = 3_600_000;
@@ -139,7 +145,7 @@ export function addMetricsRoutes(
   o: MetricsRouteOptions,
 ) {
   router.get('/projects/:projectId/metrics/quality', async (req, res) => {
-    const { project } = await o.callerIn(
+    const { who, project } = await o.callerIn(
       req,
       req.params.projectId,
       annotationProjectMetricsReadPermission,
@@ -150,7 +156,7 @@ export function addMetricsRoutes(
     const current = project.configVersion
       ? await o.projects.getConfig(project.id, project.configVersion)
       : undefined;
-    const [progress, quality, volume, gold, fit, escalations] =
+    const [progress, quality, volume, gold, fit, escalations, canRefit] =
       await Promise.all([
         o.items.progress(project.id, { medians: true }),
         o.metrics.qualityCounts(project.id),
@@ -158,6 +164,7 @@ export function addMetricsRoutes(
         o.quality.goldStats(project.id),
         o.quality.latestFit(project.id),
         o.metrics.escalationCounts(project.id),
+        o.allows(who, project, annotationProjectUpdatePermission),
       ]);
     const minGoldAccuracy = current?.config.quality.minGoldAccuracy ?? 0;
     const questions = current?.config.questions ?? [];
@@ -209,6 +216,7 @@ export function addMetricsRoutes(
           }
         : {}),
       escalations,
+      canRefit,
     };
     res.json(body);
   });

@@ -271,7 +271,12 @@ export async function createRouter(
   });
 
   addWorkRoutes(router, { ...options, callerIn });
-  addMetricsRoutes(router, { ...options, callerIn });
+  addMetricsRoutes(router, {
+    ...options,
+    callerIn,
+    allows: async (who, project, permission) =>
+      (await access.filter(who, [project], permission)).length > 0,
+  });
 
   return outer;
 }

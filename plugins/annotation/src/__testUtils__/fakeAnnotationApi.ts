@@ -228,6 +228,7 @@ export function sampleQualityMetrics(
       sentBack: 1,
       medianTimeToResolutionMs: 1_500_000,
     },
+    canRefit: true,
     ...overrides,
   };
 }
