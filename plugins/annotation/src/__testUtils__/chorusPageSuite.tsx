@@ -1143,7 +1143,7 @@ export function describeChorusPages(render: RenderChorusAt) {
       ).toEqual([
         "yesFleiss' kappa: 0.72 · substantial",
         "noFleiss' kappa: 0.15 · slight",
-        "unsureFleiss' kappa: not enough data (every answer is the same, so chance agreement is total)",
+        "unsureFleiss' kappa: not enough data (every answer falls in one category, so chance agreement is total)",
       ]);
       // a question without enough answers says so, with the reason
       const mix = screen.getByRole('region', { name: 'How good is the mix?' });

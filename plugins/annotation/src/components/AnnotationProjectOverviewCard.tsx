@@ -21,6 +21,7 @@ import {
   annotationProjectRefs,
   isAnnotationProjectEntity,
 } from '@chorus/plugin-annotation-common';
+import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
@@ -137,8 +138,9 @@ function QualitySummary(props: { projectId: string; dashboard?: string }) {
           value={progress.completionRate * 100}
           aria-labelledby="chorus-card-completion"
         />
+        <Box mt={1} />
         {agreement?.questions.length ? (
-          <ul aria-label="Agreement">
+          <ul aria-label="Agreement" style={{ margin: 0 }}>
             {agreement.questions.map(q => {
               const headline = headlineMeasure(q);
               return (

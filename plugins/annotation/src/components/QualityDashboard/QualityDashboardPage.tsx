@@ -55,9 +55,14 @@ import {
   measureName,
 } from './measures';
 
-function Figure(props: { label: string; children: ReactNode }) {
+function Figure(props: {
+  label: string;
+  children: ReactNode;
+  /** Columns of 12 from the small breakpoint up. */
+  sm?: 3 | 6;
+}) {
   return (
-    <Grid item xs={6} sm={3}>
+    <Grid item xs={6} sm={props.sm ?? 3}>
       <Typography variant="overline" color="textSecondary" component="div">
         {props.label}
       </Typography>
@@ -102,10 +107,16 @@ function EscalationsCard(props: { metrics: QualityMetrics; qaLink: string }) {
   return (
     <InfoCard title="Escalation backlog">
       <Grid container spacing={2}>
-        <Figure label="Open escalations">{open}</Figure>
-        <Figure label="Resolved by QA">{resolved}</Figure>
-        <Figure label="Sent back">{sentBack}</Figure>
-        <Figure label="Median time to resolution">
+        <Figure label="Open escalations" sm={6}>
+          {open}
+        </Figure>
+        <Figure label="Resolved by QA" sm={6}>
+          {resolved}
+        </Figure>
+        <Figure label="Sent back" sm={6}>
+          {sentBack}
+        </Figure>
+        <Figure label="Median time to resolution" sm={6}>
           {medianTimeToResolutionMs === undefined
             ? '—'
             : formatDuration(medianTimeToResolutionMs)}

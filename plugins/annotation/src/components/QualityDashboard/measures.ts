@@ -56,7 +56,8 @@ export function agreementBand(value: number): string {
 
 const REASONS: Record<QualityUndefinedReason, string> = {
   'no-pairable-values': 'no item has two answers yet',
-  'single-category': 'every answer is the same, so chance agreement is total',
+  'single-category':
+    'every answer falls in one category, so chance agreement is total',
   'non-numeric-values': 'the answers are not numbers',
   'no-units': 'no span was marked',
   'too-few-answers': 'fewer than two answers',
