@@ -95,13 +95,51 @@ function sortSeenCategories(
 }
 
 /**
+ * Item keys to indexes 0, 1, 2, … in first-seen order; or, `dense`, keys
+ * that already are such indexes (then no map is kept, and `size` is the
+ * largest index + 1).
+ */
+export class ItemIndex {
+  private readonly index = new Map<string | number, number>();
+  private count = 0;
+
+  constructor(private readonly dense = false) {}
+
+  indexOf(item: string | number): number {
+    if (this.dense) {
+      if (typeof item !== 'number' || !Number.isInteger(item) || item < 0) {
+        throw new Error(`item ${item}: an index from 0 expected (denseItems)`);
+      }
+      this.count = Math.max(this.count, item + 1);
+      return item;
+    }
+    let i = this.index.get(item);
+    if (i === undefined) {
+      i = this.index.size;
+      this.index.set(item, i);
+      this.count = this.index.size;
+    }
+    return i;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** `{ itemKeys }` by index, unless the keys are the indexes. */
+  keys(): { itemKeys?: (string | number)[] } {
+    return this.dense ? {} : { itemKeys: [...this.index.keys()] };
+  }
+}
+
+/**
  * Builds {@link CodedAnswers} one answer at a time, so answers read from the
  * database in batches never become one big list of row objects: only the
  * typed arrays (grown by doubling) and the item, rater and category indexes
  * are kept. `finish` groups them by item with a counting sort, in O(answers).
  */
 export class AnswerEncoder {
-  private readonly itemIndex = new Map<string | number, number>();
+  private readonly items: ItemIndex;
   private readonly raterIndex = new Map<string, number>();
   private readonly toCategory: (value: CategoryCode) => number;
   private readonly seen: CategoryCode[] = [];
@@ -110,8 +148,18 @@ export class AnswerEncoder {
   private rowRater: Int32Array;
   private size = 0;
 
-  /** `capacity`: answers expected (the arrays grow past it as needed). */
-  constructor(private readonly options: EncodeOptions = {}, capacity = 1024) {
+  /**
+   * `capacity`: answers expected (the arrays grow past it as needed).
+   * `denseItems`: item keys are already indexes 0, 1, 2, … (one index
+   * shared by several encoders, so a large project keeps one map of its
+   * items rather than one per question); `itemCount` is then the largest
+   * index + 1, an index never added being an item with no answer.
+   */
+  constructor(
+    private readonly options: EncodeOptions & { denseItems?: boolean } = {},
+    capacity = 1024,
+  ) {
+    this.items = new ItemIndex(options.denseItems);
     this.toCategory = categoryIndex(options);
     const initial = Math.max(16, capacity);
     this.rowItem = new Int32Array(initial);
@@ -125,11 +173,7 @@ export class AnswerEncoder {
   }
 
   add(item: string | number, rater: string, value: CategoryCode): void {
-    let i = this.itemIndex.get(item);
-    if (i === undefined) {
-      i = this.itemIndex.size;
-      this.itemIndex.set(item, i);
-    }
+    const i = this.items.indexOf(item);
     let r = this.raterIndex.get(rater);
     if (r === undefined) {
       r = this.raterIndex.size;
@@ -150,7 +194,7 @@ export class AnswerEncoder {
 
   finish(): CodedAnswers {
     const { size, rowItem, rowCode, rowRater } = this;
-    const itemCount = this.itemIndex.size;
+    const itemCount = this.items.size;
     const itemOffsets = new Int32Array(itemCount + 1);
     for (let a = 0; a < size; a++) {
       itemOffsets[rowItem[a] + 1]++;
@@ -176,7 +220,7 @@ export class AnswerEncoder {
       raters,
       categories,
       raterIds: [...this.raterIndex.keys()],
-      itemKeys: [...this.itemIndex.keys()],
+      ...this.items.keys(),
     };
   }
 
@@ -310,4 +354,41 @@ export function oneVsRest(data: CodedAnswers, category: number): CodedAnswers {
     codes[a] = data.codes[a] === category ? 1 : 0;
   }
   return { ...data, codes, categories: [0, 1] };
+}
+
+/**
+ * Items `offset`, `offset + stride`, `offset + 2·stride`, … of `data`, as
+ * data of their own: e.g. one label's units of a multiple-choice question
+ * encoded item × label (unit `item · labels + label`). Copies only those
+ * answers. O(items / stride + their answers).
+ */
+export function strideItems(
+  data: CodedAnswers,
+  stride: number,
+  offset: number,
+): CodedAnswers {
+  const itemCount = Math.max(0, Math.ceil((data.itemCount - offset) / stride));
+  const itemOffsets = new Int32Array(itemCount + 1);
+  for (let k = 0; k < itemCount; k++) {
+    const i = offset + k * stride;
+    itemOffsets[k + 1] =
+      itemOffsets[k] + data.itemOffsets[i + 1] - data.itemOffsets[i];
+  }
+  const codes = new Int32Array(itemOffsets[itemCount]);
+  const raters = new Int32Array(itemOffsets[itemCount]);
+  for (let k = 0; k < itemCount; k++) {
+    const i = offset + k * stride;
+    const from = data.itemOffsets[i];
+    const to = data.itemOffsets[i + 1];
+    codes.set(data.codes.subarray(from, to), itemOffsets[k]);
+    raters.set(data.raters.subarray(from, to), itemOffsets[k]);
+  }
+  return {
+    itemCount,
+    itemOffsets,
+    codes,
+    raters,
+    categories: data.categories,
+    raterIds: data.raterIds,
+  };
 }

@@ -1,5 +1,11 @@
 import { fleissKappa, gwetAC1, percentAgreement, perLabel } from './agreement';
-import { AnswerEncoder, AnswerRow, encodeAnswers } from './codedAnswers';
+import {
+  AnswerEncoder,
+  AnswerRow,
+  encodeAnswers,
+  strideItems,
+} from './codedAnswers';
+import { encodeMultipleChoice } from './multipleChoice';
 import { krippendorffAlpha } from './krippendorff';
 import {
   categoricalAgreement,
@@ -51,6 +57,59 @@ describe('AnswerEncoder', () => {
     expect(incremental).toEqual(whole);
     expect(incremental.codes).toHaveLength(rows.length);
     expect(incremental.itemCount).toBe(500);
+  });
+
+  it('takes item indexes as they are with denseItems', () => {
+    const rows = randomRows(9, 100);
+    const index = new Map<string | number, number>();
+    const dense = new AnswerEncoder({
+      categories: ['a', 'b', 'c'],
+      denseItems: true,
+    });
+    for (const r of rows) {
+      if (!index.has(r.item)) {
+        index.set(r.item, index.size);
+      }
+      dense.add(index.get(r.item)!, r.rater, r.value);
+    }
+    const { itemKeys, ...keyed } = encodeAnswers(rows, {
+      categories: ['a', 'b', 'c'],
+    });
+    expect(itemKeys).toHaveLength(100);
+    expect(dense.finish()).toEqual(keyed);
+    // an index never added is an item without answers
+    const gap = new AnswerEncoder({ denseItems: true });
+    gap.add(2, 'r', 'x');
+    expect(Array.from(gap.finish().itemOffsets)).toEqual([0, 0, 0, 1]);
+    expect(() => gap.add('item-1', 'r', 'x')).toThrow(
+      'item item-1: an index from 0 expected (denseItems)',
+    );
+  });
+
+  it("slices one label's units out of item × label units", () => {
+    const random = seededRandom(13);
+    const labels = ['pop', 'rock', 'jazz'];
+    const rows = Array.from({ length: 90 }, (_, n) => ({
+      item: Math.floor(n / 3),
+      rater: `rater-${n % 3}`,
+      labels: labels.filter(() => random() < 0.4),
+    }));
+    const pooled = new AnswerEncoder({ categories: [0, 1], denseItems: true });
+    for (const row of rows) {
+      labels.forEach((label, l) =>
+        pooled.add(
+          row.item * labels.length + l,
+          row.rater,
+          row.labels.includes(label) ? 1 : 0,
+        ),
+      );
+    }
+    const data = pooled.finish();
+    encodeMultipleChoice(rows, labels).forEach(({ data: expected }, l) => {
+      const { itemKeys, ...keyed } = expected;
+      expect(itemKeys).toHaveLength(30);
+      expect(strideItems(data, labels.length, l)).toEqual(keyed);
+    });
   });
 
   it('refuses an answer outside the given categories', () => {

@@ -1,3 +1,4 @@
+import { ItemIndex } from './codedAnswers';
 import { Measure } from './types';
 
 /**
@@ -297,7 +298,7 @@ export interface CodedSpans {
  * by item in O(units).
  */
 export class SpanAnswerEncoder {
-  private readonly itemIndex = new Map<string | number, number>();
+  private readonly items: ItemIndex;
   private readonly labelIndex = new Map<string, number>();
   private answerItem = new Int32Array(256);
   private answerUnits = new Int32Array(256);
@@ -307,12 +308,16 @@ export class SpanAnswerEncoder {
   private labels = new Int32Array(1024);
   private units = 0;
 
+  /**
+   * `denseItems`: item keys are already indexes 0, 1, 2, … (see
+   * `AnswerEncoder`): no map of item keys is kept.
+   */
+  constructor(options: { denseItems?: boolean } = {}) {
+    this.items = new ItemIndex(options.denseItems);
+  }
+
   add(item: string | number, units: readonly Interval[]): void {
-    let i = this.itemIndex.get(item);
-    if (i === undefined) {
-      i = this.itemIndex.size;
-      this.itemIndex.set(item, i);
-    }
+    const i = this.items.indexOf(item);
     if (this.answers === this.answerItem.length) {
       this.answerItem = grown(this.answerItem);
       this.answerUnits = grown(this.answerUnits);
@@ -334,7 +339,7 @@ export class SpanAnswerEncoder {
   }
 
   finish(): CodedSpans {
-    const itemCount = this.itemIndex.size;
+    const itemCount = this.items.size;
     const n = this.answers;
     // where each answer's units start in the order they were added
     const addedAt = new Int32Array(n + 1);

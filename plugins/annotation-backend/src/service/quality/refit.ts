@@ -8,6 +8,7 @@ import {
   dawidSkene,
   DawidSkeneModel,
   Interval,
+  ItemIndex,
   LabelAgreement,
   labelAgreement,
   MEASURE_NAMES,
@@ -16,6 +17,7 @@ import {
   ProjectConfig,
   QuestionConfig,
   SpanAnswerEncoder,
+  strideItems,
 } from '@chorus/plugin-annotation-common';
 import {
   AnswerBatchRow,
@@ -54,9 +56,13 @@ export const REFIT_STATUSES = ['active', 'paused', 'completed'] as const;
 /** Per-annotator answers compared with the consensus, and agreeing. */
 type ConsensusTally = Map<string, { compared: number; agreed: number }>;
 
-/** What one question gathers from the answers, and what it yields. */
+/**
+ * What one question gathers from the answers, and what it yields. `item`
+ * is the answer's item as an index shared by every question (dense), so
+ * the project keeps one map of its items, not one per question.
+ */
 interface QuestionCollector {
-  add(row: AnswerBatchRow, tally: ConsensusTally): void;
+  add(row: AnswerBatchRow, item: number, tally: ConsensusTally): void;
   finish(fit: FitParts): void;
 }
 
@@ -64,7 +70,6 @@ interface FitParts {
   models: Record<string, DawidSkeneModel>;
   agreement: Record<string, MeasureTable>;
   labelAgreement: Record<string, LabelAgreement[]>;
-  itemsUsed: number;
 }
 
 function compare(
@@ -90,15 +95,15 @@ function categorical(
   metric: AlphaMetric,
 ): QuestionCollector {
   const known = new Set<CategoryCode>(categories);
-  const encoder = new AnswerEncoder({ categories });
+  const encoder = new AnswerEncoder({ categories, denseItems: true });
   return {
-    add(row, tally) {
+    add(row, item, tally) {
       const value = row.answer[q.id] as CategoryCode | undefined;
       // optional questions left out, and values a later config dropped
       if (value === undefined || !known.has(value)) {
         return;
       }
-      encoder.add(row.itemId, row.annotator, value);
+      encoder.add(item, row.annotator, value);
       const consensus = row.consensus?.[q.id];
       if (consensus !== undefined) {
         compare(tally, row.annotator, consensus === value);
@@ -106,7 +111,6 @@ function categorical(
     },
     finish(fit) {
       const data = encoder.finish();
-      fit.itemsUsed = Math.max(fit.itemsUsed, data.itemCount);
       fit.agreement[q.id] = categoricalAgreement(data, metric);
       fit.labelAgreement[q.id] = labelAgreement(data);
       if (data.codes.length) {
@@ -126,38 +130,37 @@ function sameSet(a: unknown, b: unknown): boolean {
 
 /**
  * Multiple choice: each (item, label) pair is a unit answered "selected" or
- * not. The question's agreement pools every label's units; each label also
- * gets its own (the binary measures of that label alone).
+ * not, unit `item · labels + label`. The question's agreement pools every
+ * label's units; each label also gets its own (the binary measures of that
+ * label alone), sliced from the pooled units one label at a time.
  */
-function multipleChoice(q: QuestionConfig & { type: 'multiple-choice' }) {
+function multipleChoice(
+  q: QuestionConfig & { type: 'multiple-choice' },
+): QuestionCollector {
   const labels = q.labels.map(l => l.value);
   const width = labels.length;
-  const pooled = new AnswerEncoder({ categories: [0, 1] });
-  const perLabel = labels.map(() => new AnswerEncoder({ categories: [0, 1] }));
+  const pooled = new AnswerEncoder({ categories: [0, 1], denseItems: true });
   return {
-    add(row: AnswerBatchRow, tally: ConsensusTally) {
+    add(row, item, tally) {
       const value = row.answer[q.id];
       if (!Array.isArray(value)) {
         return;
       }
       labels.forEach((label, l) => {
         const selected = value.includes(label) ? 1 : 0;
-        pooled.add(row.itemId * width + l, row.annotator, selected);
-        perLabel[l].add(row.itemId, row.annotator, selected);
+        pooled.add(item * width + l, row.annotator, selected);
       });
       const consensus = row.consensus?.[q.id];
       if (consensus !== undefined) {
         compare(tally, row.annotator, sameSet(consensus, value));
       }
     },
-    finish(fit: FitParts) {
+    finish(fit) {
       const data = pooled.finish();
-      // one unit per item and label
-      fit.itemsUsed = Math.max(fit.itemsUsed, data.itemCount / width);
       fit.agreement[q.id] = categoricalAgreement(data, 'nominal');
-      fit.labelAgreement[q.id] = perLabel.map((encoder, l) => ({
-        label: labels[l],
-        measures: categoricalAgreement(encoder.finish(), 'nominal'),
+      fit.labelAgreement[q.id] = labels.map((label, l) => ({
+        label,
+        measures: categoricalAgreement(strideItems(data, width, l), 'nominal'),
       }));
     },
   };
@@ -165,17 +168,16 @@ function multipleChoice(q: QuestionConfig & { type: 'multiple-choice' }) {
 
 /** Text spans, audio and video segments: units matched by overlap. */
 function spans(q: QuestionConfig): QuestionCollector {
-  const encoder = new SpanAnswerEncoder();
+  const encoder = new SpanAnswerEncoder({ denseItems: true });
   return {
-    add(row) {
+    add(row, item) {
       const value = row.answer[q.id];
       if (Array.isArray(value)) {
-        encoder.add(row.itemId, value as Interval[]);
+        encoder.add(item, value as Interval[]);
       }
     },
     finish(fit) {
       const data = encoder.finish();
-      fit.itemsUsed = Math.max(fit.itemsUsed, data.itemCount);
       const { microF1, meanItemAgreement } = codedSpanAgreement(data);
       fit.agreement[q.id] = {
         [MEASURE_NAMES.spanMicroF1]: plainMeasure(microF1),
@@ -221,6 +223,7 @@ async function computeFit(
     .map(collectorFor)
     .filter((c): c is QuestionCollector => c !== undefined);
   const tally: ConsensusTally = new Map();
+  const items = new ItemIndex();
   let answersUsed = 0;
   for await (const batch of deps.metrics.answerBatches(
     projectId,
@@ -228,8 +231,9 @@ async function computeFit(
   )) {
     answersUsed += batch.length;
     for (const row of batch) {
+      const item = items.indexOf(row.itemId);
       for (const c of collectors) {
-        c.add(row, tally);
+        c.add(row, item, tally);
       }
     }
   }
@@ -237,13 +241,13 @@ async function computeFit(
     models: {},
     agreement: {},
     labelAgreement: {},
-    itemsUsed: 0,
   };
   for (const c of collectors) {
     c.finish(parts);
   }
   return {
     ...parts,
+    itemsUsed: items.size,
     answersUsed,
     annotators: Object.fromEntries(tally),
   };
