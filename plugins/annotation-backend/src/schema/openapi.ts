@@ -325,16 +325,23 @@ export const spec = {
           'canRefit',
         ],
         {
-          generatedAt: timestamp,
+          generatedAt: {
+            ...timestamp,
+            description: 'When these figures were read',
+          },
           progress: object(
             ['items', 'completionRate', 'quality', 'annotations', 'skips'],
             {
-              items: object(['total', 'open', 'full', 'complete'], {
-                total: count,
-                open: count,
-                full: count,
-                complete: count,
-              }),
+              items: {
+                ...object(['total', 'open', 'full', 'complete'], {
+                  total: count,
+                  open: count,
+                  full: count,
+                  complete: count,
+                }),
+                description:
+                  'Items by slot state: `open` (a slot free), `full` (every slot answered or leased), `complete` (answers reached the overlap plus extra annotators)',
+              },
               completionRate: {
                 ...share,
                 description: 'Complete items over all items',
@@ -381,22 +388,26 @@ export const spec = {
                 description:
                   'Items by quality status, from counters kept with every write',
               },
-              annotations: count,
-              skips: count,
+              annotations: { ...count, description: 'Answers stored' },
+              skips: { ...count, description: 'Items skipped' },
             },
           ),
           volume: object(['bucket', 'since', 'until', 'points'], {
-            bucket: { type: 'string', enum: ['hour', 'day'] },
+            bucket: {
+              type: 'string',
+              enum: ['hour', 'day'],
+              description: 'The size of each bucket',
+            },
             since: {
               ...timestamp,
               description: 'Start of the first bucket (aligned to UTC)',
             },
-            until: timestamp,
+            until: { ...timestamp, description: 'End of the window (now)' },
             points: {
               type: 'array',
               description: 'Every bucket of the window, oldest first',
               items: object(['start', 'human', 'qa'], {
-                start: timestamp,
+                start: { ...timestamp, description: 'Start of the bucket' },
                 human: {
                   ...count,
                   description: 'Annotations submitted in the bucket',
@@ -422,10 +433,13 @@ export const spec = {
                 'dawidSkeneAccuracy',
               ],
               {
-                annotator: text,
-                annotations: count,
-                skips: count,
-                timeSpentMs: count,
+                annotator: { ...text, description: 'User entity ref' },
+                annotations: { ...count, description: 'Answers given' },
+                skips: { ...count, description: 'Items skipped' },
+                timeSpentMs: {
+                  ...count,
+                  description: 'Time spent on all their answers',
+                },
                 medianTimeMs: {
                   ...count,
                   description:
@@ -443,9 +457,12 @@ export const spec = {
                 },
                 gold: {
                   ...object(['answered', 'correct', 'accuracy'], {
-                    answered: count,
-                    correct: count,
-                    accuracy: share,
+                    answered: { ...count, description: 'Gold items answered' },
+                    correct: {
+                      ...count,
+                      description: 'Answers equal to the gold answer',
+                    },
+                    accuracy: { ...share, description: 'correct / answered' },
                   }),
                   description: 'Gold items they answered; absent before any',
                 },
@@ -484,22 +501,30 @@ export const spec = {
                   description:
                     'Fitted for the current config version (else for an older one)',
                 },
-                fittedAt: timestamp,
-                itemsUsed: count,
-                answersUsed: count,
+                fittedAt: { ...timestamp, description: 'When it was fitted' },
+                itemsUsed: {
+                  ...count,
+                  description: 'Items with at least one answer',
+                },
+                answersUsed: { ...count, description: 'Answers read' },
                 questions: {
                   type: 'array',
+                  description:
+                    'The measured questions of the current config, in its order (free text has none)',
                   items: object(['id', 'title', 'type', 'measures', 'labels'], {
-                    id: text,
+                    id: { ...text, description: 'Question id' },
                     title: text,
-                    type: text,
+                    type: { ...text, description: 'Question type' },
                     measures: ref('QualityMeasures'),
                     labels: {
                       type: 'array',
                       description:
                         'Per label, its agreement against the rest (none above 50 labels)',
                       items: object(['label', 'measures'], {
-                        label: { oneOf: [text, { type: 'number' }] },
+                        label: {
+                          oneOf: [text, { type: 'number' }],
+                          description: 'A label, or a rating value',
+                        },
                         measures: ref('QualityMeasures'),
                       }),
                     },
@@ -512,8 +537,14 @@ export const spec = {
           },
           escalations: object(['open', 'resolved', 'sentBack'], {
             open: { ...count, description: 'Waiting for a quality analyst' },
-            resolved: count,
-            sentBack: count,
+            resolved: {
+              ...count,
+              description: 'Decided by an analyst (final, now gold)',
+            },
+            sentBack: {
+              ...count,
+              description: 'Sent back to annotators with guidance',
+            },
             medianTimeToResolutionMs: {
               ...count,
               description:
@@ -530,10 +561,16 @@ export const spec = {
       RefitResult: object(
         ['configVersion', 'fittedAt', 'itemsUsed', 'answersUsed'],
         {
-          configVersion: version,
+          configVersion: {
+            ...version,
+            description: 'The config version fitted (the current one)',
+          },
           fittedAt: timestamp,
-          itemsUsed: count,
-          answersUsed: count,
+          itemsUsed: {
+            ...count,
+            description: 'Items with at least one answer',
+          },
+          answersUsed: { ...count, description: 'Answers read' },
         },
       ),
       ConfigVersion: object(['version', 'config', 'createdBy', 'createdAt'], {
