@@ -124,7 +124,7 @@ export interface QualityMetrics {
     items: ProjectProgress['items'];
     /** Complete items over all items, 0 to 1. */
     completionRate: number;
-    /** Items by quality status; `notEvaluated`: complete, no outcome yet. */
+    /** Items by quality status; `notEvaluated`: complete, not yet decided. */
     quality: {
       notEvaluated: number;
       pending: number;

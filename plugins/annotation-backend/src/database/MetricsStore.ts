@@ -22,7 +22,7 @@ export interface AnswerBatchRow {
 }
 
 export interface QualityCounts {
-  /** Complete items with no outcome yet (not evaluated). */
+  /** Complete items not yet resolved or escalated (waiting to be evaluated). */
   notEvaluated: number;
   pending: number;
   resolved: number;

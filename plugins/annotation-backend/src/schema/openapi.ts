@@ -359,7 +359,8 @@ export const spec = {
                   {
                     notEvaluated: {
                       ...count,
-                      description: 'Complete items with no outcome yet',
+                      description:
+                        'Complete items not yet resolved or escalated (never evaluated, or waiting to be evaluated again after extra answers)',
                     },
                     pending: {
                       ...count,
