@@ -48,6 +48,17 @@ export interface Config {
         simulated?: boolean;
       }>;
     };
+    /** The scheduled project-level quality fit. */
+    quality?: {
+      /**
+       * How often active, paused and completed projects are refitted
+       * (unchanged ones are skipped): a duration such as `5m` or
+       * `{ minutes: 5 }` (default 5 minutes).
+       */
+      refitEvery?: string | HumanDuration;
+      /** The longest one run may take (default 30 minutes). */
+      refitTimeout?: string | HumanDuration;
+    };
     seed?: {
       /**
        * Projects created at startup when none of that namespace/name exists.

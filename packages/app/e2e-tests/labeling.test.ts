@@ -194,5 +194,48 @@ test('annotators label with the keyboard, blind to each other; the manager sees 
     path: screenshot('project-overview'),
     fullPage: true,
   });
+
+  // the quality dashboard: recomputed now instead of on schedule
+  await jonas.getByRole('link', { name: /Quality dashboard/ }).click();
+  await expect(
+    jonas.getByRole('heading', { name: `${PROJECT}: quality`, level: 1 }),
+  ).toBeVisible();
+  await jonas.getByRole('button', { name: 'Recompute now' }).click();
+  await expect(
+    jonas.getByText(
+      `Recomputed over ${
+        AMARA_ITEMS + BO_ITEMS
+      } answers on ${AMARA_ITEMS} items.`,
+    ),
+  ).toBeVisible();
+  // amara said "unsure" and bo "yes" on every item both answered
+  const belongs = jonas.getByRole('region', {
+    name: 'Does the track belong on the artist page?',
+  });
+  await expect(
+    belongs.getByText(/^Krippendorff's alpha \(nominal\): -?\d\.\d\d · poor$/),
+  ).toBeVisible();
+  await expect(
+    belongs.getByRole('row', { name: /Percent agreement/ }),
+  ).toHaveText('Percent agreement0%');
+  await expect(
+    jonas
+      .getByRole('row', { name: /amara\.okafor/ })
+      .getByRole('cell')
+      .nth(1),
+  ).toHaveText(String(AMARA_ITEMS));
+  await expect(
+    jonas.getByText(
+      `${AMARA_ITEMS + BO_ITEMS} human answers and 0 QA decisions since`,
+      { exact: false },
+    ),
+  ).toBeVisible();
+  // the whole dashboard, down to the annotators (the page scrolls inside
+  // its layout)
+  await jonas.setViewportSize({ width: 1440, height: 1750 });
+  await jonas.screenshot({
+    path: screenshot('quality-dashboard'),
+    fullPage: true,
+  });
   await jonas.context().close();
 });

@@ -7,8 +7,9 @@ import {
   KnexAnnotationStore,
   KnexItemStore,
   KnexLeaseStore,
-  KnexQualityStore,
+  KnexMetricsStore,
   KnexProjectStore,
+  KnexQualityStore,
   tuneSqlite,
 } from './database';
 import { createRouter } from './service/router';
@@ -24,6 +25,7 @@ import { readSeedProjects, seedProjects } from './service/seedProjects';
 import { readStaleImportMs, startImportSweep } from './service/importSweep';
 import { annotationLlmProvidersExtensionPoint } from '@chorus/plugin-annotation-node';
 import { LlmProviderRegistry, readLlmProviders } from './service/llm/providers';
+import { scheduleQualityRefit } from './service/quality/schedule';
 
 /** The Chorus backend plugin, mounted at `/api/annotation`. */
 export const annotationPlugin = createBackendPlugin({
@@ -89,6 +91,13 @@ export const annotationPlugin = createBackendPlugin({
           staleAfterMs: staleImportMs,
         });
         await seedProjects(projects, items, seeds, logger);
+        const quality = new KnexQualityStore(knex);
+        const metrics = new KnexMetricsStore(knex);
+        await scheduleQualityRefit({
+          config,
+          scheduler,
+          deps: { projects, quality, metrics, logger },
+        });
         httpRouter.use(
           await createRouter({
             config,
@@ -100,7 +109,9 @@ export const annotationPlugin = createBackendPlugin({
             items,
             leases: new KnexLeaseStore(knex),
             annotations: new KnexAnnotationStore(knex),
-            quality: new KnexQualityStore(knex),
+            quality,
+            metrics,
+            logger,
             notifier: new ProjectNotifier({ events, signals, items, logger }),
           }),
         );

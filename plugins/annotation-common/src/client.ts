@@ -5,6 +5,9 @@ import type {
   AnnotationProjectRecord,
   NewAnnotationProject,
   ProjectProgress,
+  QualityMetrics,
+  RefitResponse,
+  VolumeBucketSize,
 } from './api';
 import type { ProjectConfig, ProjectConfigInput } from './config/projectConfig';
 import type { AnnotationProjectStatus } from './kinds';
@@ -257,6 +260,36 @@ export class AnnotationClient {
     return (await this.call<ProjectProgress>(
       'GET',
       `${this.project(id)}/progress`,
+    ))!;
+  }
+
+  /**
+   * The quality dashboard's figures; the volume series in `bucket`s
+   * (default day) from `since` (default: 48 hours, or 30 days, ago).
+   */
+  async qualityMetrics(
+    id: string,
+    options: { bucket?: VolumeBucketSize; since?: string } = {},
+  ): Promise<QualityMetrics> {
+    const query = new URLSearchParams();
+    if (options.bucket) {
+      query.set('bucket', options.bucket);
+    }
+    if (options.since) {
+      query.set('since', options.since);
+    }
+    const suffix = query.toString() ? `?${query}` : '';
+    return (await this.call<QualityMetrics>(
+      'GET',
+      `${this.project(id)}/metrics/quality${suffix}`,
+    ))!;
+  }
+
+  /** Fits the project's quality now (managers), instead of on schedule. */
+  async refitQuality(id: string): Promise<RefitResponse> {
+    return (await this.call<RefitResponse>(
+      'POST',
+      `${this.project(id)}/quality/refit`,
     ))!;
   }
 }

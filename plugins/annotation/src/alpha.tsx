@@ -22,6 +22,7 @@ import {
   labelingRouteRef,
   newProjectRouteRef,
   projectRouteRef,
+  qualityRouteRef,
   rootRouteRef,
 } from './routes';
 
@@ -98,6 +99,7 @@ export {
   projectRouteRef,
   labelingRouteRef,
   newProjectRouteRef,
+  qualityRouteRef,
 } from './routes';
 
 export default createFrontendPlugin({
@@ -108,6 +110,7 @@ export default createFrontendPlugin({
     project: projectRouteRef,
     labeling: labelingRouteRef,
     newProject: newProjectRouteRef,
+    quality: qualityRouteRef,
   },
   extensions: [
     annotationApi,

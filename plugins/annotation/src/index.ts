@@ -18,6 +18,7 @@ export {
   projectRouteRef,
   labelingRouteRef,
   newProjectRouteRef,
+  qualityRouteRef,
 } from './routes';
 export {
   isAnnotationProjectEntity,

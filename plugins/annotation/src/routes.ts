@@ -23,3 +23,10 @@ export const labelingRouteRef = createSubRouteRef({
   parent: rootRouteRef,
   path: '/projects/:projectId/label',
 });
+
+/** A project's quality dashboard (managers and quality analysts). */
+export const qualityRouteRef = createSubRouteRef({
+  id: 'annotation/quality',
+  parent: rootRouteRef,
+  path: '/projects/:projectId/quality',
+});

@@ -1,5 +1,9 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import { DawidSkeneModel, Measure } from '@chorus/plugin-annotation-common';
+import {
+  DawidSkeneModel,
+  LabelAgreement,
+  Measure,
+} from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import { v4 as uuid } from 'uuid';
 import { addToCounters, CounterName } from './counters';
@@ -121,6 +125,15 @@ export interface QualityFit {
   models: Record<string, DawidSkeneModel>;
   /** Per question id: project-level measures, by measure name. */
   agreement: Record<string, Record<string, Measure>>;
+  /** Per question id: each label's agreement against the rest. */
+  labelAgreement?: Record<string, LabelAgreement[]>;
+  /**
+   * Per annotator: their answers compared with the item's consensus (items
+   * resolved or QA-resolved), and how many of them equal it.
+   */
+  annotators?: Record<string, { compared: number; agreed: number }>;
+  /** What the fit read; an unchanged signature needs no new fit. */
+  signature?: string;
   itemsUsed: number;
   answersUsed: number;
   fittedAt: string;
@@ -674,6 +687,9 @@ export class KnexQualityStore implements QualityStore {
       config_version: configVersion,
       models: JSON.stringify(fit.models),
       agreement: JSON.stringify(fit.agreement),
+      label_agreement: json(fit.labelAgreement),
+      annotators: json(fit.annotators),
+      signature: fit.signature ?? null,
       items_used: fit.itemsUsed,
       answers_used: fit.answersUsed,
       fitted_at: fit.fittedAt ? Date.parse(fit.fittedAt) : Date.now(),
@@ -701,6 +717,11 @@ export class KnexQualityStore implements QualityStore {
           configVersion: toNumber(row.config_version),
           models: parseJson(row.models),
           agreement: parseJson(row.agreement),
+          ...(row.label_agreement
+            ? { labelAgreement: parseJson(row.label_agreement) }
+            : {}),
+          ...(row.annotators ? { annotators: parseJson(row.annotators) } : {}),
+          ...(row.signature ? { signature: row.signature } : {}),
           itemsUsed: toNumber(row.items_used),
           answersUsed: toNumber(row.answers_used),
           fittedAt: iso(row.fitted_at),

@@ -9,3 +9,4 @@ export * from './AnnotationStore';
 export * from './sqlite';
 export * from './QualityStore';
 export * from './LlmAnnotatorStore';
+export * from './MetricsStore';

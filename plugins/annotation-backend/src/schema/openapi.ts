@@ -61,6 +61,8 @@ const status = {
   enum: ['draft', 'active', 'paused', 'completed', 'archived'],
 } as const;
 
+const share = { type: 'number', minimum: 0, maximum: 1 } as const;
+
 const errorResponse = json('Backstage error', ref('Error'));
 const noContent = { description: 'Done' } as const;
 
@@ -79,6 +81,22 @@ const errorProperties = {
   request: object(['method', 'url'], { method: text, url: text }),
   response: object(['statusCode'], { statusCode: { type: 'integer' } }),
 } as const;
+
+/** Items by slot state, as progress and the quality metrics report them. */
+const progressItems = object(['total', 'open', 'full', 'complete', 'gold'], {
+  total: {
+    ...count,
+    description: 'The regular items: open + full + complete',
+  },
+  open: count,
+  full: count,
+  complete: count,
+  gold: {
+    ...count,
+    description:
+      'Gold items (imported with their answer): honeypots mixed into queues at the gold rate to score annotators; not in total',
+  },
+});
 
 export const spec = {
   openapi: '3.1.0',
@@ -262,20 +280,7 @@ export const spec = {
         },
       }),
       Progress: object(['items', 'annotations', 'skips', 'annotators'], {
-        items: object(['total', 'open', 'full', 'complete', 'gold'], {
-          total: {
-            ...count,
-            description: 'The regular items: open + full + complete',
-          },
-          open: count,
-          full: count,
-          complete: count,
-          gold: {
-            ...count,
-            description:
-              'Gold items (imported with their answer): honeypots mixed into queues at the gold rate to score annotators; not in total',
-          },
-        }),
+        items: progressItems,
         annotations: count,
         skips: count,
         annotators: {
@@ -293,6 +298,284 @@ export const spec = {
           }),
         },
       }),
+      QualityMeasure: {
+        description:
+          "A measure's value, or why it has none (e.g. `no-pairable-values`: no item has two answers; `single-category`: every answer is one category, so chance agreement is 1).",
+        oneOf: [
+          object(['value'], { value: { type: 'number' } }),
+          object(['undefined'], {
+            undefined: {
+              type: 'string',
+              enum: [
+                'no-pairable-values',
+                'single-category',
+                'non-numeric-values',
+                'no-units',
+                'too-few-answers',
+                'no-answers',
+                'tie',
+              ],
+            },
+          }),
+        ],
+      },
+      QualityMeasures: {
+        type: 'object',
+        description:
+          'Measures by name: `percent` (mean pairwise agreement per item), `fleissKappa`, `krippendorffAlphaNominal` (labels) or `krippendorffAlphaOrdinal` (ratings), `gwetAC1`; for spans and segments `spanMicroF1` (units matched by IoU ≥ 0.5, pooled) and `spanMeanItemF1`.',
+        additionalProperties: ref('QualityMeasure'),
+      },
+      QualityMetrics: object(
+        [
+          'generatedAt',
+          'progress',
+          'volume',
+          'annotators',
+          'minGoldAccuracy',
+          'escalations',
+          'canRefit',
+        ],
+        {
+          generatedAt: {
+            ...timestamp,
+            description: 'When these figures were read',
+          },
+          progress: object(
+            ['items', 'completionRate', 'quality', 'annotations', 'skips'],
+            {
+              items: progressItems,
+              completionRate: {
+                ...share,
+                description: 'Complete items over all items',
+              },
+              quality: {
+                ...object(
+                  [
+                    'notEvaluated',
+                    'pending',
+                    'resolved',
+                    'escalated',
+                    'qaResolved',
+                    'gold',
+                  ],
+                  {
+                    notEvaluated: {
+                      ...count,
+                      description:
+                        'Complete items not yet resolved or escalated (never evaluated, or waiting to be evaluated again after extra answers)',
+                    },
+                    pending: {
+                      ...count,
+                      description:
+                        'Waiting for extra annotators (low agreement, or sent back by QA)',
+                    },
+                    resolved: {
+                      ...count,
+                      description: 'Resolved by consensus',
+                    },
+                    escalated: {
+                      ...count,
+                      description: "In the quality analysts' queue",
+                    },
+                    qaResolved: {
+                      ...count,
+                      description: 'Decided by a quality analyst (final)',
+                    },
+                    gold: {
+                      ...count,
+                      description:
+                        'Items with a gold answer: imported, or a QA resolution',
+                    },
+                  },
+                ),
+                description:
+                  'Items by quality status, from counters kept with every write',
+              },
+              annotations: { ...count, description: 'Answers stored' },
+              skips: { ...count, description: 'Items skipped' },
+            },
+          ),
+          volume: object(['bucket', 'since', 'until', 'points'], {
+            bucket: {
+              type: 'string',
+              enum: ['hour', 'day'],
+              description: 'The size of each bucket',
+            },
+            since: {
+              ...timestamp,
+              description: 'Start of the first bucket (aligned to UTC)',
+            },
+            until: { ...timestamp, description: 'End of the window (now)' },
+            points: {
+              type: 'array',
+              description: 'Every bucket of the window, oldest first',
+              items: object(['start', 'human', 'qa'], {
+                start: { ...timestamp, description: 'Start of the bucket' },
+                human: {
+                  ...count,
+                  description: 'Annotations submitted in the bucket',
+                },
+                qa: {
+                  ...count,
+                  description:
+                    'Escalations decided by quality analysts in the bucket (resolved or sent back)',
+                },
+              }),
+            },
+          }),
+          annotators: {
+            type: 'array',
+            items: object(
+              [
+                'annotator',
+                'annotations',
+                'skips',
+                'timeSpentMs',
+                'consensusCompared',
+                'belowMinGoldAccuracy',
+                'dawidSkeneAccuracy',
+              ],
+              {
+                annotator: { ...text, description: 'User entity ref' },
+                annotations: { ...count, description: 'Answers given' },
+                skips: { ...count, description: 'Items skipped' },
+                timeSpentMs: {
+                  ...count,
+                  description: 'Time spent on all their answers',
+                },
+                medianTimeMs: {
+                  ...count,
+                  description:
+                    'Median time per answer over their latest 1,000 answers',
+                },
+                consensusAgreement: {
+                  ...share,
+                  description:
+                    "Share of their answers equal to the item's consensus (resolved and QA-resolved items) in the latest fit; absent when none was compared",
+                },
+                consensusCompared: {
+                  ...count,
+                  description:
+                    'Answers (one per question) compared with a consensus in the latest fit',
+                },
+                gold: {
+                  ...object(['answered', 'correct', 'accuracy'], {
+                    answered: { ...count, description: 'Gold items answered' },
+                    correct: {
+                      ...count,
+                      description: 'Answers equal to the gold answer',
+                    },
+                    accuracy: { ...share, description: 'correct / answered' },
+                  }),
+                  description: 'Gold items they answered; absent before any',
+                },
+                belowMinGoldAccuracy: {
+                  type: 'boolean',
+                  description:
+                    "Gold accuracy under the project's quality.minGoldAccuracy (false when no minimum or no gold answer)",
+                },
+                dawidSkeneAccuracy: {
+                  type: 'object',
+                  additionalProperties: share,
+                  description:
+                    'Per question id: their Dawid-Skene accuracy (chance of a right answer on a random item) in the latest fit',
+                },
+              },
+            ),
+          },
+          minGoldAccuracy: {
+            ...share,
+            description: "The project's quality.minGoldAccuracy (0: none)",
+          },
+          agreement: {
+            ...object(
+              [
+                'configVersion',
+                'current',
+                'fittedAt',
+                'itemsUsed',
+                'answersUsed',
+                'questions',
+              ],
+              {
+                configVersion: version,
+                current: {
+                  type: 'boolean',
+                  description:
+                    'Fitted for the current config version (else for an older one)',
+                },
+                fittedAt: { ...timestamp, description: 'When it was fitted' },
+                itemsUsed: {
+                  ...count,
+                  description: 'Items with at least one answer',
+                },
+                answersUsed: { ...count, description: 'Answers read' },
+                questions: {
+                  type: 'array',
+                  description:
+                    'The measured questions of the current config, in its order (free text has none)',
+                  items: object(['id', 'title', 'type', 'measures', 'labels'], {
+                    id: { ...text, description: 'Question id' },
+                    title: text,
+                    type: { ...text, description: 'Question type' },
+                    measures: ref('QualityMeasures'),
+                    labels: {
+                      type: 'array',
+                      description:
+                        'Per label, its agreement against the rest (none above 50 labels)',
+                      items: object(['label', 'measures'], {
+                        label: {
+                          oneOf: [text, { type: 'number' }],
+                          description: 'A label, or a rating value',
+                        },
+                        measures: ref('QualityMeasures'),
+                      }),
+                    },
+                  }),
+                },
+              },
+            ),
+            description:
+              'Project-level agreement of the latest scheduled fit; absent before the first',
+          },
+          escalations: object(['open', 'resolved', 'sentBack'], {
+            open: { ...count, description: 'Waiting for a quality analyst' },
+            resolved: {
+              ...count,
+              description: 'Decided by an analyst (final, now gold)',
+            },
+            sentBack: {
+              ...count,
+              description: 'Sent back to annotators with guidance',
+            },
+            medianTimeToResolutionMs: {
+              ...count,
+              description:
+                "Median time from escalation to an analyst's decision; absent before the first",
+            },
+          }),
+          canRefit: {
+            type: 'boolean',
+            description:
+              'Whether the caller may recompute the fit (POST /projects/{projectId}/quality/refit)',
+          },
+        },
+      ),
+      RefitResult: object(
+        ['configVersion', 'fittedAt', 'itemsUsed', 'answersUsed'],
+        {
+          configVersion: {
+            ...version,
+            description: 'The config version fitted (the current one)',
+          },
+          fittedAt: timestamp,
+          itemsUsed: {
+            ...count,
+            description: 'Items with at least one answer',
+          },
+          answersUsed: { ...count, description: 'Answers read' },
+        },
+      ),
       ConfigVersion: object(['version', 'config', 'createdBy', 'createdAt'], {
         version,
         config: anyObject,
@@ -518,6 +801,47 @@ export const spec = {
             ref('SubmitResult'),
           ),
           '201': json('The new answer', ref('SubmitResult')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/metrics/quality': {
+      get: {
+        operationId: 'getQualityMetrics',
+        description:
+          'The quality dashboard: items by state and quality status, annotations over time (human and QA), per-annotator figures, agreement per question and label from the latest scheduled fit, and the escalation backlog. For managers and quality analysts.',
+        parameters: [
+          projectId,
+          {
+            name: 'bucket',
+            in: 'query',
+            required: false,
+            description: 'Size of the volume buckets; default `day`',
+            schema: { type: 'string', enum: ['hour', 'day'] },
+          },
+          {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              'Start of the volume window (ISO 8601); default 48 hours ago for `hour`, 30 days for `day`; at most 14 days back for `hour`, 366 for `day`',
+            schema: { type: 'string', maxLength: 64 },
+          },
+        ],
+        responses: {
+          '200': json('The quality figures', ref('QualityMetrics')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/quality/refit': {
+      post: {
+        operationId: 'refitQuality',
+        description:
+          'Fits the project-level quality now (Dawid-Skene and agreement per question), as the schedule does every `annotation.quality.refitEvery`. For managers.',
+        parameters: [projectId],
+        responses: {
+          '200': json('The fit just stored', ref('RefitResult')),
           default: errorResponse,
         },
       },

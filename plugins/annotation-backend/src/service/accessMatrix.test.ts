@@ -109,6 +109,18 @@ const endpoints: Array<{
     ok: 200,
   },
   {
+    name: 'GET /projects/:id/metrics/quality',
+    call: (s, who) => get(`/projects/${s.id}/metrics/quality?bucket=hour`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/quality/refit',
+    call: (s, who) => send('post', `/projects/${s.id}/quality/refit`, who),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
     name: 'POST /projects/:id/next',
     call: (s, who) => send('post', `/projects/${s.id}/next`, who, {}),
     allowed: ['annotator'],

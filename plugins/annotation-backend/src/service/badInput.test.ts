@@ -1121,6 +1121,121 @@ const cases: BadCase[] = [
     status: 404,
     message: /^project .* not found$/,
   },
+  // --- GET /projects/:id/metrics/quality ---------------------------------
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'an unknown bucket size',
+    send: s =>
+      call('get', `/projects/${s.id}/metrics/quality?bucket=week`, 'manager'),
+    status: 400,
+    message: /^bucket: .*hour.*day/,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'a since that is no date',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/metrics/quality?since=${encodeURIComponent(SQL)}`,
+        'manager',
+      ),
+    status: 400,
+    message: /^since: a date-time expected \(ISO 8601/,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'a since in the future',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/metrics/quality?since=2999-01-01T00%3A00%3A00Z`,
+        'manager',
+      ),
+    status: 400,
+    message: /^since: a time in the past expected, got 2999-01-01T00:00:00Z$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'a window longer than the bucket allows',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/metrics/quality?bucket=day&since=2001-01-01`,
+        'manager',
+      ),
+    status: 400,
+    message:
+      /^since: at most 366 days ago expected with bucket=day, got 2001-01-01$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'a very long since',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/metrics/quality?since=${'9'.repeat(100)}`,
+        'manager',
+      ),
+    status: 400,
+    message: /^since: /,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'an unknown query parameter',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/metrics/quality?annotator=${encodeURIComponent(
+          SQL,
+        )}`,
+        'manager',
+      ),
+    status: 400,
+    message: /^annotator: not a known query parameter$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'SQL as the project id',
+    send: () =>
+      call(
+        'get',
+        `/projects/${encodeURIComponent(SQL_OR)}/metrics/quality`,
+        'manager',
+      ),
+    status: 404,
+    message: /^project .* not found$/,
+  },
+  // --- POST /projects/:id/quality/refit -----------------------------------
+  {
+    endpoint: 'POST /projects/:id/quality/refit',
+    name: 'a body where none is taken',
+    send: s =>
+      call('post', `/projects/${s.id}/quality/refit`, 'manager').send({
+        force: true,
+      }),
+    status: 400,
+    message: /force/,
+  },
+  {
+    endpoint: 'POST /projects/:id/quality/refit',
+    name: 'malformed JSON',
+    send: s =>
+      raw('post', `/projects/${s.id}/quality/refit`, 'manager', '{"force":'),
+    status: 400,
+    message: /^body: not valid JSON/,
+  },
+  {
+    endpoint: 'POST /projects/:id/quality/refit',
+    name: 'SQL as the project id',
+    send: () =>
+      call(
+        'post',
+        `/projects/${encodeURIComponent(SQL)}/quality/refit`,
+        'manager',
+      ),
+    status: 404,
+    message: /^project .* not found$/,
+  },
 ];
 
 describe.each(databases.eachSupportedId())('bad input on %s', dbId => {

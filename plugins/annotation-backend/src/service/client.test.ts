@@ -165,4 +165,50 @@ describe('AnnotationClient against the API', () => {
       statusCode: 403,
     });
   });
+
+  it('recomputes quality and reads the quality metrics', async () => {
+    const { manager, annotator } = await clients();
+    const project = await manager.createProject(
+      newProject({
+        name: 'client-quality',
+        status: 'active',
+        config: { workforce, questions: [belongsQuestion] },
+      }),
+    );
+    await manager.importItems(
+      project.id,
+      JSON.stringify({ externalId: 'a', data: { track_title: 'A' } }),
+    );
+    const lease = await annotator.next(project.id);
+    await annotator.submit(project.id, lease!.item.id, {
+      token: lease!.token,
+      answer: { belongs: 'yes' },
+    });
+    const fit = await manager.refitQuality(project.id);
+    expect(fit).toMatchObject({ configVersion: 1, answersUsed: 1 });
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const metrics = await manager.qualityMetrics(project.id, {
+      bucket: 'hour',
+      since,
+    });
+    expect(metrics.agreement).toMatchObject({
+      fittedAt: fit.fittedAt,
+      questions: [
+        {
+          id: 'belongs',
+          measures: { percent: { undefined: 'no-pairable-values' } },
+        },
+      ],
+    });
+    expect(metrics.volume.points.reduce((n, p) => n + p.human, 0)).toBe(1);
+    expect((await manager.qualityMetrics(project.id)).volume.bucket).toBe(
+      'day',
+    );
+    await expect(annotator.qualityMetrics(project.id)).rejects.toMatchObject({
+      statusCode: 403,
+    });
+    await expect(annotator.refitQuality(project.id)).rejects.toMatchObject({
+      statusCode: 403,
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import {
   HttpAuthService,
+  LoggerService,
   PermissionsRegistryService,
   PermissionsService,
   UserInfoService,
@@ -23,12 +24,14 @@ import express from 'express';
 import { Config } from '@backstage/config';
 import {
   AnnotationStore,
-  QualityStore,
   ItemStore,
   LeaseStore,
+  MetricsStore,
   ProjectStore,
+  QualityStore,
 } from '../database';
 import { addWorkRoutes } from './workRoutes';
+import { addMetricsRoutes } from './metricsRoutes';
 import { ProjectNotifier } from './ProjectNotifier';
 import { spec } from '../schema/openapi';
 import {
@@ -56,7 +59,9 @@ export interface RouterOptions {
   leases: LeaseStore;
   annotations: AnnotationStore;
   quality: QualityStore;
+  metrics: MetricsStore;
   notifier: ProjectNotifier;
+  logger?: LoggerService;
 }
 
 /**
@@ -266,6 +271,12 @@ export async function createRouter(
   });
 
   addWorkRoutes(router, { ...options, callerIn });
+  addMetricsRoutes(router, {
+    ...options,
+    callerIn,
+    allows: async (who, project, permission) =>
+      (await access.filter(who, [project], permission)).length > 0,
+  });
 
   return outer;
 }

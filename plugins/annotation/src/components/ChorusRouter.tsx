@@ -5,6 +5,7 @@ import { LabelingWorkspace } from './LabelingWorkspace';
 import { MyQueuesPage } from './MyQueuesPage';
 import { NewProjectPage } from './NewProjectPage';
 import { ProjectOverviewPage } from './ProjectOverviewPage';
+import { QualityDashboardPage } from './QualityDashboard';
 
 function ProjectOverviewRoute() {
   const { projectId = '' } = useParams();
@@ -16,10 +17,15 @@ function LabelingRoute() {
   return <LabelingWorkspace key={projectId} projectId={projectId} />;
 }
 
+function QualityRoute() {
+  const { projectId = '' } = useParams();
+  return <QualityDashboardPage key={projectId} projectId={projectId} />;
+}
+
 /**
  * The Chorus pages below the plugin's root route, in both frontend systems
- * (the paths match `projectRouteRef`, `newProjectRouteRef` and
- * `labelingRouteRef`). The adapter
+ * (the paths match `projectRouteRef`, `newProjectRouteRef`,
+ * `labelingRouteRef` and `qualityRouteRef`). The adapter
  * gives the routes their React Router context in the new frontend system
  * and passes through in the legacy one.
  */
@@ -31,6 +37,7 @@ export function ChorusRouter() {
         <Route path="/projects/new" element={<NewProjectPage />} />
         <Route path="/projects/:projectId" element={<ProjectOverviewRoute />} />
         <Route path="/projects/:projectId/label" element={<LabelingRoute />} />
+        <Route path="/projects/:projectId/quality" element={<QualityRoute />} />
         <Route
           path="*"
           element={

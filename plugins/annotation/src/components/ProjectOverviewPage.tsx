@@ -51,7 +51,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** `user:default/amara.okafor` → `amara.okafor`. */
-function shortRef(ref: string): string {
+export function shortRef(ref: string): string {
   return ref.replace(/^user:(default\/)?/, '');
 }
 
@@ -254,6 +254,7 @@ function ProgressSection(props: {
   reloadKey: number;
 }) {
   const progress = useProjectProgress(props.projectId);
+  const links = useChorusLinks();
   const { refresh } = progress;
   useEffect(() => {
     if (props.reloadKey) {
@@ -301,7 +302,19 @@ function ProgressSection(props: {
   return (
     <>
       <Grid item xs={12}>
-        <InfoCard title="Progress" action={action}>
+        <InfoCard
+          title="Progress"
+          action={action}
+          deepLink={
+            // the dashboard needs the same permission as the progress
+            progress.value
+              ? {
+                  title: 'Quality dashboard',
+                  link: links.quality(props.projectId),
+                }
+              : undefined
+          }
+        >
           {body}
         </InfoCard>
       </Grid>

@@ -3,6 +3,7 @@ import {
   labelingRouteRef,
   newProjectRouteRef,
   projectRouteRef,
+  qualityRouteRef,
   rootRouteRef,
 } from '../routes';
 
@@ -12,10 +13,14 @@ export function useChorusLinks() {
   const project = useRouteRef(projectRouteRef);
   const labeling = useRouteRef(labelingRouteRef);
   const newProject = useRouteRef(newProjectRouteRef);
+  const quality = useRouteRef(qualityRouteRef);
   return {
     home: () => home(),
     project: (projectId: string) => project({ projectId }),
     labeling: (projectId: string) => labeling({ projectId }),
     newProject: () => newProject(),
+    quality: (projectId: string) => quality({ projectId }),
+    /** The QA queue of a project (its page lives below the project's). */
+    qa: (projectId: string) => `${project({ projectId })}/qa`,
   };
 }
