@@ -85,6 +85,8 @@ export interface ProjectProgress {
  */
 export const ANNOTATION_EVENT_TOPICS = {
   itemCompleted: 'annotation.item.completed',
+  /** A quality analyst resolved an escalated item, or sent it back. */
+  itemEscalationResolved: 'annotation.item.escalation-resolved',
   projectStatusChanged: 'annotation.project.status-changed',
 } as const;
 

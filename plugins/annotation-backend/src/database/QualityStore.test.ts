@@ -273,6 +273,122 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     );
   });
 
+  it('extends a live QA claim by heartbeat, and releases it to the queue', async () => {
+    const { project, itemIds, quality, escalate } = await setup(2);
+    await escalate(itemIds[0]);
+    await escalate(itemIds[1]);
+    const claim = await quality.claimQa(project.id, analyst(1), 60_000);
+    const mine = { token: claim!.token, analyst: analyst(1) };
+    const before = Date.parse(claim!.expiresAt);
+    const { expiresAt } = await quality.heartbeatQa(mine, 600_000);
+    expect(Date.parse(expiresAt)).toBeGreaterThan(before + 500_000);
+    // the extension is stored: the analyst's next claim is the same one
+    expect(await quality.claimQa(project.id, analyst(1), 1)).toEqual({
+      ...claim,
+      expiresAt,
+    });
+    // only the holder extends or releases it
+    const theirs = { ...mine, analyst: analyst(2) };
+    await expect(quality.heartbeatQa(theirs, 60_000)).rejects.toThrow(
+      `QA claim ${mine.token} not found`,
+    );
+    await expect(quality.releaseQa(theirs)).rejects.toThrow('not found');
+
+    await quality.releaseQa(mine);
+    // back in the queue, first in line; the old token names nothing
+    const next = await quality.claimQa(project.id, analyst(2), 60_000);
+    expect(next!.escalation.id).toBe(claim!.escalation.id);
+    await expect(quality.heartbeatQa(mine, 60_000)).rejects.toThrow(
+      'not found',
+    );
+    await expect(quality.releaseQa(mine)).rejects.toThrow('not found');
+
+    // an expired claim is not extended; a decided one neither, nor released
+    const stale = await quality.claimQa(project.id, analyst(3), 1);
+    await new Promise(r => setTimeout(r, 20));
+    await expect(
+      quality.heartbeatQa({ token: stale!.token, analyst: analyst(3) }, 60_000),
+    ).rejects.toThrow(/expired at .*claim the item again/);
+    const decided = { token: next!.token, analyst: analyst(2) };
+    await quality.resolveQa({ ...decided, answer: { belongs: 'no' } });
+    await expect(quality.heartbeatQa(decided, 60_000)).rejects.toThrow(
+      /already resolved by .*a decision is final/,
+    );
+    await expect(quality.releaseQa(decided)).rejects.toThrow(
+      /already resolved/,
+    );
+  });
+
+  it('lists the backlog by status, page by page, with live claims', async () => {
+    const { project, itemIds, quality, escalate } = await setup(5);
+    for (const itemId of itemIds) {
+      await escalate(itemId);
+    }
+    expect(await quality.openEscalations(project.id)).toBe(5);
+    const held = await quality.claimQa(project.id, analyst(1), 60_000);
+    const done = await quality.claimQa(project.id, analyst(2), 60_000);
+    await quality.resolveQa({
+      token: done!.token,
+      analyst: analyst(2),
+      answer: { belongs: 'yes' },
+    });
+    expect(await quality.openEscalations(project.id)).toBe(4);
+
+    const pages = async (status: 'open' | 'resolved' | 'all') => {
+      const seen: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await quality.listEscalations(project.id, {
+          status,
+          limit: 2,
+          cursor,
+        });
+        seen.push(page.items.map(e => e.externalId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    // open: oldest first; all: newest first; resolved: the decided one
+    expect(await pages('open')).toEqual([
+      ['item-0', 'item-2'],
+      ['item-3', 'item-4'],
+    ]);
+    expect(await pages('all')).toEqual([
+      ['item-4', 'item-3'],
+      ['item-2', 'item-1'],
+      ['item-0'],
+    ]);
+    expect(await pages('resolved')).toEqual([['item-1']]);
+
+    const { items } = await quality.listEscalations(project.id, {
+      status: 'all',
+      limit: 10,
+    });
+    const byItem = (externalId: string) =>
+      items.find(e => e.externalId === externalId)!;
+    expect(byItem('item-0')).toMatchObject({
+      id: held!.escalation.id,
+      itemId: itemIds[0],
+      reasons: lowAgreement,
+      claimedBy: analyst(1),
+      claimExpiresAt: held!.expiresAt,
+    });
+    expect(byItem('item-1')).toMatchObject({
+      resolution: 'resolved',
+      resolvedBy: analyst(2),
+      answer: { belongs: 'yes' },
+    });
+    expect(byItem('item-1').claimedBy).toBeUndefined();
+    expect(byItem('item-2').claimedBy).toBeUndefined();
+    await expect(
+      quality.listEscalations(project.id, {
+        status: 'open',
+        limit: 2,
+        cursor: 'x',
+      }),
+    ).rejects.toThrow('cursor: a cursor from a previous page expected');
+  });
+
   it('makes a QA resolution final, audited and gold, and replays it', async () => {
     const { project, itemIds, quality, counters, itemRow, escalate } =
       await setup(2);

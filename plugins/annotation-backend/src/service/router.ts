@@ -91,11 +91,16 @@ export async function createRouter(
     return project;
   }
 
-  /** The caller and the project, once the caller may do `permission` on it. */
+  /**
+   * The caller and the project, once the caller may do `permission` (any
+   * one of a list) on it.
+   */
   async function callerIn(
     req: express.Request,
     projectId: string,
-    permission: ResourcePermission<'annotation-project'>,
+    permission:
+      | ResourcePermission<'annotation-project'>
+      | ResourcePermission<'annotation-project'>[],
     action: string,
   ) {
     const who = await caller(req);
