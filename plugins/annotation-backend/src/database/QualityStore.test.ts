@@ -16,6 +16,7 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 const annotator = (n: number) => `user:default/annotator-${n}`;
 const analyst = (n: number) => `user:default/analyst-${n}`;
 const OVERLAP = 2;
+const OTHER_PROJECT = '00000000-0000-4000-8000-000000000000';
 
 const lowAgreement: EscalationReason[] = [
   {
@@ -244,6 +245,28 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     expect(resumed).toEqual(holder);
   });
 
+  it('never gives one analyst asking twice at once two escalations', async () => {
+    const { project, itemIds, quality, escalate } = await setup(6);
+    for (const itemId of itemIds) {
+      await escalate(itemId);
+    }
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        quality.claimQa(project.id, analyst(n % 2), 60_000),
+      ),
+    );
+    for (const who of [analyst(0), analyst(1)]) {
+      const theirs = claims.filter(c => c!.analyst === who);
+      expect(theirs).toHaveLength(4);
+      expect(new Set(theirs.map(c => c!.token)).size).toBe(1);
+    }
+    expect(
+      await knex('escalations')
+        .where({ project_id: project.id })
+        .whereNotNull('claim_token'),
+    ).toHaveLength(2);
+  });
+
   it('gives an expired QA claim back to the queue', async () => {
     const { project, itemIds, quality, escalate } = await setup(1);
     await escalate(itemIds[0]);
@@ -252,6 +275,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     // not resolvable once expired
     await expect(
       quality.resolveQa({
+        projectId: project.id,
         token: stale!.token,
         analyst: analyst(1),
         answer: { belongs: 'no' },
@@ -263,6 +287,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     // the first analyst's token no longer names the claim
     await expect(
       quality.resolveQa({
+        projectId: project.id,
         token: stale!.token,
         analyst: analyst(1),
         answer: { belongs: 'no' },
@@ -278,7 +303,11 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     await escalate(itemIds[0]);
     await escalate(itemIds[1]);
     const claim = await quality.claimQa(project.id, analyst(1), 60_000);
-    const mine = { token: claim!.token, analyst: analyst(1) };
+    const mine = {
+      projectId: project.id,
+      token: claim!.token,
+      analyst: analyst(1),
+    };
     const before = Date.parse(claim!.expiresAt);
     const { expiresAt } = await quality.heartbeatQa(mine, 600_000);
     expect(Date.parse(expiresAt)).toBeGreaterThan(before + 500_000);
@@ -287,12 +316,20 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
       ...claim,
       expiresAt,
     });
-    // only the holder extends or releases it
+    expect(await quality.heldEscalation(mine)).toEqual(claim!.escalation);
+    // only the holder extends, releases or decides it, within its project
     const theirs = { ...mine, analyst: analyst(2) };
-    await expect(quality.heartbeatQa(theirs, 60_000)).rejects.toThrow(
-      `QA claim ${mine.token} not found`,
-    );
-    await expect(quality.releaseQa(theirs)).rejects.toThrow('not found');
+    const elsewhere = { ...mine, projectId: OTHER_PROJECT };
+    for (const foreign of [theirs, elsewhere]) {
+      await expect(quality.heartbeatQa(foreign, 60_000)).rejects.toThrow(
+        `QA claim ${mine.token} not found`,
+      );
+      await expect(quality.releaseQa(foreign)).rejects.toThrow('not found');
+      await expect(
+        quality.resolveQa({ ...foreign, answer: { belongs: 'no' } }),
+      ).rejects.toThrow('not found');
+      expect(await quality.heldEscalation(foreign)).toBeUndefined();
+    }
 
     await quality.releaseQa(mine);
     // back in the queue, first in line; the old token names nothing
@@ -307,9 +344,16 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     const stale = await quality.claimQa(project.id, analyst(3), 1);
     await new Promise(r => setTimeout(r, 20));
     await expect(
-      quality.heartbeatQa({ token: stale!.token, analyst: analyst(3) }, 60_000),
+      quality.heartbeatQa(
+        { projectId: project.id, token: stale!.token, analyst: analyst(3) },
+        60_000,
+      ),
     ).rejects.toThrow(/expired at .*claim the item again/);
-    const decided = { token: next!.token, analyst: analyst(2) };
+    const decided = {
+      projectId: project.id,
+      token: next!.token,
+      analyst: analyst(2),
+    };
     await quality.resolveQa({ ...decided, answer: { belongs: 'no' } });
     await expect(quality.heartbeatQa(decided, 60_000)).rejects.toThrow(
       /already resolved by .*a decision is final/,
@@ -328,6 +372,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     const held = await quality.claimQa(project.id, analyst(1), 60_000);
     const done = await quality.claimQa(project.id, analyst(2), 60_000);
     await quality.resolveQa({
+      projectId: project.id,
       token: done!.token,
       analyst: analyst(2),
       answer: { belongs: 'yes' },
@@ -396,6 +441,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     const claim = await quality.claimQa(project.id, analyst(1), 60_000);
     expect(claim!.escalation.itemId).toBe(itemIds[1]);
     const decision = {
+      projectId: project.id,
       token: claim!.token,
       analyst: analyst(1),
       answer: { belongs: 'no' },
@@ -470,6 +516,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     await escalate(itemIds[0]);
     const goldClaim = await quality.claimQa(project.id, analyst(2), 60_000);
     await quality.resolveQa({
+      projectId: project.id,
       token: goldClaim!.token,
       analyst: analyst(2),
       answer: { belongs: 'no' },
@@ -485,6 +532,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     await escalate(itemIds[0]);
     const claim = await quality.claimQa(project.id, analyst(1), 60_000);
     const decision = {
+      projectId: project.id,
       token: claim!.token,
       analyst: analyst(1),
       guidance: 'a remix by the same artist belongs',

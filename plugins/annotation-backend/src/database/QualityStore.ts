@@ -92,7 +92,9 @@ export interface QaClaim {
   escalation: Escalation;
 }
 
+/** An analyst's claim, named by its token within its project. */
 export interface QaDecision {
+  projectId: string;
   token: string;
   analyst: string;
 }
@@ -162,6 +164,8 @@ export interface QualityStore {
   heartbeatQa(claim: QaDecision, ttlMs: number): Promise<{ expiresAt: string }>;
   /** Gives the escalation back to the queue, undecided. */
   releaseQa(claim: QaDecision): Promise<void>;
+  /** The escalation the analyst's claim names, decided or not. */
+  heldEscalation(claim: QaDecision): Promise<Escalation | undefined>;
   /**
    * The backlog: open escalations oldest first (the order analysts get
    * them), decided or all newest first; pages by cursor.
@@ -288,6 +292,15 @@ function move(
     ...(from ? { [from]: -1 } : {}),
     [to]: 1,
   } as Partial<Record<CounterName, number>>;
+}
+
+/** The row a claim names: its token, in its project, held by the analyst. */
+function claimOf(claim: QaDecision) {
+  return {
+    claim_token: claim.token,
+    project_id: claim.projectId,
+    claimed_by: claim.analyst,
+  };
 }
 
 function claimNotFound(token: string) {
@@ -453,9 +466,17 @@ export class KnexQualityStore implements QualityStore {
     };
     if (isPostgres(this.knex)) {
       // one statement; concurrent analysts and replicas skip the rows a
-      // claim in flight holds, and an expired claim is claimable again
-      const { rows } = await this.knex.raw(
-        `WITH held AS (${HELD_SQL}),
+      // claim in flight holds, and an expired claim is claimable again.
+      // One analyst's own requests queue on a lock for the two of them:
+      // each statement's snapshot would miss a claim the other is making
+      // (a double click would otherwise hold two).
+      const row = await this.knex.transaction(async tx => {
+        await tx.raw(
+          'SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))',
+          { key: `chorus-qa:${projectId}:${analyst}` },
+        );
+        const { rows } = await tx.raw(
+          `WITH held AS (${HELD_SQL}),
          candidate AS (
            ${queueSql({
              where: 'AND NOT EXISTS (SELECT 1 FROM held)',
@@ -469,9 +490,11 @@ export class KnexQualityStore implements QualityStore {
            RETURNING e.*
          )
          SELECT * FROM held UNION ALL SELECT * FROM claimed`,
-        params,
-      );
-      return rows[0] ? claimFromRow(rows[0]) : undefined;
+          params,
+        );
+        return rows[0] as EscalationRow | undefined;
+      });
+      return row ? claimFromRow(row) : undefined;
     }
     // SQLite runs one write transaction at a time: plain steps are atomic
     return sqliteWrite(this.knex, db => {
@@ -571,9 +594,9 @@ export class KnexQualityStore implements QualityStore {
     const { token, analyst } = decision;
     return this.knex.transaction(async tx => {
       const found: EscalationRow | undefined = await tx('escalations')
-        .where({ claim_token: token })
+        .where(claimOf(decision))
         .first();
-      if (!found || found.claimed_by !== analyst) {
+      if (!found) {
         throw claimNotFound(token);
       }
       const item = await this.lockItemRow(tx, String(found.item_id));
@@ -636,7 +659,7 @@ export class KnexQualityStore implements QualityStore {
     const expiresAt = now + ttlMs;
     // only while live: an expired claim may be another analyst's by now
     const extended = await this.knex('escalations')
-      .where({ claim_token: claim.token, claimed_by: claim.analyst })
+      .where(claimOf(claim))
       .whereNull('resolved_at')
       .andWhere('claim_expires_at', '>', now)
       .update({ claim_expires_at: expiresAt });
@@ -649,7 +672,7 @@ export class KnexQualityStore implements QualityStore {
   async releaseQa(claim: QaDecision): Promise<void> {
     // an expired claim no one took since is released all the same
     const released = await this.knex('escalations')
-      .where({ claim_token: claim.token, claimed_by: claim.analyst })
+      .where(claimOf(claim))
       .whereNull('resolved_at')
       .update({ claimed_by: null, claim_token: null, claim_expires_at: null });
     if (!released) {
@@ -657,12 +680,17 @@ export class KnexQualityStore implements QualityStore {
     }
   }
 
+  async heldEscalation(claim: QaDecision): Promise<Escalation | undefined> {
+    const row = await this.knex('escalations').where(claimOf(claim)).first();
+    return row ? escalationFromRow(row) : undefined;
+  }
+
   /** Throws why a claim could not be extended or released. */
   private async explainLostClaim(claim: QaDecision): Promise<never> {
     const row: EscalationRow | undefined = await this.knex('escalations')
-      .where({ claim_token: claim.token })
+      .where(claimOf(claim))
       .first();
-    if (!row || row.claimed_by !== claim.analyst) {
+    if (!row) {
       throw claimNotFound(claim.token);
     }
     if (row.resolution) {
