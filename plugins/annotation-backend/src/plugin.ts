@@ -8,6 +8,7 @@ import {
   KnexItemStore,
   KnexLeaseStore,
   KnexProjectStore,
+  KnexQualityStore,
   tuneSqlite,
 } from './database';
 import { createRouter } from './service/router';
@@ -89,6 +90,7 @@ export const annotationPlugin = createBackendPlugin({
             items,
             leases: new KnexLeaseStore(knex),
             annotations: new KnexAnnotationStore(knex),
+            quality: new KnexQualityStore(knex),
             notifier: new ProjectNotifier({ events, signals, items, logger }),
           }),
         );

@@ -1,44 +1,24 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ItemStore } from '../database';
 import { ProjectNotifier } from './ProjectNotifier';
-import { EventParams, eventsServiceRef } from '@backstage/plugin-events-node';
+import { EventParams } from '@backstage/plugin-events-node';
 import {
   ANNOTATION_EVENT_TOPICS,
   progressSignalChannel,
 } from '@chorus/plugin-annotation-common';
 import { apiCaller, users } from '../__testUtils__/callers';
 import { belongsQuestion, workforce } from '../__testUtils__/fixtures';
+import { eventListener } from '../__testUtils__/events';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 
 jest.setTimeout(60_000);
 
-/** Collects what Chorus publishes on the events service (signals included). */
-function listener(seen: EventParams[]) {
-  return createBackendModule({
-    pluginId: 'annotation',
-    moduleId: 'test-listener',
-    register(reg) {
-      reg.registerInit({
-        deps: { events: eventsServiceRef },
-        async init({ events }) {
-          await events.subscribe({
-            id: 'test-listener',
-            topics: [...Object.values(ANNOTATION_EVENT_TOPICS), 'signals'],
-            onEvent: async event => {
-              seen.push(event);
-            },
-          });
-        },
-      });
-    },
-  });
-}
-
 describe('ProjectNotifier through the API', () => {
   it('publishes status changes, completed items and throttled progress signals', async () => {
     const seen: EventParams[] = [];
-    const server = await startAnnotationApi({ features: [listener(seen)] });
+    const server = await startAnnotationApi({
+      features: [eventListener(seen)],
+    });
     const api = apiCaller(server);
     const created = await api('post', '/projects', 'manager').send({
       name: 'signals-check',

@@ -26,8 +26,10 @@ import {
   ItemStore,
   LeaseStore,
   ProjectStore,
+  QualityStore,
 } from '../database';
 import { addWorkRoutes } from './workRoutes';
+import { addQaRoutes } from './qaRoutes';
 import { ProjectNotifier } from './ProjectNotifier';
 import { spec } from '../schema/openapi';
 import {
@@ -54,6 +56,7 @@ export interface RouterOptions {
   items: ItemStore;
   leases: LeaseStore;
   annotations: AnnotationStore;
+  quality: QualityStore;
   notifier: ProjectNotifier;
 }
 
@@ -269,6 +272,7 @@ export async function createRouter(
   });
 
   addWorkRoutes(router, { ...options, callerIn });
+  addQaRoutes(router, { ...options, callerIn, caller, access });
 
   return outer;
 }
