@@ -36,7 +36,11 @@ import {
   projectEntity,
   rereviewEntity,
 } from './__testUtils__/entities';
-import { describeChorusPages } from './__testUtils__/chorusPageSuite';
+import {
+  describeChorusPages,
+  RenderChorusAt,
+} from './__testUtils__/chorusPageSuite';
+import { describeQaPages } from './__testUtils__/qaPageSuite';
 
 const catalogApi = () => catalogApiMock({ entities: catalogEntities });
 
@@ -284,7 +288,7 @@ describe('Chorus pages (new frontend system)', () => {
     expect(page.get(coreExtensionData.icon)).toBeDefined();
   });
 
-  describeChorusPages((path, apis) =>
+  const renderChorus: RenderChorusAt = (path, apis) =>
     renderTestApp({
       features: [annotationPlugin],
       apis: [
@@ -292,6 +296,7 @@ describe('Chorus pages (new frontend system)', () => {
         [signalApiRef, apis.signals],
       ],
       initialRouteEntries: [path],
-    }),
-  );
+    });
+  describeChorusPages(renderChorus);
+  describeQaPages(renderChorus);
 });

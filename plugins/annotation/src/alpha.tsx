@@ -22,6 +22,7 @@ import {
   labelingRouteRef,
   newProjectRouteRef,
   projectRouteRef,
+  qaRouteRef,
   rootRouteRef,
 } from './routes';
 
@@ -37,7 +38,7 @@ export const annotationApi = ApiBlueprint.make({
 
 /**
  * The Chorus pages at `/chorus`: home (my queues, projects), a project's
- * overview and its labeling workspace below it. Its title and icon make the
+ * overview, its labeling workspace and its escalation queue below it. Its title and icon make the
  * sidebar's "Chorus" item (pages with a route ref, title and icon become
  * nav items in this frontend system).
  */
@@ -98,6 +99,7 @@ export {
   projectRouteRef,
   labelingRouteRef,
   newProjectRouteRef,
+  qaRouteRef,
 } from './routes';
 
 export default createFrontendPlugin({
@@ -108,6 +110,7 @@ export default createFrontendPlugin({
     project: projectRouteRef,
     labeling: labelingRouteRef,
     newProject: newProjectRouteRef,
+    qa: qaRouteRef,
   },
   extensions: [
     annotationApi,

@@ -18,6 +18,7 @@ export {
   projectRouteRef,
   labelingRouteRef,
   newProjectRouteRef,
+  qaRouteRef,
 } from './routes';
 export {
   isAnnotationProjectEntity,

@@ -18,7 +18,11 @@ import {
   EntityDatasetLineageCard,
   EntityModelAnnotationCard,
 } from './index';
-import { describeChorusPages } from './__testUtils__/chorusPageSuite';
+import {
+  describeChorusPages,
+  RenderChorusAt,
+} from './__testUtils__/chorusPageSuite';
+import { describeQaPages } from './__testUtils__/qaPageSuite';
 import { rootRouteRef } from './routes';
 import { ANNOTATION_PROJECT_ID_ANNOTATION } from '@chorus/plugin-annotation-common';
 import {
@@ -305,7 +309,7 @@ describe('annotationPlugin (legacy frontend system)', () => {
 });
 
 describe('ChorusPage (legacy frontend system)', () => {
-  describeChorusPages(async (path, apis) => {
+  const renderChorus: RenderChorusAt = async (path, apis) => {
     await renderInTestApp(
       <TestApiProvider
         apis={[
@@ -319,5 +323,7 @@ describe('ChorusPage (legacy frontend system)', () => {
       </TestApiProvider>,
       { routeEntries: [path] },
     );
-  });
+  };
+  describeChorusPages(renderChorus);
+  describeQaPages(renderChorus);
 });

@@ -11,6 +11,7 @@ import {
   labelingRouteRef,
   newProjectRouteRef,
   projectRouteRef,
+  qaRouteRef,
   rootRouteRef,
 } from './routes';
 
@@ -29,13 +30,15 @@ export const annotationPlugin = createPlugin({
     project: projectRouteRef,
     labeling: labelingRouteRef,
     newProject: newProjectRouteRef,
+    qa: qaRouteRef,
   },
 });
 
 /**
  * The Chorus pages: home (my queues, projects), a new project
- * (`projects/new`), a project's overview (`projects/:projectId`) and its
- * labeling workspace (`projects/:projectId/label`). Mount it at e.g. `/chorus`.
+ * (`projects/new`), a project's overview (`projects/:projectId`), its
+ * labeling workspace (`projects/:projectId/label`) and its escalation queue
+ * (`projects/:projectId/qa`). Mount it at e.g. `/chorus`.
  */
 export const ChorusPage = annotationPlugin.provide(
   createRoutableExtension({

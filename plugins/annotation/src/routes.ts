@@ -23,3 +23,10 @@ export const labelingRouteRef = createSubRouteRef({
   parent: rootRouteRef,
   path: '/projects/:projectId/label',
 });
+
+/** A project's escalation queue, for its quality analysts (and managers). */
+export const qaRouteRef = createSubRouteRef({
+  id: 'annotation/qa',
+  parent: rootRouteRef,
+  path: '/projects/:projectId/qa',
+});

@@ -1,6 +1,7 @@
 import { ErrorPage } from '@backstage/core-components';
 import { ReactRouterV6PageRouter } from '@backstage/frontend-adapter-react-router-v6';
 import { Route, Routes, useParams } from 'react-router-dom';
+import { EscalationQueuePage } from './EscalationQueue';
 import { LabelingWorkspace } from './LabelingWorkspace';
 import { MyQueuesPage } from './MyQueuesPage';
 import { NewProjectPage } from './NewProjectPage';
@@ -16,10 +17,15 @@ function LabelingRoute() {
   return <LabelingWorkspace key={projectId} projectId={projectId} />;
 }
 
+function QaRoute() {
+  const { projectId = '' } = useParams();
+  return <EscalationQueuePage key={projectId} projectId={projectId} />;
+}
+
 /**
  * The Chorus pages below the plugin's root route, in both frontend systems
- * (the paths match `projectRouteRef`, `newProjectRouteRef` and
- * `labelingRouteRef`). The adapter
+ * (the paths match `projectRouteRef`, `newProjectRouteRef`,
+ * `labelingRouteRef` and `qaRouteRef`). The adapter
  * gives the routes their React Router context in the new frontend system
  * and passes through in the legacy one.
  */
@@ -31,6 +37,7 @@ export function ChorusRouter() {
         <Route path="/projects/new" element={<NewProjectPage />} />
         <Route path="/projects/:projectId" element={<ProjectOverviewRoute />} />
         <Route path="/projects/:projectId/label" element={<LabelingRoute />} />
+        <Route path="/projects/:projectId/qa" element={<QaRoute />} />
         <Route
           path="*"
           element={

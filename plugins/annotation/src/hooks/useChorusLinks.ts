@@ -3,6 +3,7 @@ import {
   labelingRouteRef,
   newProjectRouteRef,
   projectRouteRef,
+  qaRouteRef,
   rootRouteRef,
 } from '../routes';
 
@@ -12,10 +13,12 @@ export function useChorusLinks() {
   const project = useRouteRef(projectRouteRef);
   const labeling = useRouteRef(labelingRouteRef);
   const newProject = useRouteRef(newProjectRouteRef);
+  const qa = useRouteRef(qaRouteRef);
   return {
     home: () => home(),
     project: (projectId: string) => project({ projectId }),
     labeling: (projectId: string) => labeling({ projectId }),
     newProject: () => newProject(),
+    qa: (projectId: string) => qa({ projectId }),
   };
 }
