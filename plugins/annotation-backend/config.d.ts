@@ -59,6 +59,14 @@ export interface Config {
       /** The longest one run may take (default 30 minutes). */
       refitTimeout?: string | HumanDuration;
     };
+    /** The quality analysts' queue. */
+    qa?: {
+      /**
+       * How long an analyst holds an escalation without a heartbeat: a
+       * duration such as `10m` or `{ minutes: 15 }` (default 10 minutes).
+       */
+      claimTtl?: string | HumanDuration;
+    };
     seed?: {
       /**
        * Projects created at startup when none of that namespace/name exists.

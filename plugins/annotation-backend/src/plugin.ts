@@ -26,6 +26,7 @@ import { readStaleImportMs, startImportSweep } from './service/importSweep';
 import { annotationLlmProvidersExtensionPoint } from '@chorus/plugin-annotation-node';
 import { LlmProviderRegistry, readLlmProviders } from './service/llm/providers';
 import { scheduleQualityRefit } from './service/quality/schedule';
+import { ItemEvaluator } from './service/quality/ItemEvaluator';
 
 /** The Chorus backend plugin, mounted at `/api/annotation`. */
 export const annotationPlugin = createBackendPlugin({
@@ -92,11 +93,18 @@ export const annotationPlugin = createBackendPlugin({
         });
         await seedProjects(projects, items, seeds, logger);
         const quality = new KnexQualityStore(knex);
+        const annotations = new KnexAnnotationStore(knex);
         const metrics = new KnexMetricsStore(knex);
         await scheduleQualityRefit({
           config,
           scheduler,
-          deps: { projects, quality, metrics, logger },
+          deps: {
+            projects,
+            quality,
+            metrics,
+            logger,
+            evaluator: new ItemEvaluator({ items, annotations, quality }),
+          },
         });
         httpRouter.use(
           await createRouter({
@@ -108,7 +116,7 @@ export const annotationPlugin = createBackendPlugin({
             projects,
             items,
             leases: new KnexLeaseStore(knex),
-            annotations: new KnexAnnotationStore(knex),
+            annotations,
             quality,
             metrics,
             logger,

@@ -196,6 +196,8 @@ export const ANNOTATION_EVENT_TOPICS = {
   itemCompleted: 'annotation.item.completed',
   /** An item went to the quality analysts' queue, with the reasons. */
   itemEscalated: 'annotation.item.escalated',
+  /** A quality analyst resolved an escalated item, or sent it back. */
+  itemEscalationResolved: 'annotation.item.escalation-resolved',
   projectStatusChanged: 'annotation.project.status-changed',
 } as const;
 

@@ -10,6 +10,13 @@ import type {
   VolumeBucketSize,
 } from './api';
 import type { ProjectConfig, ProjectConfigInput } from './config/projectConfig';
+import type {
+  EscalationPage,
+  EscalationStatus,
+  QaClaimResponse,
+  QaDecisionResponse,
+  QaQueue,
+} from './qa';
 import type { AnnotationProjectStatus } from './kinds';
 
 /** A config version as the API serves it. */
@@ -65,6 +72,16 @@ export function leasePath(projectId: string, token: string): string {
   return `/projects/${encodeURIComponent(
     projectId,
   )}/leases/${encodeURIComponent(token)}`;
+}
+
+/**
+ * The path of a QA claim below the API's base URL; also for the page's
+ * keepalive release when the tab closes.
+ */
+export function qaClaimPath(projectId: string, token: string): string {
+  return `/projects/${encodeURIComponent(projectId)}/qa/${encodeURIComponent(
+    token,
+  )}`;
 }
 
 export interface ImportSummaryResponse {
@@ -291,5 +308,77 @@ export class AnnotationClient {
       'POST',
       `${this.project(id)}/quality/refit`,
     ))!;
+  }
+
+  /** Projects whose escalations the caller resolves, with open counts. */
+  async listQaQueues(): Promise<QaQueue[]> {
+    return (await this.call<{ items: QaQueue[] }>('GET', '/qa/queues'))!.items;
+  }
+
+  /** A page of the project's escalation backlog (open ones by default). */
+  async listEscalations(
+    id: string,
+    options: {
+      status?: EscalationStatus;
+      limit?: number;
+      cursor?: string;
+    } = {},
+  ): Promise<EscalationPage> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(options)) {
+      if (value !== undefined) {
+        query.set(key, String(value));
+      }
+    }
+    const search = query.size ? `?${query}` : '';
+    return (await this.call<EscalationPage>(
+      'GET',
+      `${this.project(id)}/escalations${search}`,
+    ))!;
+  }
+
+  /** Claims the caller's next escalation; undefined when none is free. */
+  async nextEscalation(id: string): Promise<QaClaimResponse | undefined> {
+    return this.call<QaClaimResponse>('POST', `${this.project(id)}/qa/next`);
+  }
+
+  /** Final: the answer becomes the item's, and gold. Replays are safe. */
+  async resolveEscalation(
+    id: string,
+    token: string,
+    decision: { answer: Record<string, unknown>; note?: string },
+  ): Promise<QaDecisionResponse> {
+    return (await this.call<QaDecisionResponse>(
+      'POST',
+      `${qaClaimPath(id, token)}/resolve`,
+      decision,
+    ))!;
+  }
+
+  /** Back to the annotators with guidance (one more annotator). */
+  async sendBackEscalation(
+    id: string,
+    token: string,
+    guidance: string,
+  ): Promise<QaDecisionResponse> {
+    return (await this.call<QaDecisionResponse>(
+      'POST',
+      `${qaClaimPath(id, token)}/send-back`,
+      { guidance },
+    ))!;
+  }
+
+  async extendEscalationClaim(
+    id: string,
+    token: string,
+  ): Promise<{ expiresAt: string }> {
+    return (await this.call<{ expiresAt: string }>(
+      'POST',
+      `${qaClaimPath(id, token)}/heartbeat`,
+    ))!;
+  }
+
+  async releaseEscalationClaim(id: string, token: string): Promise<void> {
+    await this.call('DELETE', qaClaimPath(id, token));
   }
 }

@@ -36,7 +36,11 @@ import {
   projectEntity,
   rereviewEntity,
 } from './__testUtils__/entities';
-import { describeChorusPages } from './__testUtils__/chorusPageSuite';
+import {
+  describeChorusPages,
+  RenderChorusAt,
+} from './__testUtils__/chorusPageSuite';
+import { describeQaPages } from './__testUtils__/qaPageSuite';
 import { fakeAnnotationApi } from './__testUtils__/fakeAnnotationApi';
 import { AnnotationApi } from './api';
 
@@ -306,7 +310,7 @@ describe('Chorus pages (new frontend system)', () => {
     expect(page.get(coreExtensionData.icon)).toBeDefined();
   });
 
-  describeChorusPages((path, apis) =>
+  const renderChorus: RenderChorusAt = (path, apis) =>
     renderTestApp({
       features: [annotationPlugin],
       apis: [
@@ -314,6 +318,7 @@ describe('Chorus pages (new frontend system)', () => {
         [signalApiRef, apis.signals],
       ],
       initialRouteEntries: [path],
-    }),
-  );
+    });
+  describeChorusPages(renderChorus);
+  describeQaPages(renderChorus);
 });

@@ -23,6 +23,7 @@ import {
   newProjectRouteRef,
   projectRouteRef,
   qualityRouteRef,
+  qaRouteRef,
   rootRouteRef,
 } from './routes';
 
@@ -38,7 +39,7 @@ export const annotationApi = ApiBlueprint.make({
 
 /**
  * The Chorus pages at `/chorus`: home (my queues, projects), a project's
- * overview and its labeling workspace below it. Its title and icon make the
+ * overview, its labeling workspace and its escalation queue below it. Its title and icon make the
  * sidebar's "Chorus" item (pages with a route ref, title and icon become
  * nav items in this frontend system).
  */
@@ -100,6 +101,7 @@ export {
   labelingRouteRef,
   newProjectRouteRef,
   qualityRouteRef,
+  qaRouteRef,
 } from './routes';
 
 export default createFrontendPlugin({
@@ -111,6 +113,7 @@ export default createFrontendPlugin({
     labeling: labelingRouteRef,
     newProject: newProjectRouteRef,
     quality: qualityRouteRef,
+    qa: qaRouteRef,
   },
   extensions: [
     annotationApi,

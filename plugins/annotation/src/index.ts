@@ -19,6 +19,7 @@ export {
   labelingRouteRef,
   newProjectRouteRef,
   qualityRouteRef,
+  qaRouteRef,
 } from './routes';
 export {
   isAnnotationProjectEntity,

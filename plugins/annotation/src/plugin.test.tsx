@@ -18,7 +18,11 @@ import {
   EntityDatasetLineageCard,
   EntityModelAnnotationCard,
 } from './index';
-import { describeChorusPages } from './__testUtils__/chorusPageSuite';
+import {
+  describeChorusPages,
+  RenderChorusAt,
+} from './__testUtils__/chorusPageSuite';
+import { describeQaPages } from './__testUtils__/qaPageSuite';
 import {
   fakeAnnotationApi,
   responseError,
@@ -369,7 +373,7 @@ describe('annotationPlugin (legacy frontend system)', () => {
 });
 
 describe('ChorusPage (legacy frontend system)', () => {
-  describeChorusPages(async (path, apis) => {
+  const renderChorus: RenderChorusAt = async (path, apis) => {
     await renderInTestApp(
       <TestApiProvider
         apis={[
@@ -383,5 +387,7 @@ describe('ChorusPage (legacy frontend system)', () => {
       </TestApiProvider>,
       { routeEntries: [path] },
     );
-  });
+  };
+  describeChorusPages(renderChorus);
+  describeQaPages(renderChorus);
 });

@@ -12,6 +12,7 @@ import {
   newProjectRouteRef,
   projectRouteRef,
   qualityRouteRef,
+  qaRouteRef,
   rootRouteRef,
 } from './routes';
 
@@ -31,14 +32,16 @@ export const annotationPlugin = createPlugin({
     labeling: labelingRouteRef,
     newProject: newProjectRouteRef,
     quality: qualityRouteRef,
+    qa: qaRouteRef,
   },
 });
 
 /**
  * The Chorus pages: home (my queues, projects), a new project
  * (`projects/new`), a project's overview (`projects/:projectId`), its
- * labeling workspace (`projects/:projectId/label`) and its quality
- * dashboard (`projects/:projectId/quality`). Mount it at e.g. `/chorus`.
+ * labeling workspace (`projects/:projectId/label`), its quality dashboard
+ * (`projects/:projectId/quality`) and its escalation queue
+ * (`projects/:projectId/qa`). Mount it at e.g. `/chorus`.
  */
 export const ChorusPage = annotationPlugin.provide(
   createRoutableExtension({

@@ -30,3 +30,10 @@ export const qualityRouteRef = createSubRouteRef({
   parent: rootRouteRef,
   path: '/projects/:projectId/quality',
 });
+
+/** A project's escalation queue, for its quality analysts (and managers). */
+export const qaRouteRef = createSubRouteRef({
+  id: 'annotation/qa',
+  parent: rootRouteRef,
+  path: '/projects/:projectId/qa',
+});

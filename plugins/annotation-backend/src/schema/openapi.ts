@@ -103,7 +103,8 @@ export const spec = {
   info: {
     title: 'Chorus annotation API',
     version: '1',
-    description: 'Annotation projects, items, leases and answers.',
+    description:
+      "Annotation projects, items, leases and answers; the quality analysts' escalation queue.",
   },
   servers: [{ url: '/' }],
   components: {
@@ -221,6 +222,162 @@ export const spec = {
         outcome: { type: 'string', enum: ['created', 'edited', 'replayed'] },
         annotation: ref('Annotation'),
         itemCompleted: { type: 'boolean' },
+      }),
+      EscalationReason: {
+        description:
+          'Why an item went to the quality analysts, with the numbers: an agreement under its threshold (`value` null when the measure is undefined), a consensus confidence under the minimum, the LLM disagreeing with the humans, or an annotator flagging it.',
+        oneOf: [
+          object(['code', 'question', 'measure', 'value', 'threshold'], {
+            code: { type: 'string', enum: ['low-agreement'] },
+            question: text,
+            measure: text,
+            // the served document is labelled OpenAPI 3.0: no type lists
+            value: { anyOf: [{ type: 'number' }, { enum: [null] }] },
+            threshold: { type: 'number' },
+          }),
+          object(['code', 'value', 'threshold'], {
+            code: { type: 'string', enum: ['low-confidence'] },
+            question: text,
+            value: { type: 'number' },
+            threshold: { type: 'number' },
+          }),
+          object(['code', 'question', 'llmAnswer', 'humanAnswer'], {
+            code: { type: 'string', enum: ['llm-disagreement'] },
+            question: text,
+            llmAnswer: {},
+            humanAnswer: {},
+          }),
+          object(['code', 'annotator'], {
+            code: { type: 'string', enum: ['annotator-flag'] },
+            annotator: text,
+            note: text,
+          }),
+        ],
+      },
+      Escalation: object(
+        ['id', 'projectId', 'itemId', 'reasons', 'createdAt'],
+        {
+          id: numericId,
+          projectId: uuid,
+          itemId: numericId,
+          externalId: text,
+          reasons: { type: 'array', items: ref('EscalationReason') },
+          createdAt: timestamp,
+          claimedBy: {
+            ...text,
+            description: 'The analyst holding it, while their claim is live',
+          },
+          claimExpiresAt: timestamp,
+          resolution: { type: 'string', enum: ['resolved', 'sent-back'] },
+          resolvedAt: timestamp,
+          resolvedBy: text,
+          answer: { ...anyObject, description: 'The final answer' },
+          note: {
+            ...text,
+            description: "The resolution's note, or the guidance sent back",
+          },
+        },
+      ),
+      EscalationPage: object(['items', 'open'], {
+        items: { type: 'array', items: ref('Escalation') },
+        nextCursor: {
+          ...text,
+          description: 'The `cursor` of the next page; absent on the last',
+        },
+        open: { ...count, description: 'Open escalations in the project' },
+      }),
+      QaClaim: object(
+        [
+          'token',
+          'expiresAt',
+          'configVersion',
+          'escalation',
+          'item',
+          'answers',
+          'annotatorsShown',
+        ],
+        {
+          token: uuid,
+          expiresAt: timestamp,
+          configVersion: version,
+          escalation: ref('Escalation'),
+          item: object(['id', 'externalId', 'data'], {
+            id: numericId,
+            externalId: text,
+            data: {},
+            predictions: {},
+            gold: { description: 'Imported gold, if any' },
+          }),
+          answers: {
+            type: 'array',
+            items: object(
+              [
+                'annotator',
+                'answer',
+                'configVersion',
+                'timeSpentMs',
+                'createdAt',
+                'updatedAt',
+              ],
+              {
+                annotator: {
+                  ...text,
+                  description:
+                    'The annotator, or a pseudonym ("annotator 1") when the project hides them from QA',
+                },
+                answer: anyObject,
+                configVersion: version,
+                timeSpentMs: count,
+                createdAt: timestamp,
+                updatedAt: timestamp,
+              },
+            ),
+          },
+          annotatorsShown: {
+            type: 'boolean',
+            description: "The project's quality.qaSeesAnnotators",
+          },
+          outcome: object(['status', 'agreement'], {
+            status: {
+              type: 'string',
+              enum: ['pending', 'resolved', 'escalated', 'qa-resolved'],
+            },
+            agreement: {
+              type: 'object',
+              description:
+                'Per question id: `{ value }`, or `{ undefined: reason }` when the measure has none',
+              additionalProperties: {
+                oneOf: [
+                  object(['value'], { value: { type: 'number' } }),
+                  object(['undefined'], { undefined: text }),
+                ],
+              },
+            },
+            answer: { ...anyObject, description: 'The consensus, if any' },
+            method: {
+              type: 'string',
+              enum: ['majority', 'dawid-skene', 'qa', 'llm'],
+            },
+            confidence: { type: 'number', minimum: 0, maximum: 1 },
+            guidance: text,
+          }),
+        },
+      ),
+      QaDecision: object(['escalation', 'replayed'], {
+        escalation: ref('Escalation'),
+        replayed: {
+          type: 'boolean',
+          description: 'The same decision was made before: nothing changed',
+        },
+      }),
+      QaQueueList: object(['items'], {
+        items: {
+          type: 'array',
+          items: object(['project', 'open'], {
+            project: ref('Project'),
+            open: { ...count, description: 'Open escalations' },
+          }),
+        },
       }),
       ImportSummary: object(
         [
@@ -834,6 +991,51 @@ export const spec = {
         },
       },
     },
+    '/qa/queues': {
+      get: {
+        operationId: 'listQaQueues',
+        description:
+          'The projects whose escalations the caller may resolve (active or paused), with their open escalations.',
+        responses: {
+          '200': json('The QA queues', ref('QaQueueList')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/escalations': {
+      get: {
+        operationId: 'listEscalations',
+        description:
+          "The project's escalation backlog, for its quality analysts and managers: `open` (default) oldest first, the order analysts get them in; `resolved` (decided: resolved or sent back) and `all` newest first. Annotators are pseudonyms when the project hides them from QA.",
+        parameters: [
+          projectId,
+          {
+            name: 'status',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['open', 'resolved', 'all'] },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'At most this many (1 to 200, default 50)',
+            schema: { type: 'string', pattern: '^[0-9]{1,4}$' },
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            required: false,
+            description: "The previous page's nextCursor",
+            schema: { type: 'string', pattern: '^[0-9]{1,16}-[0-9]{1,18}$' },
+          },
+        ],
+        responses: {
+          '200': json('A page of escalations', ref('EscalationPage')),
+          default: errorResponse,
+        },
+      },
+    },
     '/projects/{projectId}/quality/refit': {
       post: {
         operationId: 'refitQuality',
@@ -844,6 +1046,75 @@ export const spec = {
           '200': json('The fit just stored', ref('RefitResult')),
           default: errorResponse,
         },
+      },
+    },
+    '/projects/{projectId}/qa/next': {
+      post: {
+        operationId: 'claimEscalation',
+        description:
+          "Claims the caller's next escalation, oldest first (or returns the one they hold), with the item, every answer side by side and the item's outcome. No other analyst gets it while the claim is live. 204 when the queue is empty.",
+        parameters: [projectId],
+        responses: {
+          '200': json('The claim and all it needs', ref('QaClaim')),
+          '204': { description: 'No open escalation is free' },
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/qa/{token}/resolve': {
+      post: {
+        operationId: 'resolveEscalation',
+        description:
+          "Final: the answer (checked against the project's questions) becomes the item's answer and its gold unless it had imported gold; audited. The same resolution again is a replay; a different decision on a decided escalation is 409.",
+        parameters: [projectId, token],
+        requestBody: jsonBody(
+          object(['answer'], {
+            answer: anyObject,
+            note: { type: 'string', maxLength: 10_000 },
+          }),
+        ),
+        responses: {
+          '200': json('The decided escalation', ref('QaDecision')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/qa/{token}/send-back': {
+      post: {
+        operationId: 'sendBackEscalation',
+        description:
+          'Back to the annotators with guidance: the escalation closes and the item gets one more annotator; audited.',
+        parameters: [projectId, token],
+        requestBody: jsonBody(
+          object(['guidance'], {
+            guidance: { type: 'string', minLength: 1, maxLength: 10_000 },
+          }),
+        ),
+        responses: {
+          '200': json('The decided escalation', ref('QaDecision')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/qa/{token}/heartbeat': {
+      post: {
+        operationId: 'extendEscalationClaim',
+        parameters: [projectId, token],
+        responses: {
+          '200': json(
+            'The new expiry',
+            object(['expiresAt'], { expiresAt: timestamp }),
+          ),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/qa/{token}': {
+      delete: {
+        operationId: 'releaseEscalationClaim',
+        description: 'Gives the escalation back to the queue, undecided.',
+        parameters: [projectId, token],
+        responses: { '204': noContent, default: errorResponse },
       },
     },
     '/projects/{projectId}/progress': {

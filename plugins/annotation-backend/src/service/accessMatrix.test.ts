@@ -6,6 +6,7 @@ import { apiCaller, tiers, Who } from '../__testUtils__/callers';
 import { belongsQuestion, workforce } from '../__testUtils__/fixtures';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 import { snapshotTables } from '../__testUtils__/snapshot';
+import { KnexQualityStore } from '../database';
 
 jest.setTimeout(120_000);
 
@@ -31,11 +32,15 @@ const items = ['a', 'b', 'c']
   )
   .join('\n');
 
-/** A project with items, active, where the annotator holds a lease. */
+/**
+ * A project with items, active, where the annotator holds a lease and the
+ * analyst a QA claim on an escalated item.
+ */
 interface Scene {
   id: string;
   token: string;
   itemId: string;
+  qaToken: string;
 }
 
 let server: Server;
@@ -150,6 +155,50 @@ const endpoints: Array<{
     ok: 204,
   },
   {
+    name: 'GET /projects/:id/escalations',
+    call: (s, who) => get(`/projects/${s.id}/escalations?status=all`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/qa/next',
+    call: (s, who) => send('post', `/projects/${s.id}/qa/next`, who),
+    allowed: ['analyst'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/qa/:token/resolve',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/qa/${s.qaToken}/resolve`, who, {
+        answer: { belongs: 'no' },
+        note: 'checked the artist page',
+      }),
+    allowed: ['analyst'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/qa/:token/send-back',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/qa/${s.qaToken}/send-back`, who, {
+        guidance: 'listen to the whole track',
+      }),
+    allowed: ['analyst'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/qa/:token/heartbeat',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/qa/${s.qaToken}/heartbeat`, who),
+    allowed: ['analyst'],
+    ok: 200,
+  },
+  {
+    name: 'DELETE /projects/:id/qa/:token',
+    call: (s, who) => send('delete', `/projects/${s.id}/qa/${s.qaToken}`, who),
+    allowed: ['analyst'],
+    ok: 204,
+  },
+  {
     name: 'POST /projects/:id/items/:item/annotations',
     call: (s, who) =>
       send('post', `/projects/${s.id}/items/${s.itemId}/annotations`, who, {
@@ -196,7 +245,21 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
     });
     const lease = await send('post', `/projects/${id}/next`, 'annotator', {});
     expect(lease.status).toBe(200);
-    return { id, token: lease.body.token, itemId: lease.body.item.id };
+    const other = await knex('items')
+      .where({ project_id: id, external_id: 'b' })
+      .first();
+    await new KnexQualityStore(knex).escalate(String(other.id), {
+      configVersion: 1,
+      reasons: [{ code: 'annotator-flag', annotator: 'user:default/x' }],
+    });
+    const claim = await send('post', `/projects/${id}/qa/next`, 'analyst');
+    expect(claim.status).toBe(200);
+    return {
+      id,
+      token: lease.body.token,
+      itemId: lease.body.item.id,
+      qaToken: claim.body.token,
+    };
   }
 
   describe.each(endpoints)('$name', ({ call, allowed, ok }) => {
@@ -213,14 +276,14 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
           ? 'allowed'
           : refusal === 404
           ? `project ${s.id} not found`
-          : /is not allowed: it needs the annotation\.[a-z.]+ permission|needs a signed-in annotator/,
+          : /is not allowed: it needs the annotation\.[a-z.]+ permission|needs a signed-in (annotator|quality analyst)/,
       );
       // a refused call changes nothing
       expect(denied ? await snapshotTables(knex, s.id) : before).toBe(before);
     });
   });
 
-  it('lists only the projects a caller may read, and queues only to annotators', async () => {
+  it('lists only the projects a caller may read, and queues only to annotators and analysts', async () => {
     const s = await scene();
     const ids = async (path: string, who: Who) => {
       const res = await get(path, who);
@@ -258,6 +321,17 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
       myAnnotations: 0,
       mySkips: 0,
     });
+    // QA queues only to quality analysts
+    expect(await ids('/qa/queues', 'analyst')).toContain(s.id);
+    for (const who of [
+      'annotator',
+      'manager',
+      'owner',
+      'outsider',
+      'service',
+    ] as Who[]) {
+      expect(await ids('/qa/queues', who)).toEqual([]);
+    }
   });
 
   it('lets users create only projects they will manage', async () => {

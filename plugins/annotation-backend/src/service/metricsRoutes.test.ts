@@ -26,7 +26,8 @@ const config = {
       labels: ['yes', 'no'],
     },
   ],
-  quality: { minGoldAccuracy: 0.8 },
+  // a disagreement goes straight to QA
+  quality: { minGoldAccuracy: 0.8, extraAnnotatorCap: 0 },
 };
 
 /** Both annotators' answers to items a–d, in the order they label them. */
@@ -56,8 +57,10 @@ describe.each(databases.eachSupportedId())('quality metrics on %s', dbId => {
   };
 
   /**
-   * An active project of six items (item a with imported gold) where both
-   * annotators answered a–d through the API; ids by external id.
+   * An active project of six items (item f with imported gold, a
+   * honeypot never served at gold rate 0) where both annotators answered
+   * a–d through the API, so the evaluation resolved a and d and escalated
+   * b and c; ids by external id.
    */
   async function labelledProject() {
     made += 1;
@@ -77,7 +80,7 @@ describe.each(databases.eachSupportedId())('quality metrics on %s', dbId => {
         externalId: x,
         data: { track_title: x.toUpperCase() },
         priority: 10 - n,
-        ...(x === 'a' ? { gold: { belongs: 'yes' } } : {}),
+        ...(x === 'f' ? { gold: { belongs: 'yes' } } : {}),
       }),
     );
     const imported = await send(
@@ -130,20 +133,14 @@ describe.each(databases.eachSupportedId())('quality metrics on %s', dbId => {
     const { id, itemIds } = await labelledProject();
     const quality = new KnexQualityStore(knex);
     // a: resolved; b: escalated, then sent back (pending);
-    // c: escalated, then resolved by QA; d: escalated, still open
-    await quality.recordOutcome(itemIds.a, {
-      status: 'resolved',
-      configVersion: 1,
-      answer: { belongs: 'yes' },
-      method: 'majority',
-    });
+    // c: escalated, then resolved by QA; d: resolved, then escalated on an
+    // annotator's flag, still open
     const reasons = [{ code: 'annotator-flag' as const, annotator: 'x' }];
-    for (const x of ['b', 'c', 'd']) {
-      await quality.escalate(itemIds[x], { configVersion: 1, reasons });
-    }
+    await quality.escalate(itemIds.d, { configVersion: 1, reasons });
     const claimB = (await quality.claimQa(id, users.analyst, 60_000))!;
     expect(claimB.escalation.itemId).toBe(itemIds.b);
     await quality.sendBack({
+      projectId: id,
       token: claimB.token,
       analyst: users.analyst,
       guidance: 'listen to the chorus',
@@ -152,6 +149,7 @@ describe.each(databases.eachSupportedId())('quality metrics on %s', dbId => {
     const claimC = (await quality.claimQa(id, users.analyst, 60_000))!;
     expect(claimC.escalation.itemId).toBe(itemIds.c);
     await quality.resolveQa({
+      projectId: id,
       token: claimC.token,
       analyst: users.analyst,
       answer: { belongs: 'no' },
@@ -162,16 +160,16 @@ describe.each(databases.eachSupportedId())('quality metrics on %s', dbId => {
 
     const body = await metrics(id, '?bucket=hour');
     expect(body.progress).toEqual({
-      // b was reopened for one more answer
-      items: { total: 6, open: 3, full: 0, complete: 3 },
-      completionRate: 0.5,
+      // b was reopened for one more answer; f is gold, not counted
+      items: { total: 5, open: 2, full: 0, complete: 3, gold: 1 },
+      completionRate: 0.6,
       quality: {
         notEvaluated: 0,
         pending: 1,
         resolved: 1,
         escalated: 1,
         qaResolved: 1,
-        gold: 2, // imported on a, the QA resolution of c
+        gold: 2, // imported on f, the QA resolution of c
       },
       annotations: 8,
       skips: 0,
@@ -206,14 +204,13 @@ describe.each(databases.eachSupportedId())('quality metrics on %s', dbId => {
   it('shows the annotators with their medians, gold flag and fitted figures', async () => {
     const { id, itemIds } = await labelledProject();
     const quality = new KnexQualityStore(knex);
-    await quality.recordOutcome(itemIds.a, {
-      status: 'resolved',
-      configVersion: 1,
-      answer: { belongs: 'yes' },
-    });
-    await quality.recordOutcome(itemIds.b, {
-      status: 'resolved',
-      configVersion: 1,
+    // QA settles b as "no"; a and d were resolved as "yes"
+    const claim = (await quality.claimQa(id, users.analyst, 60_000))!;
+    expect(claim.escalation.itemId).toBe(itemIds.b);
+    await quality.resolveQa({
+      projectId: id,
+      token: claim.token,
+      analyst: users.analyst,
       answer: { belongs: 'no' },
     });
     await quality.recordGoldAnswer(id, users.annotator, true);
@@ -258,9 +255,9 @@ describe.each(databases.eachSupportedId())('quality metrics on %s', dbId => {
         skips: 0,
         timeSpentMs: 14_000,
         medianTimeMs: 3500,
-        // a yes = yes, b no = no
+        // a yes = yes, b no = no, d yes = yes
         consensusAgreement: 1,
-        consensusCompared: 2,
+        consensusCompared: 3,
         gold: { answered: 2, correct: 1, accuracy: 0.5 },
         belowMinGoldAccuracy: true,
         dawidSkeneAccuracy: { belongs: expect.any(Number) },
@@ -271,9 +268,9 @@ describe.each(databases.eachSupportedId())('quality metrics on %s', dbId => {
         skips: 0,
         timeSpentMs: 16_000,
         medianTimeMs: 4000,
-        // a yes = yes, b yes ≠ no
-        consensusAgreement: 0.5,
-        consensusCompared: 2,
+        // a yes = yes, b yes ≠ no, d yes = yes
+        consensusAgreement: 2 / 3,
+        consensusCompared: 3,
         gold: { answered: 1, correct: 1, accuracy: 1 },
         belowMinGoldAccuracy: false,
         dawidSkeneAccuracy: { belongs: expect.any(Number) },

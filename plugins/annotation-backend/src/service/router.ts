@@ -32,6 +32,7 @@ import {
 } from '../database';
 import { addWorkRoutes } from './workRoutes';
 import { addMetricsRoutes } from './metricsRoutes';
+import { addQaRoutes } from './qaRoutes';
 import { ProjectNotifier } from './ProjectNotifier';
 import { spec } from '../schema/openapi';
 import {
@@ -98,11 +99,16 @@ export async function createRouter(
     return project;
   }
 
-  /** The caller and the project, once the caller may do `permission` on it. */
+  /**
+   * The caller and the project, once the caller may do `permission` (any
+   * one of a list) on it.
+   */
   async function callerIn(
     req: express.Request,
     projectId: string,
-    permission: ResourcePermission<'annotation-project'>,
+    permission:
+      | ResourcePermission<'annotation-project'>
+      | ResourcePermission<'annotation-project'>[],
     action: string,
   ) {
     const who = await caller(req);
@@ -277,6 +283,7 @@ export async function createRouter(
     allows: async (who, project, permission) =>
       (await access.filter(who, [project], permission)).length > 0,
   });
+  addQaRoutes(router, { ...options, callerIn, caller, access });
 
   return outer;
 }

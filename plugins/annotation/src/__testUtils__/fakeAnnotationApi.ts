@@ -19,6 +19,7 @@ import {
   WorkLease,
 } from '@chorus/plugin-annotation-common';
 import { AnnotationApi } from '../api';
+import { fakeQa, FakeQa } from './fakeQaApi';
 
 /** A failed call as `AnnotationClient` throws it (a ResponseError). */
 export function responseError(status: number, message: string): Error {
@@ -261,6 +262,8 @@ export interface FakeAnnotationApi {
   imports: ImportRecordResponse[];
   /** The text of every import body received. */
   importedTexts: string[];
+  /** The QA queue (see fakeQaApi.ts). */
+  qa: FakeQa;
 }
 
 /** A File's text (jsdom's Blob has no text() in every version). */
@@ -288,6 +291,7 @@ export function fakeAnnotationApi(
     metrics?: QualityMetrics;
     ttlMs?: number;
     imports?: ImportRecordResponse[];
+    qa?: Parameters<typeof fakeQa>[0];
   } = {},
 ): FakeAnnotationApi {
   const items = options.items ?? trackItems(5);
@@ -304,6 +308,7 @@ export function fakeAnnotationApi(
   const imports: ImportRecordResponse[] = [...(options.imports ?? [])];
   const importedTexts: string[] = [];
   let status: AnnotationProjectStatus = project.status;
+  const qa = fakeQa(options.qa);
 
   const toLease = (l: FakeLease): WorkLease => {
     const item = items.find(i => i.id === l.itemId)!;
@@ -516,10 +521,12 @@ export function fakeAnnotationApi(
       itemsUsed: 8,
       answersUsed: 24,
     })),
+    ...qa.methods,
   };
 
   return {
     api,
+    qa,
     imports,
     importedTexts,
     leases,

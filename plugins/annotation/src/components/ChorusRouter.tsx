@@ -1,6 +1,7 @@
 import { ErrorPage } from '@backstage/core-components';
 import { ReactRouterV6PageRouter } from '@backstage/frontend-adapter-react-router-v6';
 import { Route, Routes, useParams } from 'react-router-dom';
+import { EscalationQueuePage } from './EscalationQueue';
 import { LabelingWorkspace } from './LabelingWorkspace';
 import { MyQueuesPage } from './MyQueuesPage';
 import { NewProjectPage } from './NewProjectPage';
@@ -22,10 +23,15 @@ function QualityRoute() {
   return <QualityDashboardPage key={projectId} projectId={projectId} />;
 }
 
+function QaRoute() {
+  const { projectId = '' } = useParams();
+  return <EscalationQueuePage key={projectId} projectId={projectId} />;
+}
+
 /**
  * The Chorus pages below the plugin's root route, in both frontend systems
  * (the paths match `projectRouteRef`, `newProjectRouteRef`,
- * `labelingRouteRef` and `qualityRouteRef`). The adapter
+ * `labelingRouteRef`, `qualityRouteRef` and `qaRouteRef`). The adapter
  * gives the routes their React Router context in the new frontend system
  * and passes through in the legacy one.
  */
@@ -38,6 +44,7 @@ export function ChorusRouter() {
         <Route path="/projects/:projectId" element={<ProjectOverviewRoute />} />
         <Route path="/projects/:projectId/label" element={<LabelingRoute />} />
         <Route path="/projects/:projectId/quality" element={<QualityRoute />} />
+        <Route path="/projects/:projectId/qa" element={<QaRoute />} />
         <Route
           path="*"
           element={

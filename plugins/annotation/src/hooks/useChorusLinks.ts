@@ -4,6 +4,7 @@ import {
   newProjectRouteRef,
   projectRouteRef,
   qualityRouteRef,
+  qaRouteRef,
   rootRouteRef,
 } from '../routes';
 
@@ -14,13 +15,13 @@ export function useChorusLinks() {
   const labeling = useRouteRef(labelingRouteRef);
   const newProject = useRouteRef(newProjectRouteRef);
   const quality = useRouteRef(qualityRouteRef);
+  const qa = useRouteRef(qaRouteRef);
   return {
     home: () => home(),
     project: (projectId: string) => project({ projectId }),
     labeling: (projectId: string) => labeling({ projectId }),
     newProject: () => newProject(),
     quality: (projectId: string) => quality({ projectId }),
-    /** The QA queue of a project (its page lives below the project's). */
-    qa: (projectId: string) => `${project({ projectId })}/qa`,
+    qa: (projectId: string) => qa({ projectId }),
   };
 }

@@ -1,3 +1,4 @@
+import { ItemEvaluator } from './ItemEvaluator';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   AlphaMetric,
@@ -41,6 +42,11 @@ export interface RefitDeps {
   quality: QualityStore;
   metrics: MetricsStore;
   logger?: LoggerService;
+  /**
+   * Decides first the complete items a killed process left undecided (see
+   * `ItemEvaluator.evaluateUndecided`).
+   */
+  evaluator?: ItemEvaluator;
   /** Answers read per query; default the store's. */
   batchSize?: number;
 }
@@ -310,6 +316,19 @@ export async function refitChangedProjects(deps: RefitDeps): Promise<void> {
       continue;
     }
     try {
+      if (deps.evaluator) {
+        const current = await deps.projects.getConfig(
+          project.id,
+          project.configVersion,
+        );
+        if (current) {
+          await deps.evaluator.evaluateUndecided({
+            projectId: project.id,
+            configVersion: current.version,
+            config: current.config,
+          });
+        }
+      }
       await refitProject(deps, project.id);
     } catch (error) {
       deps.logger?.error(
