@@ -1,42 +1,9 @@
-import { Browser, expect, Page, Response, test } from '@playwright/test';
-
-// Playwright runs from the repository root (playwright.config.ts)
-const screenshot = (name: string) => `docs/screenshots/${name}.png`;
+import { expect, Page, Response, test } from '@playwright/test';
+import { newUserPage, openChorus, screenshot } from './support';
 
 const PROJECT = 'Track placement relevance';
 const AMARA_ITEMS = 4;
 const BO_ITEMS = 3;
-
-async function signInAs(page: Page, user: string) {
-  await page.goto('/');
-  await expect(page.getByText('Sign in as a demo user')).toBeVisible();
-  await page.getByRole('button', { name: user, exact: true }).click();
-  await expect(
-    page.getByRole('heading', { name: 'Chorus demo Catalog' }),
-  ).toBeVisible();
-}
-
-/** A signed-in user in a browser context of their own (no shared storage). */
-async function newUserPage(
-  browser: Browser,
-  user: string,
-  viewport = { width: 1440, height: 900 },
-) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  await signInAs(page, user);
-  return page;
-}
-
-async function openChorus(page: Page) {
-  await page
-    .getByTestId('sidebar-root')
-    .getByRole('link', { name: 'Chorus', exact: true })
-    .click();
-  await expect(
-    page.getByRole('heading', { name: 'Chorus', level: 1 }),
-  ).toBeVisible();
-}
 
 /** The project's row in "My queues" (the projects table lists it too). */
 function queueRow(page: Page) {
