@@ -18,6 +18,12 @@ import type {
   QaQueue,
 } from './qa';
 import type { AnnotationProjectStatus } from './kinds';
+import type {
+  LlmAnnotatorConfigInput,
+  LlmAnnotatorRecord,
+  LlmAnnotatorVersion,
+  LlmProviderInfo,
+} from './llm';
 
 /** A config version as the API serves it. */
 export interface ProjectConfigVersionResponse {
@@ -380,5 +386,65 @@ export class AnnotationClient {
 
   async releaseEscalationClaim(id: string, token: string): Promise<void> {
     await this.call('DELETE', qaClaimPath(id, token));
+  }
+
+  /** The LLM providers configured in the backend (never their keys). */
+  async listLlmProviders(): Promise<LlmProviderInfo[]> {
+    return (await this.call<{ items: LlmProviderInfo[] }>(
+      'GET',
+      '/llm/providers',
+    ))!.items;
+  }
+
+  async listLlmAnnotators(id: string): Promise<LlmAnnotatorRecord[]> {
+    return (await this.call<{ items: LlmAnnotatorRecord[] }>(
+      'GET',
+      `${this.project(id)}/llm-annotators`,
+    ))!.items;
+  }
+
+  /** Version 1 of a new LLM annotator; its config is checked on the server. */
+  async createLlmAnnotator(
+    id: string,
+    name: string,
+    config: LlmAnnotatorConfigInput,
+  ): Promise<LlmAnnotatorRecord> {
+    return (await this.call<LlmAnnotatorRecord>(
+      'POST',
+      `${this.project(id)}/llm-annotators`,
+      { name, config },
+    ))!;
+  }
+
+  async getLlmAnnotator(
+    id: string,
+    annotatorId: string,
+  ): Promise<{
+    annotator: LlmAnnotatorRecord;
+    versions: LlmAnnotatorVersion[];
+  }> {
+    return (await this.call<{
+      annotator: LlmAnnotatorRecord;
+      versions: LlmAnnotatorVersion[];
+    }>(
+      'GET',
+      `${this.project(id)}/llm-annotators/${encodeURIComponent(annotatorId)}`,
+    ))!;
+  }
+
+  /** A new version when the config changed (`created` says whether). */
+  async updateLlmAnnotator(
+    id: string,
+    annotatorId: string,
+    config: LlmAnnotatorConfigInput,
+  ): Promise<{ annotator: LlmAnnotatorRecord; created: boolean }> {
+    return (await this.call<{
+      annotator: LlmAnnotatorRecord;
+      created: boolean;
+    }>(
+      'PUT',
+      `${this.project(id)}/llm-annotators/${encodeURIComponent(annotatorId)}`,
+      { config },
+    ))!;
   }
 }

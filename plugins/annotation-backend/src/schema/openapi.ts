@@ -739,6 +739,69 @@ export const spec = {
         createdBy: text,
         createdAt: timestamp,
       }),
+      LlmProvider: object(
+        ['id', 'title', 'defaultModel', 'models', 'simulated'],
+        {
+          id: text,
+          title: text,
+          defaultModel: text,
+          models: texts,
+          requestsPerMinute: count,
+          tokensPerMinute: count,
+          simulated: {
+            type: 'boolean',
+            description: 'A simulator: its answers are shown as simulated',
+          },
+        },
+      ),
+      LlmProviderList: object(['items'], {
+        items: { type: 'array', items: ref('LlmProvider') },
+      }),
+      LlmAnnotator: object(
+        [
+          'id',
+          'projectId',
+          'name',
+          'version',
+          'config',
+          'createdAt',
+          'updatedAt',
+        ],
+        {
+          id: uuid,
+          projectId: uuid,
+          name: text,
+          version: {
+            ...version,
+            description: 'The current config version (or the one just saved)',
+          },
+          config: {
+            ...anyObject,
+            description:
+              'LlmAnnotatorConfig: provider, model, prompts, few-shot, output, sampling, confidence, role',
+          },
+          createdAt: timestamp,
+          updatedAt: timestamp,
+        },
+      ),
+      LlmAnnotatorList: object(['items'], {
+        items: { type: 'array', items: ref('LlmAnnotator') },
+      }),
+      LlmAnnotatorDetail: object(['annotator', 'versions'], {
+        annotator: ref('LlmAnnotator'),
+        versions: {
+          type: 'array',
+          description: 'Every version, newest first',
+          items: ref('ConfigVersion'),
+        },
+      }),
+      LlmAnnotatorSaved: object(['annotator', 'created'], {
+        annotator: ref('LlmAnnotator'),
+        created: {
+          type: 'boolean',
+          description: 'False when the config equals the current version',
+        },
+      }),
     },
   },
   paths: {
@@ -1115,6 +1178,73 @@ export const spec = {
         description: 'Gives the escalation back to the queue, undecided.',
         parameters: [projectId, token],
         responses: { '204': noContent, default: errorResponse },
+      },
+    },
+    '/llm/providers': {
+      get: {
+        operationId: 'listLlmProviders',
+        description:
+          'The LLM providers configured for the LLM annotator (never their keys).',
+        responses: {
+          '200': json('The providers', ref('LlmProviderList')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/llm-annotators': {
+      get: {
+        operationId: 'listLlmAnnotators',
+        description:
+          "The project's LLM annotators with their current config version; for managers and quality analysts.",
+        parameters: [projectId],
+        responses: {
+          '200': json('The LLM annotators', ref('LlmAnnotatorList')),
+          default: errorResponse,
+        },
+      },
+      post: {
+        operationId: 'createLlmAnnotator',
+        description:
+          "Creates an LLM annotator (version 1). The config is checked against the project: its provider must exist, its template may only read the items' fields, fixed examples must answer the questions. For managers.",
+        parameters: [projectId],
+        requestBody: jsonBody(
+          object(['name', 'config'], {
+            name: {
+              type: 'string',
+              pattern: '^[a-z][a-z0-9-]{0,62}$',
+              description: 'Unique in the project, e.g. first-pass',
+            },
+            config: anyObject,
+          }),
+        ),
+        responses: {
+          '201': json('The LLM annotator', ref('LlmAnnotator')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/llm-annotators/{annotatorId}': {
+      get: {
+        operationId: 'getLlmAnnotator',
+        parameters: [projectId, inPath('annotatorId', key)],
+        responses: {
+          '200': json(
+            'The LLM annotator and its versions',
+            ref('LlmAnnotatorDetail'),
+          ),
+          default: errorResponse,
+        },
+      },
+      put: {
+        operationId: 'updateLlmAnnotator',
+        description:
+          'Saves a new immutable config version (none when nothing changed), checked as on creation. For managers.',
+        parameters: [projectId, inPath('annotatorId', key)],
+        requestBody: jsonBody(object(['config'], { config: anyObject })),
+        responses: {
+          '200': json('The version saved', ref('LlmAnnotatorSaved')),
+          default: errorResponse,
+        },
       },
     },
     '/projects/{projectId}/progress': {

@@ -3,7 +3,11 @@ import { Server } from 'http';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { apiCaller, tiers, Who } from '../__testUtils__/callers';
-import { belongsQuestion, workforce } from '../__testUtils__/fixtures';
+import {
+  belongsQuestion,
+  llmProvidersConfig,
+  workforce,
+} from '../__testUtils__/fixtures';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 import { snapshotTables } from '../__testUtils__/snapshot';
 import { KnexQualityStore } from '../database';
@@ -41,7 +45,13 @@ interface Scene {
   token: string;
   itemId: string;
   qaToken: string;
+  llmAnnotatorId: string;
 }
+
+const llmConfig = {
+  provider: 'simulator',
+  promptTemplate: 'Track: {{ data.track_title }}',
+};
 
 let server: Server;
 const get = (path: string, who: Who) => apiCaller(server)('get', path, who);
@@ -199,6 +209,38 @@ const endpoints: Array<{
     ok: 204,
   },
   {
+    name: 'GET /projects/:id/llm-annotators',
+    call: (s, who) => get(`/projects/${s.id}/llm-annotators`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/llm-annotators',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/llm-annotators`, who, {
+        name: 'second-pass',
+        config: llmConfig,
+      }),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 201,
+  },
+  {
+    name: 'GET /projects/:id/llm-annotators/:annotator',
+    call: (s, who) =>
+      get(`/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'PUT /projects/:id/llm-annotators/:annotator',
+    call: (s, who) =>
+      send('put', `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}`, who, {
+        config: { ...llmConfig, temperature: 0.3 },
+      }),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
     name: 'POST /projects/:id/items/:item/annotations',
     call: (s, who) =>
       send('post', `/projects/${s.id}/items/${s.itemId}/annotations`, who, {
@@ -216,7 +258,10 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
 
   beforeAll(async () => {
     knex = await databases.init(dbId);
-    server = await startAnnotationApi({ knex });
+    server = await startAnnotationApi({
+      knex,
+      annotation: llmProvidersConfig,
+    });
   });
 
   async function scene(): Promise<Scene> {
@@ -254,7 +299,18 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
     });
     const claim = await send('post', `/projects/${id}/qa/next`, 'analyst');
     expect(claim.status).toBe(200);
+    const llm = await send(
+      'post',
+      `/projects/${id}/llm-annotators`,
+      'manager',
+      {
+        name: 'first-pass',
+        config: llmConfig,
+      },
+    );
+    expect(llm.status).toBe(201);
     return {
+      llmAnnotatorId: llm.body.id,
       id,
       token: lease.body.token,
       itemId: lease.body.item.id,

@@ -3,7 +3,7 @@ import { Server } from 'http';
 import { AddressInfo } from 'net';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { workforce } from '../__testUtils__/fixtures';
+import { llmProvidersConfig, workforce } from '../__testUtils__/fixtures';
 import { CHORUS_TABLES, snapshotTables } from '../__testUtils__/snapshot';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 import { KnexQualityStore } from '../database';
@@ -99,7 +99,14 @@ interface Scene {
   itemId: string;
   /** The analyst's claim on an escalated item. */
   qaToken: string;
+  /** An LLM annotator of the project. */
+  llmAnnotatorId: string;
 }
+
+const llmConfig = {
+  provider: 'simulator',
+  promptTemplate: 'Track: {{ data.track_title }}',
+};
 
 let server: Server;
 const api = (path: string) => `/api/annotation${path}`;
@@ -1555,6 +1562,97 @@ const cases: BadCase[] = [
     status: 404,
     message: /^project .* not found$/,
   },
+  // --- POST /projects/:id/llm-annotators ---------------------------------
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'a name that is not an identifier',
+    send: s =>
+      call('post', `/projects/${s.id}/llm-annotators`, 'manager').send({
+        name: "x'; DROP TABLE llm_annotators; --",
+        config: llmConfig,
+      }),
+    status: 400,
+    message: /name/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'a config that is not an object',
+    send: s =>
+      call('post', `/projects/${s.id}/llm-annotators`, 'manager').send({
+        name: 'x',
+        config: 'be helpful',
+      }),
+    status: 400,
+    message: /config/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'an unknown field in the config',
+    send: s =>
+      call('post', `/projects/${s.id}/llm-annotators`, 'manager').send({
+        name: 'x',
+        config: { ...llmConfig, topP: 0.9 },
+      }),
+    status: 400,
+    message: /^config: unknown field "topP"$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'a __proto__ key in the config',
+    send: s =>
+      raw(
+        'post',
+        `/projects/${s.id}/llm-annotators`,
+        'manager',
+        `{"name":"x","config":{"provider":"simulator","promptTemplate":"t","__proto__":{"polluted":1}}}`,
+      ),
+    status: 400,
+    message: /__proto__/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'a template reading a field the items lack',
+    send: s =>
+      call('post', `/projects/${s.id}/llm-annotators`, 'manager').send({
+        name: 'x',
+        config: { ...llmConfig, promptTemplate: '{{ data.lyrics }}' },
+      }),
+    status: 400,
+    message: /^config\.promptTemplate: \{\{ data\.lyrics \}\}: not a field/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'malformed JSON',
+    send: s =>
+      raw('post', `/projects/${s.id}/llm-annotators`, 'manager', '{"name":'),
+    status: 400,
+    message: /^body: not valid JSON/,
+  },
+  // --- PUT /projects/:id/llm-annotators/:annotator ------------------------
+  {
+    endpoint: 'PUT /projects/:id/llm-annotators/:annotator',
+    name: 'a negative temperature',
+    send: s =>
+      call(
+        'put',
+        `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}`,
+        'manager',
+      ).send({ config: { ...llmConfig, temperature: -1 } }),
+    status: 400,
+    message: /^config\.temperature: a number from 0 to 2 expected$/,
+  },
+  {
+    endpoint: 'PUT /projects/:id/llm-annotators/:annotator',
+    name: 'SQL as the annotator id',
+    send: s =>
+      call(
+        'put',
+        `/projects/${s.id}/llm-annotators/${encodeURIComponent(SQL)}`,
+        'manager',
+      ).send({ config: llmConfig }),
+    status: 404,
+    message: /^LLM annotator .* not found in this project$/,
+  },
 ];
 
 describe.each(databases.eachSupportedId())('bad input on %s', dbId => {
@@ -1563,7 +1661,10 @@ describe.each(databases.eachSupportedId())('bad input on %s', dbId => {
 
   beforeAll(async () => {
     knex = await databases.init(dbId);
-    server = await startAnnotationApi({ knex, annotation: { import: LIMITS } });
+    server = await startAnnotationApi({
+      knex,
+      annotation: { import: LIMITS, ...llmProvidersConfig },
+    });
     const created = await expectStatus(
       call('post', '/projects', 'service').send(newProject),
       201,
@@ -1600,8 +1701,16 @@ describe.each(databases.eachSupportedId())('bad input on %s', dbId => {
       call('post', `/projects/${id}/qa/next`, 'analyst'),
       200,
     );
+    const llm = await expectStatus(
+      call('post', `/projects/${id}/llm-annotators`, 'manager').send({
+        name: 'first-pass',
+        config: llmConfig,
+      }),
+      201,
+    );
     scene = {
       id,
+      llmAnnotatorId: llm.body.id,
       token: lease.body.token,
       itemId: lease.body.item.id,
       qaToken: claim.body.token,

@@ -26,6 +26,7 @@ import {
   AnnotationStore,
   ItemStore,
   LeaseStore,
+  LlmAnnotatorStore,
   MetricsStore,
   ProjectStore,
   QualityStore,
@@ -33,6 +34,8 @@ import {
 import { addWorkRoutes } from './workRoutes';
 import { addMetricsRoutes } from './metricsRoutes';
 import { addQaRoutes } from './qaRoutes';
+import { addLlmAnnotatorRoutes } from './llm/annotatorRoutes';
+import { LlmProviderRegistry } from './llm/providers';
 import { ProjectNotifier } from './ProjectNotifier';
 import { spec } from '../schema/openapi';
 import {
@@ -61,6 +64,8 @@ export interface RouterOptions {
   annotations: AnnotationStore;
   quality: QualityStore;
   metrics: MetricsStore;
+  llmAnnotators: LlmAnnotatorStore;
+  llmProviders: LlmProviderRegistry;
   notifier: ProjectNotifier;
   logger?: LoggerService;
 }
@@ -284,6 +289,7 @@ export async function createRouter(
       (await access.filter(who, [project], permission)).length > 0,
   });
   addQaRoutes(router, { ...options, callerIn, caller, access });
+  addLlmAnnotatorRoutes(router, { ...options, callerIn, caller });
 
   return outer;
 }

@@ -17,6 +17,9 @@ import {
   QualityMetrics,
   STATUS_TRANSITIONS,
   WorkLease,
+  LlmAnnotatorConfigInput,
+  LlmAnnotatorRecord,
+  LlmAnnotatorVersion,
 } from '@chorus/plugin-annotation-common';
 import { AnnotationApi } from '../api';
 import { fakeQa, FakeQa } from './fakeQaApi';
@@ -522,6 +525,38 @@ export function fakeAnnotationApi(
       answersUsed: 24,
     })),
     ...qa.methods,
+    // the LLM annotator's pages are not built yet: nothing configured
+    listLlmProviders: jest.fn(async () => []),
+    listLlmAnnotators: jest.fn(async (_id: string) => []),
+    createLlmAnnotator: jest.fn(
+      async (
+        _id: string,
+        _name: string,
+        _config: LlmAnnotatorConfigInput,
+      ): Promise<LlmAnnotatorRecord> => {
+        throw responseError(400, 'config.provider: no provider is configured');
+      },
+    ),
+    getLlmAnnotator: jest.fn(
+      async (
+        _id: string,
+        annotatorId: string,
+      ): Promise<{
+        annotator: LlmAnnotatorRecord;
+        versions: LlmAnnotatorVersion[];
+      }> => {
+        throw responseError(404, `LLM annotator ${annotatorId} not found`);
+      },
+    ),
+    updateLlmAnnotator: jest.fn(
+      async (
+        _id: string,
+        annotatorId: string,
+        _config: LlmAnnotatorConfigInput,
+      ): Promise<{ annotator: LlmAnnotatorRecord; created: boolean }> => {
+        throw responseError(404, `LLM annotator ${annotatorId} not found`);
+      },
+    ),
   };
 
   return {
