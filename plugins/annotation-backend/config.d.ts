@@ -74,6 +74,25 @@ export interface Config {
         simulated?: boolean;
       }>;
     };
+    /** The scheduled project-level quality fit. */
+    quality?: {
+      /**
+       * How often active, paused and completed projects are refitted
+       * (unchanged ones are skipped): a duration such as `5m` or
+       * `{ minutes: 5 }` (default 5 minutes).
+       */
+      refitEvery?: string | HumanDuration;
+      /** The longest one run may take (default 30 minutes). */
+      refitTimeout?: string | HumanDuration;
+    };
+    /** The quality analysts' queue. */
+    qa?: {
+      /**
+       * How long an analyst holds an escalation without a heartbeat: a
+       * duration such as `10m` or `{ minutes: 15 }` (default 10 minutes).
+       */
+      claimTtl?: string | HumanDuration;
+    };
     seed?: {
       /**
        * Projects created at startup when none of that namespace/name exists.

@@ -1,42 +1,9 @@
-import { Browser, expect, Page, Response, test } from '@playwright/test';
-
-// Playwright runs from the repository root (playwright.config.ts)
-const screenshot = (name: string) => `docs/screenshots/${name}.png`;
+import { expect, Page, Response, test } from '@playwright/test';
+import { newUserPage, openChorus, screenshot } from './support';
 
 const PROJECT = 'Track placement relevance';
 const AMARA_ITEMS = 4;
 const BO_ITEMS = 3;
-
-async function signInAs(page: Page, user: string) {
-  await page.goto('/');
-  await expect(page.getByText('Sign in as a demo user')).toBeVisible();
-  await page.getByRole('button', { name: user, exact: true }).click();
-  await expect(
-    page.getByRole('heading', { name: 'Chorus demo Catalog' }),
-  ).toBeVisible();
-}
-
-/** A signed-in user in a browser context of their own (no shared storage). */
-async function newUserPage(
-  browser: Browser,
-  user: string,
-  viewport = { width: 1440, height: 900 },
-) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  await signInAs(page, user);
-  return page;
-}
-
-async function openChorus(page: Page) {
-  await page
-    .getByTestId('sidebar-root')
-    .getByRole('link', { name: 'Chorus', exact: true })
-    .click();
-  await expect(
-    page.getByRole('heading', { name: 'Chorus', level: 1 }),
-  ).toBeVisible();
-}
 
 /** The project's row in "My queues" (the projects table lists it too). */
 function queueRow(page: Page) {
@@ -192,6 +159,49 @@ test('annotators label with the keyboard, blind to each other; the manager sees 
   ).toHaveCount(0);
   await jonas.screenshot({
     path: screenshot('project-overview'),
+    fullPage: true,
+  });
+
+  // the quality dashboard: recomputed now instead of on schedule
+  await jonas.getByRole('link', { name: /Quality dashboard/ }).click();
+  await expect(
+    jonas.getByRole('heading', { name: `${PROJECT}: quality`, level: 1 }),
+  ).toBeVisible();
+  await jonas.getByRole('button', { name: 'Recompute now' }).click();
+  await expect(
+    jonas.getByText(
+      `Recomputed over ${
+        AMARA_ITEMS + BO_ITEMS
+      } answers on ${AMARA_ITEMS} items.`,
+    ),
+  ).toBeVisible();
+  // amara said "unsure" and bo "yes" on every item both answered
+  const belongs = jonas.getByRole('region', {
+    name: 'Does the track belong on the artist page?',
+  });
+  await expect(
+    belongs.getByText(/^Krippendorff's alpha \(nominal\): -?\d\.\d\d · poor$/),
+  ).toBeVisible();
+  await expect(
+    belongs.getByRole('row', { name: /Percent agreement/ }),
+  ).toHaveText('Percent agreement0%');
+  await expect(
+    jonas
+      .getByRole('row', { name: /amara\.okafor/ })
+      .getByRole('cell')
+      .nth(1),
+  ).toHaveText(String(AMARA_ITEMS));
+  await expect(
+    jonas.getByText(
+      `${AMARA_ITEMS + BO_ITEMS} human answers and 0 QA decisions since`,
+      { exact: false },
+    ),
+  ).toBeVisible();
+  // the whole dashboard, down to the annotators (the page scrolls inside
+  // its layout)
+  await jonas.setViewportSize({ width: 1440, height: 1750 });
+  await jonas.screenshot({
+    path: screenshot('quality-dashboard'),
     fullPage: true,
   });
   await jonas.context().close();

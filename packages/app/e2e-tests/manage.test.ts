@@ -1,18 +1,7 @@
-import { expect, Page, test } from '@playwright/test';
-
-// Playwright runs from the repository root (playwright.config.ts)
-const screenshot = (name: string) => `docs/screenshots/${name}.png`;
+import { expect, test } from '@playwright/test';
+import { screenshot, signInAs } from './support';
 
 const TITLE = 'Genre check e2e';
-
-async function signInAs(page: Page, user: string) {
-  await page.goto('/');
-  await expect(page.getByText('Sign in as a demo user')).toBeVisible();
-  await page.getByRole('button', { name: user, exact: true }).click();
-  await expect(
-    page.getByRole('heading', { name: 'Chorus demo Catalog' }),
-  ).toBeVisible();
-}
 
 const items = [
   { externalId: 'g-1', data: { track_title: 'Velvet Static – Neon' } },

@@ -7,8 +7,10 @@ import {
   KnexAnnotationStore,
   KnexItemStore,
   KnexLeaseStore,
-  KnexQualityStore,
+  KnexLlmAnnotatorStore,
+  KnexMetricsStore,
   KnexProjectStore,
+  KnexQualityStore,
   tuneSqlite,
 } from './database';
 import { createRouter } from './service/router';
@@ -24,6 +26,8 @@ import { readSeedProjects, seedProjects } from './service/seedProjects';
 import { readStaleImportMs, startImportSweep } from './service/importSweep';
 import { annotationLlmProvidersExtensionPoint } from '@chorus/plugin-annotation-node';
 import { LlmProviderRegistry, readLlmProviders } from './service/llm/providers';
+import { scheduleQualityRefit } from './service/quality/schedule';
+import { ItemEvaluator } from './service/quality/ItemEvaluator';
 import { startLlmJobs } from './service/llm/startLlmJobs';
 
 /** The Chorus backend plugin, mounted at `/api/annotation`. */
@@ -92,6 +96,20 @@ export const annotationPlugin = createBackendPlugin({
           staleAfterMs: staleImportMs,
         });
         await seedProjects(projects, items, seeds, logger);
+        const quality = new KnexQualityStore(knex);
+        const annotations = new KnexAnnotationStore(knex);
+        const metrics = new KnexMetricsStore(knex);
+        await scheduleQualityRefit({
+          config,
+          scheduler,
+          deps: {
+            projects,
+            quality,
+            metrics,
+            logger,
+            evaluator: new ItemEvaluator({ items, annotations, quality }),
+          },
+        });
         // LLM annotator jobs run in every replica; the store, runner
         // (annotateOne) and batch runner are for the LLM routes
         startLlmJobs({
@@ -113,8 +131,12 @@ export const annotationPlugin = createBackendPlugin({
             projects,
             items,
             leases: new KnexLeaseStore(knex),
-            annotations: new KnexAnnotationStore(knex),
-            quality: new KnexQualityStore(knex),
+            annotations,
+            quality,
+            metrics,
+            llmAnnotators: new KnexLlmAnnotatorStore(knex),
+            llmProviders,
+            logger,
             notifier: new ProjectNotifier({ events, signals, items, logger }),
           }),
         );

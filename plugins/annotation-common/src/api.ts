@@ -1,4 +1,5 @@
 import type { ProjectConfigInput } from './config';
+import type { LabelAgreement, MeasureTable } from './quality';
 import type {
   AnnotationProjectStatus,
   AnnotationQuestionSummary,
@@ -91,6 +92,102 @@ export interface ProjectProgress {
   }>;
 }
 
+/** Buckets of the volume-over-time series. */
+export type VolumeBucketSize = 'hour' | 'day';
+
+/** One annotator's row of the quality dashboard. */
+export interface AnnotatorQuality {
+  annotator: string;
+  annotations: number;
+  skips: number;
+  timeSpentMs: number;
+  /** Median time per answer over their latest 1,000 answers. */
+  medianTimeMs?: number;
+  /**
+   * Share of their answers equal to the item's consensus (resolved and
+   * QA-resolved items), from the latest fit; absent when none compared.
+   */
+  consensusAgreement?: number;
+  /** Answers compared with a consensus in the latest fit. */
+  consensusCompared: number;
+  /** Gold items they answered and answered right. */
+  gold?: { answered: number; correct: number; accuracy: number };
+  /** Gold accuracy under the project's `quality.minGoldAccuracy`. */
+  belowMinGoldAccuracy: boolean;
+  /** Per question id: their Dawid-Skene accuracy in the latest fit. */
+  dawidSkeneAccuracy: Record<string, number>;
+}
+
+/** One question's project-level agreement in the latest fit. */
+export interface QuestionAgreement {
+  id: string;
+  title: string;
+  type: string;
+  /** By measure name (e.g. `fleissKappa`): a value, or why there is none. */
+  measures: MeasureTable;
+  /** Each label's agreement against the rest. */
+  labels: LabelAgreement[];
+}
+
+/** `GET /projects/{id}/metrics/quality`: the quality dashboard's figures. */
+export interface QualityMetrics {
+  generatedAt: string;
+  progress: {
+    items: ProjectProgress['items'];
+    /** Complete items over all items, 0 to 1. */
+    completionRate: number;
+    /** Items by quality status; `notEvaluated`: complete, not yet decided. */
+    quality: {
+      notEvaluated: number;
+      pending: number;
+      resolved: number;
+      escalated: number;
+      qaResolved: number;
+      /** Items with a gold answer (imported, or a QA resolution). */
+      gold: number;
+    };
+    annotations: number;
+    skips: number;
+  };
+  volume: {
+    bucket: VolumeBucketSize;
+    since: string;
+    until: string;
+    /** Every bucket of the window, oldest first; `start` its beginning. */
+    points: Array<{ start: string; human: number; qa: number }>;
+  };
+  annotators: AnnotatorQuality[];
+  /** The project's `quality.minGoldAccuracy` (0: no minimum). */
+  minGoldAccuracy: number;
+  /** The latest scheduled fit; absent before the first one. */
+  agreement?: {
+    configVersion: number;
+    /** Whether it was fitted for the project's current config version. */
+    current: boolean;
+    fittedAt: string;
+    itemsUsed: number;
+    answersUsed: number;
+    questions: QuestionAgreement[];
+  };
+  escalations: {
+    open: number;
+    resolved: number;
+    sentBack: number;
+    /** Median time from escalation to an analyst's decision. */
+    medianTimeToResolutionMs?: number;
+  };
+  /** Whether the caller may recompute the fit (`refitQuality`). */
+  canRefit: boolean;
+}
+
+/** `POST /projects/{id}/quality/refit`: the fit just stored. */
+export interface RefitResponse {
+  configVersion: number;
+  fittedAt: string;
+  itemsUsed: number;
+  answersUsed: number;
+}
+
 /**
  * Topics Chorus publishes on the Backstage events service, and the signal
  * channel open pages listen to.
@@ -99,6 +196,8 @@ export const ANNOTATION_EVENT_TOPICS = {
   itemCompleted: 'annotation.item.completed',
   /** An item went to the quality analysts' queue, with the reasons. */
   itemEscalated: 'annotation.item.escalated',
+  /** A quality analyst resolved an escalated item, or sent it back. */
+  itemEscalationResolved: 'annotation.item.escalation-resolved',
   projectStatusChanged: 'annotation.project.status-changed',
 } as const;
 

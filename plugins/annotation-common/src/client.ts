@@ -5,9 +5,25 @@ import type {
   AnnotationProjectRecord,
   NewAnnotationProject,
   ProjectProgress,
+  QualityMetrics,
+  RefitResponse,
+  VolumeBucketSize,
 } from './api';
 import type { ProjectConfig, ProjectConfigInput } from './config/projectConfig';
+import type {
+  EscalationPage,
+  EscalationStatus,
+  QaClaimResponse,
+  QaDecisionResponse,
+  QaQueue,
+} from './qa';
 import type { AnnotationProjectStatus } from './kinds';
+import type {
+  LlmAnnotatorConfigInput,
+  LlmAnnotatorRecord,
+  LlmAnnotatorVersion,
+  LlmProviderInfo,
+} from './llm';
 
 /** A config version as the API serves it. */
 export interface ProjectConfigVersionResponse {
@@ -62,6 +78,16 @@ export function leasePath(projectId: string, token: string): string {
   return `/projects/${encodeURIComponent(
     projectId,
   )}/leases/${encodeURIComponent(token)}`;
+}
+
+/**
+ * The path of a QA claim below the API's base URL; also for the page's
+ * keepalive release when the tab closes.
+ */
+export function qaClaimPath(projectId: string, token: string): string {
+  return `/projects/${encodeURIComponent(projectId)}/qa/${encodeURIComponent(
+    token,
+  )}`;
 }
 
 export interface ImportSummaryResponse {
@@ -257,6 +283,168 @@ export class AnnotationClient {
     return (await this.call<ProjectProgress>(
       'GET',
       `${this.project(id)}/progress`,
+    ))!;
+  }
+
+  /**
+   * The quality dashboard's figures; the volume series in `bucket`s
+   * (default day) from `since` (default: 48 hours, or 30 days, ago).
+   */
+  async qualityMetrics(
+    id: string,
+    options: { bucket?: VolumeBucketSize; since?: string } = {},
+  ): Promise<QualityMetrics> {
+    const query = new URLSearchParams();
+    if (options.bucket) {
+      query.set('bucket', options.bucket);
+    }
+    if (options.since) {
+      query.set('since', options.since);
+    }
+    const suffix = query.toString() ? `?${query}` : '';
+    return (await this.call<QualityMetrics>(
+      'GET',
+      `${this.project(id)}/metrics/quality${suffix}`,
+    ))!;
+  }
+
+  /** Fits the project's quality now (managers), instead of on schedule. */
+  async refitQuality(id: string): Promise<RefitResponse> {
+    return (await this.call<RefitResponse>(
+      'POST',
+      `${this.project(id)}/quality/refit`,
+    ))!;
+  }
+
+  /** Projects whose escalations the caller resolves, with open counts. */
+  async listQaQueues(): Promise<QaQueue[]> {
+    return (await this.call<{ items: QaQueue[] }>('GET', '/qa/queues'))!.items;
+  }
+
+  /** A page of the project's escalation backlog (open ones by default). */
+  async listEscalations(
+    id: string,
+    options: {
+      status?: EscalationStatus;
+      limit?: number;
+      cursor?: string;
+    } = {},
+  ): Promise<EscalationPage> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(options)) {
+      if (value !== undefined) {
+        query.set(key, String(value));
+      }
+    }
+    const search = query.size ? `?${query}` : '';
+    return (await this.call<EscalationPage>(
+      'GET',
+      `${this.project(id)}/escalations${search}`,
+    ))!;
+  }
+
+  /** Claims the caller's next escalation; undefined when none is free. */
+  async nextEscalation(id: string): Promise<QaClaimResponse | undefined> {
+    return this.call<QaClaimResponse>('POST', `${this.project(id)}/qa/next`);
+  }
+
+  /** Final: the answer becomes the item's, and gold. Replays are safe. */
+  async resolveEscalation(
+    id: string,
+    token: string,
+    decision: { answer: Record<string, unknown>; note?: string },
+  ): Promise<QaDecisionResponse> {
+    return (await this.call<QaDecisionResponse>(
+      'POST',
+      `${qaClaimPath(id, token)}/resolve`,
+      decision,
+    ))!;
+  }
+
+  /** Back to the annotators with guidance (one more annotator). */
+  async sendBackEscalation(
+    id: string,
+    token: string,
+    guidance: string,
+  ): Promise<QaDecisionResponse> {
+    return (await this.call<QaDecisionResponse>(
+      'POST',
+      `${qaClaimPath(id, token)}/send-back`,
+      { guidance },
+    ))!;
+  }
+
+  async extendEscalationClaim(
+    id: string,
+    token: string,
+  ): Promise<{ expiresAt: string }> {
+    return (await this.call<{ expiresAt: string }>(
+      'POST',
+      `${qaClaimPath(id, token)}/heartbeat`,
+    ))!;
+  }
+
+  async releaseEscalationClaim(id: string, token: string): Promise<void> {
+    await this.call('DELETE', qaClaimPath(id, token));
+  }
+
+  /** The LLM providers configured in the backend (never their keys). */
+  async listLlmProviders(): Promise<LlmProviderInfo[]> {
+    return (await this.call<{ items: LlmProviderInfo[] }>(
+      'GET',
+      '/llm/providers',
+    ))!.items;
+  }
+
+  async listLlmAnnotators(id: string): Promise<LlmAnnotatorRecord[]> {
+    return (await this.call<{ items: LlmAnnotatorRecord[] }>(
+      'GET',
+      `${this.project(id)}/llm-annotators`,
+    ))!.items;
+  }
+
+  /** Version 1 of a new LLM annotator; its config is checked on the server. */
+  async createLlmAnnotator(
+    id: string,
+    name: string,
+    config: LlmAnnotatorConfigInput,
+  ): Promise<LlmAnnotatorRecord> {
+    return (await this.call<LlmAnnotatorRecord>(
+      'POST',
+      `${this.project(id)}/llm-annotators`,
+      { name, config },
+    ))!;
+  }
+
+  async getLlmAnnotator(
+    id: string,
+    annotatorId: string,
+  ): Promise<{
+    annotator: LlmAnnotatorRecord;
+    versions: LlmAnnotatorVersion[];
+  }> {
+    return (await this.call<{
+      annotator: LlmAnnotatorRecord;
+      versions: LlmAnnotatorVersion[];
+    }>(
+      'GET',
+      `${this.project(id)}/llm-annotators/${encodeURIComponent(annotatorId)}`,
+    ))!;
+  }
+
+  /** A new version when the config changed (`created` says whether). */
+  async updateLlmAnnotator(
+    id: string,
+    annotatorId: string,
+    config: LlmAnnotatorConfigInput,
+  ): Promise<{ annotator: LlmAnnotatorRecord; created: boolean }> {
+    return (await this.call<{
+      annotator: LlmAnnotatorRecord;
+      created: boolean;
+    }>(
+      'PUT',
+      `${this.project(id)}/llm-annotators/${encodeURIComponent(annotatorId)}`,
+      { config },
     ))!;
   }
 }

@@ -6,6 +6,7 @@
  */
 export * from './kinds';
 export * from './api';
+export * from './qa';
 export * from './config';
 export * from './items';
 export * from './client';

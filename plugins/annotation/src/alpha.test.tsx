@@ -36,7 +36,13 @@ import {
   projectEntity,
   rereviewEntity,
 } from './__testUtils__/entities';
-import { describeChorusPages } from './__testUtils__/chorusPageSuite';
+import {
+  describeChorusPages,
+  RenderChorusAt,
+} from './__testUtils__/chorusPageSuite';
+import { describeQaPages } from './__testUtils__/qaPageSuite';
+import { fakeAnnotationApi } from './__testUtils__/fakeAnnotationApi';
+import { AnnotationApi } from './api';
 
 const catalogApi = () => catalogApiMock({ entities: catalogEntities });
 
@@ -44,12 +50,16 @@ const catalogApi = () => catalogApiMock({ entities: catalogEntities });
 function renderCardExtension<T extends ExtensionDefinitionParameters>(
   extension: ExtensionDefinition<T>,
   entity: Entity,
+  annotationApi?: AnnotationApi,
 ) {
   const tester = createExtensionTester(extension);
   return renderInTestApp(
     <EntityProvider entity={entity}>{tester.reactElement()}</EntityProvider>,
     {
-      apis: [catalogApi()],
+      apis: [
+        catalogApi(),
+        [annotationApiRef, annotationApi ?? fakeAnnotationApi().api],
+      ],
       mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
     },
   );
@@ -127,6 +137,22 @@ describe('annotation plugin (new frontend system)', () => {
       expect(screen.getByText('1 member')).toBeInTheDocument();
       expect(screen.getByText('0 members')).toBeInTheDocument();
       expect(screen.getByText('(not in catalogue)')).toBeInTheDocument();
+    });
+
+    it('shows completion and agreement from the quality metrics', async () => {
+      renderCardExtension(
+        annotationProjectOverviewCard,
+        projectEntity,
+        fakeAnnotationApi().api,
+      );
+      expect(
+        await screen.findByText('20% of items complete (8 of 40)'),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByText(
+          /Does the track belong on the artist page\?: Krippendorff's alpha \(nominal\) 0.66 · substantial/,
+        ),
+      ).toBeInTheDocument();
     });
 
     it('accepts only AnnotationProject entities', () => {
@@ -284,7 +310,7 @@ describe('Chorus pages (new frontend system)', () => {
     expect(page.get(coreExtensionData.icon)).toBeDefined();
   });
 
-  describeChorusPages((path, apis) =>
+  const renderChorus: RenderChorusAt = (path, apis) =>
     renderTestApp({
       features: [annotationPlugin],
       apis: [
@@ -292,6 +318,7 @@ describe('Chorus pages (new frontend system)', () => {
         [signalApiRef, apis.signals],
       ],
       initialRouteEntries: [path],
-    }),
-  );
+    });
+  describeChorusPages(renderChorus);
+  describeQaPages(renderChorus);
 });

@@ -22,6 +22,8 @@ import {
   labelingRouteRef,
   newProjectRouteRef,
   projectRouteRef,
+  qualityRouteRef,
+  qaRouteRef,
   rootRouteRef,
 } from './routes';
 
@@ -37,7 +39,7 @@ export const annotationApi = ApiBlueprint.make({
 
 /**
  * The Chorus pages at `/chorus`: home (my queues, projects), a project's
- * overview and its labeling workspace below it. Its title and icon make the
+ * overview, its labeling workspace and its escalation queue below it. Its title and icon make the
  * sidebar's "Chorus" item (pages with a route ref, title and icon become
  * nav items in this frontend system).
  */
@@ -98,6 +100,8 @@ export {
   projectRouteRef,
   labelingRouteRef,
   newProjectRouteRef,
+  qualityRouteRef,
+  qaRouteRef,
 } from './routes';
 
 export default createFrontendPlugin({
@@ -108,6 +112,8 @@ export default createFrontendPlugin({
     project: projectRouteRef,
     labeling: labelingRouteRef,
     newProject: newProjectRouteRef,
+    quality: qualityRouteRef,
+    qa: qaRouteRef,
   },
   extensions: [
     annotationApi,

@@ -18,6 +18,8 @@ export {
   projectRouteRef,
   labelingRouteRef,
   newProjectRouteRef,
+  qualityRouteRef,
+  qaRouteRef,
 } from './routes';
 export {
   isAnnotationProjectEntity,

@@ -18,7 +18,16 @@ import {
   EntityDatasetLineageCard,
   EntityModelAnnotationCard,
 } from './index';
-import { describeChorusPages } from './__testUtils__/chorusPageSuite';
+import {
+  describeChorusPages,
+  RenderChorusAt,
+} from './__testUtils__/chorusPageSuite';
+import { describeQaPages } from './__testUtils__/qaPageSuite';
+import {
+  fakeAnnotationApi,
+  responseError,
+} from './__testUtils__/fakeAnnotationApi';
+import { AnnotationApi } from './api';
 import { rootRouteRef } from './routes';
 import { ANNOTATION_PROJECT_ID_ANNOTATION } from '@chorus/plugin-annotation-common';
 import {
@@ -34,10 +43,15 @@ async function renderCard(
   Card: () => JSX.Element | null,
   entity: Entity,
   catalogApi = catalogApiMock({ entities: catalogEntities }),
-  options: { chorusMounted?: boolean } = {},
+  options: { chorusMounted?: boolean; annotationApi?: AnnotationApi } = {},
 ) {
   await renderInTestApp(
-    <TestApiProvider apis={[[catalogApiRef, catalogApi]]}>
+    <TestApiProvider
+      apis={[
+        [catalogApiRef, catalogApi],
+        [annotationApiRef, options.annotationApi ?? fakeAnnotationApi().api],
+      ]}
+    >
       <EntityProvider entity={entity}>
         <Card />
       </EntityProvider>
@@ -165,6 +179,60 @@ describe('annotationPlugin (legacy frontend system)', () => {
           projectEntity.metadata.annotations![ANNOTATION_PROJECT_ID_ANNOTATION]
         }`,
       );
+    });
+
+    it('shows completion and the headline agreement per question, linking to the dashboard', async () => {
+      const fake = fakeAnnotationApi();
+      await renderCard(
+        EntityAnnotationProjectOverviewCard,
+        projectEntity,
+        undefined,
+        {
+          chorusMounted: true,
+          annotationApi: fake.api,
+        },
+      );
+      const projectId =
+        projectEntity.metadata.annotations![ANNOTATION_PROJECT_ID_ANNOTATION];
+      expect(
+        await screen.findByText('20% of items complete (8 of 40)'),
+      ).toBeInTheDocument();
+      expect(fake.api.qualityMetrics).toHaveBeenCalledWith(projectId);
+      const agreement = within(screen.getByRole('list', { name: 'Agreement' }))
+        .getAllByRole('listitem')
+        .map(li => li.textContent);
+      expect(agreement).toEqual([
+        "Does the track belong on the artist page?: Krippendorff's alpha (nominal) 0.66 · substantial",
+        "How good is the mix?: Krippendorff's alpha (ordinal) not enough data (no item has two answers yet)",
+      ]);
+      expect(
+        screen.getByRole('link', { name: 'Quality dashboard' }),
+      ).toHaveAttribute('href', `/chorus/projects/${projectId}/quality`);
+    });
+
+    it("tells those who may not read quality that it is the managers' and analysts'", async () => {
+      const fake = fakeAnnotationApi();
+      fake.api.qualityMetrics.mockRejectedValue(
+        responseError(403, 'reading quality metrics is not allowed'),
+      );
+      await renderCard(
+        EntityAnnotationProjectOverviewCard,
+        projectEntity,
+        undefined,
+        {
+          annotationApi: fake.api,
+        },
+      );
+      expect(
+        await screen.findByText(
+          "Completion and agreement are shown to the project's managers and quality analysts.",
+        ),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByRole('link', { name: 'Quality dashboard' }),
+      ).toBeNull();
+      // the rest of the card is there
+      expect(await screen.findByText('3 members')).toBeInTheDocument();
     });
 
     it('shows no Chorus link when the app does not mount the pages', async () => {
@@ -305,7 +373,7 @@ describe('annotationPlugin (legacy frontend system)', () => {
 });
 
 describe('ChorusPage (legacy frontend system)', () => {
-  describeChorusPages(async (path, apis) => {
+  const renderChorus: RenderChorusAt = async (path, apis) => {
     await renderInTestApp(
       <TestApiProvider
         apis={[
@@ -319,5 +387,7 @@ describe('ChorusPage (legacy frontend system)', () => {
       </TestApiProvider>,
       { routeEntries: [path] },
     );
-  });
+  };
+  describeChorusPages(renderChorus);
+  describeQaPages(renderChorus);
 });

@@ -11,6 +11,8 @@ import {
   labelingRouteRef,
   newProjectRouteRef,
   projectRouteRef,
+  qualityRouteRef,
+  qaRouteRef,
   rootRouteRef,
 } from './routes';
 
@@ -29,13 +31,17 @@ export const annotationPlugin = createPlugin({
     project: projectRouteRef,
     labeling: labelingRouteRef,
     newProject: newProjectRouteRef,
+    quality: qualityRouteRef,
+    qa: qaRouteRef,
   },
 });
 
 /**
  * The Chorus pages: home (my queues, projects), a new project
- * (`projects/new`), a project's overview (`projects/:projectId`) and its
- * labeling workspace (`projects/:projectId/label`). Mount it at e.g. `/chorus`.
+ * (`projects/new`), a project's overview (`projects/:projectId`), its
+ * labeling workspace (`projects/:projectId/label`), its quality dashboard
+ * (`projects/:projectId/quality`) and its escalation queue
+ * (`projects/:projectId/qa`). Mount it at e.g. `/chorus`.
  */
 export const ChorusPage = annotationPlugin.provide(
   createRoutableExtension({

@@ -23,3 +23,17 @@ export const labelingRouteRef = createSubRouteRef({
   parent: rootRouteRef,
   path: '/projects/:projectId/label',
 });
+
+/** A project's quality dashboard (managers and quality analysts). */
+export const qualityRouteRef = createSubRouteRef({
+  id: 'annotation/quality',
+  parent: rootRouteRef,
+  path: '/projects/:projectId/quality',
+});
+
+/** A project's escalation queue, for its quality analysts (and managers). */
+export const qaRouteRef = createSubRouteRef({
+  id: 'annotation/qa',
+  parent: rootRouteRef,
+  path: '/projects/:projectId/qa',
+});

@@ -6,13 +6,14 @@ import { expectSpecResponse } from './specResponses';
 /**
  * One demo user per tier of the test projects' workforce (see demoUsers.ts;
  * the owner is in the owner group, which counts as manager), a second
- * and a third annotator, and the users' ids.
+ * a third annotator and a second analyst, and the users' ids.
  */
 export const users = {
   annotator: 'user:default/amara.okafor',
   otherAnnotator: 'user:default/bo.lindqvist',
   thirdAnnotator: 'user:default/carlos.mendes',
   analyst: 'user:default/grace.liu',
+  otherAnalyst: 'user:default/hiro.tanaka',
   manager: 'user:default/jonas.berg',
   owner: 'user:default/lena.fischer',
   outsider: 'user:default/olaf.outsider',

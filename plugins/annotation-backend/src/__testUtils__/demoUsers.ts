@@ -11,6 +11,7 @@ export const demoMemberships: Record<string, string[]> = {
   'user:default/bo.lindqvist': ['group:default/cu-annotators'],
   'user:default/carlos.mendes': ['group:default/cu-annotators'],
   'user:default/grace.liu': ['group:default/cu-quality-analysts'],
+  'user:default/hiro.tanaka': ['group:default/cu-quality-analysts'],
   'user:default/jonas.berg': ['group:default/cu-project-managers'],
   'user:default/lena.fischer': ['group:default/cu-ml-engineering'],
   'user:default/olaf.outsider': ['group:default/marketing'],

@@ -57,3 +57,22 @@ export function newProject(
     ...overrides,
   };
 }
+
+/** `annotation` config with one LLM provider, not listening (for routes that never call it). */
+export const llmProvidersConfig = {
+  llm: {
+    providers: [
+      {
+        id: 'simulator',
+        title: 'Chorus simulator',
+        baseUrl: 'http://127.0.0.1:9/v1',
+        apiKey: 'sk-never-shown',
+        defaultModel: 'chorus-sim',
+        models: {
+          'chorus-sim': { inputPerMillion: 0.1, outputPerMillion: 0.4 },
+        },
+        simulated: true,
+      },
+    ],
+  },
+};

@@ -16,10 +16,9 @@ export const CHORUS_TABLES = [
   'escalations',
   'annotator_gold_stats',
   'quality_fits',
+  // project-scoped: their versions and job items move with these rows
   'llm_annotators',
-  'llm_annotator_versions',
   'llm_jobs',
-  'llm_job_items',
   'llm_answers',
 ] as const;
 

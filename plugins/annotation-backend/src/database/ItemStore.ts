@@ -94,6 +94,8 @@ export interface ItemStore {
   ): Promise<void>;
   /** A project's import requests, newest first. */
   listImports(projectId: string, limit: number): Promise<ImportRecord[]>;
+  /** The first items of a project (by id): samples of its data's shape. */
+  firstItems(projectId: string, limit: number): Promise<ItemRecord[]>;
   /**
    * Marks `interrupted` the imports still `running` whose last batch is
    * older than `staleAfterMs` (their backend died); returns how many.
@@ -334,6 +336,14 @@ export class KnexItemStore implements ItemStore {
         finished_at: now,
         updated_at: now,
       });
+  }
+
+  async firstItems(projectId: string, limit: number): Promise<ItemRecord[]> {
+    const rows = await this.knex<ItemRow>('items')
+      .where({ project_id: projectId })
+      .orderBy('id')
+      .limit(limit);
+    return rows.map(itemFromRow);
   }
 
   async listImports(projectId: string, limit: number): Promise<ImportRecord[]> {

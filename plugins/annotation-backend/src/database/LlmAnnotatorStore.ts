@@ -1,29 +1,14 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import { LlmAnnotatorConfig } from '@chorus/plugin-annotation-common';
+import {
+  LlmAnnotatorConfig,
+  LlmAnnotatorRecord,
+  LlmAnnotatorVersion,
+} from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import { isDeepStrictEqual } from 'util';
 import { v4 as uuid } from 'uuid';
 import { audit } from './ProjectStore';
 import { isUniqueViolation, parseJson, toNumber } from './util';
-
-/** An LLM annotator of a project, with its current config version. */
-export interface LlmAnnotatorRecord {
-  id: string;
-  projectId: string;
-  name: string;
-  version: number;
-  config: LlmAnnotatorConfig;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface LlmAnnotatorVersion {
-  annotatorId: string;
-  version: number;
-  config: LlmAnnotatorConfig;
-  createdBy: string;
-  createdAt: string;
-}
 
 /**
  * LLM annotator configs. Every change is a new immutable version (the
@@ -204,7 +189,6 @@ export class KnexLlmAnnotatorStore implements LlmAnnotatorStore {
       .where({ annotator_id: id })
       .orderBy('version', 'desc');
     return rows.map(row => ({
-      annotatorId: row.annotator_id,
       version: toNumber(row.version),
       config: parseJson(row.config),
       createdBy: row.created_by,

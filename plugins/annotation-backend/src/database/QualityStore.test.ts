@@ -16,6 +16,7 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 const annotator = (n: number) => `user:default/annotator-${n}`;
 const analyst = (n: number) => `user:default/analyst-${n}`;
 const OVERLAP = 2;
+const OTHER_PROJECT = '00000000-0000-4000-8000-000000000000';
 
 const lowAgreement: EscalationReason[] = [
   {
@@ -244,6 +245,28 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     expect(resumed).toEqual(holder);
   });
 
+  it('never gives one analyst asking twice at once two escalations', async () => {
+    const { project, itemIds, quality, escalate } = await setup(6);
+    for (const itemId of itemIds) {
+      await escalate(itemId);
+    }
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, (_, n) =>
+        quality.claimQa(project.id, analyst(n % 2), 60_000),
+      ),
+    );
+    for (const who of [analyst(0), analyst(1)]) {
+      const theirs = claims.filter(c => c!.analyst === who);
+      expect(theirs).toHaveLength(4);
+      expect(new Set(theirs.map(c => c!.token)).size).toBe(1);
+    }
+    expect(
+      await knex('escalations')
+        .where({ project_id: project.id })
+        .whereNotNull('claim_token'),
+    ).toHaveLength(2);
+  });
+
   it('gives an expired QA claim back to the queue', async () => {
     const { project, itemIds, quality, escalate } = await setup(1);
     await escalate(itemIds[0]);
@@ -252,6 +275,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     // not resolvable once expired
     await expect(
       quality.resolveQa({
+        projectId: project.id,
         token: stale!.token,
         analyst: analyst(1),
         answer: { belongs: 'no' },
@@ -263,6 +287,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     // the first analyst's token no longer names the claim
     await expect(
       quality.resolveQa({
+        projectId: project.id,
         token: stale!.token,
         analyst: analyst(1),
         answer: { belongs: 'no' },
@@ -273,6 +298,142 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     );
   });
 
+  it('extends a live QA claim by heartbeat, and releases it to the queue', async () => {
+    const { project, itemIds, quality, escalate } = await setup(2);
+    await escalate(itemIds[0]);
+    await escalate(itemIds[1]);
+    const claim = await quality.claimQa(project.id, analyst(1), 60_000);
+    const mine = {
+      projectId: project.id,
+      token: claim!.token,
+      analyst: analyst(1),
+    };
+    const before = Date.parse(claim!.expiresAt);
+    const { expiresAt } = await quality.heartbeatQa(mine, 600_000);
+    expect(Date.parse(expiresAt)).toBeGreaterThan(before + 500_000);
+    // the extension is stored: the analyst's next claim is the same one
+    expect(await quality.claimQa(project.id, analyst(1), 1)).toEqual({
+      ...claim,
+      expiresAt,
+    });
+    expect(await quality.heldEscalation(mine)).toEqual(claim!.escalation);
+    // only the holder extends, releases or decides it, within its project
+    const theirs = { ...mine, analyst: analyst(2) };
+    const elsewhere = { ...mine, projectId: OTHER_PROJECT };
+    for (const foreign of [theirs, elsewhere]) {
+      await expect(quality.heartbeatQa(foreign, 60_000)).rejects.toThrow(
+        `QA claim ${mine.token} not found`,
+      );
+      await expect(quality.releaseQa(foreign)).rejects.toThrow('not found');
+      await expect(
+        quality.resolveQa({ ...foreign, answer: { belongs: 'no' } }),
+      ).rejects.toThrow('not found');
+      expect(await quality.heldEscalation(foreign)).toBeUndefined();
+    }
+
+    await quality.releaseQa(mine);
+    // back in the queue, first in line; the old token names nothing
+    const next = await quality.claimQa(project.id, analyst(2), 60_000);
+    expect(next!.escalation.id).toBe(claim!.escalation.id);
+    await expect(quality.heartbeatQa(mine, 60_000)).rejects.toThrow(
+      'not found',
+    );
+    await expect(quality.releaseQa(mine)).rejects.toThrow('not found');
+
+    // an expired claim is not extended; a decided one neither, nor released
+    const stale = await quality.claimQa(project.id, analyst(3), 1);
+    await new Promise(r => setTimeout(r, 20));
+    await expect(
+      quality.heartbeatQa(
+        { projectId: project.id, token: stale!.token, analyst: analyst(3) },
+        60_000,
+      ),
+    ).rejects.toThrow(/expired at .*claim the item again/);
+    const decided = {
+      projectId: project.id,
+      token: next!.token,
+      analyst: analyst(2),
+    };
+    await quality.resolveQa({ ...decided, answer: { belongs: 'no' } });
+    await expect(quality.heartbeatQa(decided, 60_000)).rejects.toThrow(
+      /already resolved by .*a decision is final/,
+    );
+    await expect(quality.releaseQa(decided)).rejects.toThrow(
+      /already resolved/,
+    );
+  });
+
+  it('lists the backlog by status, page by page, with live claims', async () => {
+    const { project, itemIds, quality, escalate } = await setup(5);
+    for (const itemId of itemIds) {
+      await escalate(itemId);
+    }
+    expect(await quality.openEscalations(project.id)).toBe(5);
+    const held = await quality.claimQa(project.id, analyst(1), 60_000);
+    const done = await quality.claimQa(project.id, analyst(2), 60_000);
+    await quality.resolveQa({
+      projectId: project.id,
+      token: done!.token,
+      analyst: analyst(2),
+      answer: { belongs: 'yes' },
+    });
+    expect(await quality.openEscalations(project.id)).toBe(4);
+
+    const pages = async (status: 'open' | 'resolved' | 'all') => {
+      const seen: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await quality.listEscalations(project.id, {
+          status,
+          limit: 2,
+          cursor,
+        });
+        seen.push(page.items.map(e => e.externalId));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    // open: oldest first; all: newest first; resolved: the decided one
+    expect(await pages('open')).toEqual([
+      ['item-0', 'item-2'],
+      ['item-3', 'item-4'],
+    ]);
+    expect(await pages('all')).toEqual([
+      ['item-4', 'item-3'],
+      ['item-2', 'item-1'],
+      ['item-0'],
+    ]);
+    expect(await pages('resolved')).toEqual([['item-1']]);
+
+    const { items } = await quality.listEscalations(project.id, {
+      status: 'all',
+      limit: 10,
+    });
+    const byItem = (externalId: string) =>
+      items.find(e => e.externalId === externalId)!;
+    expect(byItem('item-0')).toMatchObject({
+      id: held!.escalation.id,
+      itemId: itemIds[0],
+      reasons: lowAgreement,
+      claimedBy: analyst(1),
+      claimExpiresAt: held!.expiresAt,
+    });
+    expect(byItem('item-1')).toMatchObject({
+      resolution: 'resolved',
+      resolvedBy: analyst(2),
+      answer: { belongs: 'yes' },
+    });
+    expect(byItem('item-1').claimedBy).toBeUndefined();
+    expect(byItem('item-2').claimedBy).toBeUndefined();
+    await expect(
+      quality.listEscalations(project.id, {
+        status: 'open',
+        limit: 2,
+        cursor: 'x',
+      }),
+    ).rejects.toThrow('cursor: a cursor from a previous page expected');
+  });
+
   it('makes a QA resolution final, audited and gold, and replays it', async () => {
     const { project, itemIds, quality, counters, itemRow, escalate } =
       await setup(2);
@@ -280,6 +441,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     const claim = await quality.claimQa(project.id, analyst(1), 60_000);
     expect(claim!.escalation.itemId).toBe(itemIds[1]);
     const decision = {
+      projectId: project.id,
       token: claim!.token,
       analyst: analyst(1),
       answer: { belongs: 'no' },
@@ -357,6 +519,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     await escalate(itemIds[0]);
     const goldClaim = await quality.claimQa(project.id, analyst(2), 60_000);
     await quality.resolveQa({
+      projectId: project.id,
       token: goldClaim!.token,
       analyst: analyst(2),
       answer: { belongs: 'no' },
@@ -372,6 +535,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     await escalate(itemIds[0]);
     const claim = await quality.claimQa(project.id, analyst(1), 60_000);
     const decision = {
+      projectId: project.id,
       token: claim!.token,
       analyst: analyst(1),
       guidance: 'a remix by the same artist belongs',

@@ -1,8 +1,14 @@
-import { ConflictError, NotFoundError } from '@backstage/errors';
-import { DawidSkeneModel, Measure } from '@chorus/plugin-annotation-common';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  DawidSkeneModel,
+  EscalationReason,
+  EscalationStatus,
+  LabelAgreement,
+  Measure,
+} from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import { v4 as uuid } from 'uuid';
-import { addToCounters, CounterName } from './counters';
+import { addToCounters, CounterName, readCounters } from './counters';
 import { isPostgres, lockItem } from './slots';
 import { sqliteWrite } from './sqlite';
 import { parseJson, toNumber } from './util';
@@ -21,29 +27,8 @@ export type QualityStatus =
   | 'qa-resolved';
 export type ConsensusMethod = 'majority' | 'dawid-skene' | 'qa' | 'llm';
 
-/** Why an item is not resolved by consensus, with the numbers. */
-export type EscalationReason =
-  | {
-      code: 'low-agreement';
-      question: string;
-      measure: string;
-      /** null when the measure is undefined (e.g. too few answers) */
-      value: number | null;
-      threshold: number;
-    }
-  | {
-      code: 'low-confidence';
-      question?: string;
-      value: number;
-      threshold: number;
-    }
-  | {
-      code: 'llm-disagreement';
-      question: string;
-      llmAnswer: unknown;
-      humanAnswer: unknown;
-    }
-  | { code: 'annotator-flag'; annotator: string; note?: string };
+/** Why an item is not resolved by consensus (shared with the API). */
+export type { EscalationReason };
 
 interface OutcomeFields {
   configVersion: number;
@@ -108,9 +93,26 @@ export interface QaClaim {
   escalation: Escalation;
 }
 
+/** An analyst's claim, named by its token within its project. */
 export interface QaDecision {
+  projectId: string;
   token: string;
   analyst: string;
+}
+
+/** An escalation in a backlog list: its item's external id, its live claim. */
+export interface EscalationEntry extends Escalation {
+  externalId: string;
+  claimedBy?: string;
+  claimExpiresAt?: string;
+}
+
+export interface EscalationListOptions {
+  /** `resolved`: decided ones, resolved or sent back. */
+  status: EscalationStatus;
+  limit: number;
+  /** From the previous page's `nextCursor`. */
+  cursor?: string;
 }
 
 /** What the scheduled job computes per project and config version. */
@@ -121,6 +123,15 @@ export interface QualityFit {
   models: Record<string, DawidSkeneModel>;
   /** Per question id: project-level measures, by measure name. */
   agreement: Record<string, Record<string, Measure>>;
+  /** Per question id: each label's agreement against the rest. */
+  labelAgreement?: Record<string, LabelAgreement[]>;
+  /**
+   * Per annotator: their answers compared with the item's consensus (items
+   * resolved or QA-resolved), and how many of them equal it.
+   */
+  annotators?: Record<string, { compared: number; agreed: number }>;
+  /** What the fit read; an unchanged signature needs no new fit. */
+  signature?: string;
   itemsUsed: number;
   answersUsed: number;
   fittedAt: string;
@@ -159,6 +170,22 @@ export interface QualityStore {
     analyst: string,
     ttlMs: number,
   ): Promise<QaClaim | undefined>;
+  /** Extends the analyst's live claim to `ttlMs` from now. */
+  heartbeatQa(claim: QaDecision, ttlMs: number): Promise<{ expiresAt: string }>;
+  /** Gives the escalation back to the queue, undecided. */
+  releaseQa(claim: QaDecision): Promise<void>;
+  /** The escalation the analyst's claim names, decided or not. */
+  heldEscalation(claim: QaDecision): Promise<Escalation | undefined>;
+  /**
+   * The backlog: open escalations oldest first (the order analysts get
+   * them), decided or all newest first; pages by cursor.
+   */
+  listEscalations(
+    projectId: string,
+    options: EscalationListOptions,
+  ): Promise<{ items: EscalationEntry[]; nextCursor?: string }>;
+  /** Open escalations of the project (from its counters). */
+  openEscalations(projectId: string): Promise<number>;
   /**
    * Final: the item becomes `qa-resolved` with this answer, and gold (unless
    * it had imported gold). Audited. The same resolution again is a replay.
@@ -347,6 +374,44 @@ function move(
   } as Partial<Record<CounterName, number>>;
 }
 
+/** The row a claim names: its token, in its project, held by the analyst. */
+function claimOf(claim: QaDecision) {
+  return {
+    claim_token: claim.token,
+    project_id: claim.projectId,
+    claimed_by: claim.analyst,
+  };
+}
+
+function claimNotFound(token: string) {
+  return new NotFoundError(`QA claim ${token} not found`);
+}
+
+function claimExpired(token: string, expiresAt: number | string) {
+  return new ConflictError(
+    `QA claim ${token} expired at ${iso(expiresAt)}; claim the item again`,
+  );
+}
+
+function alreadyDecided(row: EscalationRow) {
+  return new ConflictError(
+    `escalation ${row.id} was already ${row.resolution} by ${row.resolved_by}; a decision is final`,
+  );
+}
+
+/** Backlog pages: after the (created_at, id) of the last row shown. */
+function encodeCursor(row: EscalationRow): string {
+  return `${toNumber(row.created_at)}-${row.id}`;
+}
+
+function decodeCursor(cursor: string): [number, number] {
+  const m = /^(\d{1,16})-(\d{1,18})$/.exec(cursor);
+  if (!m) {
+    throw new InputError('cursor: a cursor from a previous page expected');
+  }
+  return [Number(m[1]), Number(m[2])];
+}
+
 /**
  * The first open escalation no one holds live, oldest first (an expired
  * claim is claimable again). Named bindings: projectId, now.
@@ -481,9 +546,17 @@ export class KnexQualityStore implements QualityStore {
     };
     if (isPostgres(this.knex)) {
       // one statement; concurrent analysts and replicas skip the rows a
-      // claim in flight holds, and an expired claim is claimable again
-      const { rows } = await this.knex.raw(
-        `WITH held AS (${HELD_SQL}),
+      // claim in flight holds, and an expired claim is claimable again.
+      // One analyst's own requests queue on a lock for the two of them:
+      // each statement's snapshot would miss a claim the other is making
+      // (a double click would otherwise hold two).
+      const row = await this.knex.transaction(async tx => {
+        await tx.raw(
+          'SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))',
+          { key: `chorus-qa:${projectId}:${analyst}` },
+        );
+        const { rows } = await tx.raw(
+          `WITH held AS (${HELD_SQL}),
          candidate AS (
            ${queueSql({
              where: 'AND NOT EXISTS (SELECT 1 FROM held)',
@@ -497,9 +570,11 @@ export class KnexQualityStore implements QualityStore {
            RETURNING e.*
          )
          SELECT * FROM held UNION ALL SELECT * FROM claimed`,
-        params,
-      );
-      return rows[0] ? claimFromRow(rows[0]) : undefined;
+          params,
+        );
+        return rows[0] as EscalationRow | undefined;
+      });
+      return row ? claimFromRow(row) : undefined;
     }
     // SQLite runs one write transaction at a time: plain steps are atomic
     return sqliteWrite(this.knex, db => {
@@ -599,10 +674,10 @@ export class KnexQualityStore implements QualityStore {
     const { token, analyst } = decision;
     return this.knex.transaction(async tx => {
       const found: EscalationRow | undefined = await tx('escalations')
-        .where({ claim_token: token })
+        .where(claimOf(decision))
         .first();
-      if (!found || found.claimed_by !== analyst) {
-        throw new NotFoundError(`QA claim ${token} not found`);
+      if (!found) {
+        throw claimNotFound(token);
       }
       const item = await this.lockItemRow(tx, String(found.item_id));
       let query = tx('escalations').where({ id: found.id }).first();
@@ -611,7 +686,7 @@ export class KnexQualityStore implements QualityStore {
       }
       const row: EscalationRow = await query;
       if (row.claim_token !== token) {
-        throw new NotFoundError(`QA claim ${token} not found`);
+        throw claimNotFound(token);
       }
       if (row.resolution) {
         const same =
@@ -619,19 +694,13 @@ export class KnexQualityStore implements QualityStore {
           row.answer === json(result.answer) &&
           (row.note ?? undefined) === result.note;
         if (!same) {
-          throw new ConflictError(
-            `escalation ${row.id} was already ${row.resolution} by ${row.resolved_by}; a decision is final`,
-          );
+          throw alreadyDecided(row);
         }
         return { escalation: escalationFromRow(row), replayed: true };
       }
       const now = Date.now();
       if (toNumber(row.claim_expires_at) <= now) {
-        throw new ConflictError(
-          `QA claim ${token} expired at ${iso(
-            row.claim_expires_at!,
-          )}; claim the item again`,
-        );
+        throw claimExpired(token, row.claim_expires_at!);
       }
       const deltas = await apply({ tx, row, item, now });
       const closed = {
@@ -662,6 +731,107 @@ export class KnexQualityStore implements QualityStore {
     });
   }
 
+  async heartbeatQa(
+    claim: QaDecision,
+    ttlMs: number,
+  ): Promise<{ expiresAt: string }> {
+    const now = Date.now();
+    const expiresAt = now + ttlMs;
+    // only while live: an expired claim may be another analyst's by now
+    const extended = await this.knex('escalations')
+      .where(claimOf(claim))
+      .whereNull('resolved_at')
+      .andWhere('claim_expires_at', '>', now)
+      .update({ claim_expires_at: expiresAt });
+    if (!extended) {
+      await this.explainLostClaim(claim);
+    }
+    return { expiresAt: iso(expiresAt) };
+  }
+
+  async releaseQa(claim: QaDecision): Promise<void> {
+    // an expired claim no one took since is released all the same
+    const released = await this.knex('escalations')
+      .where(claimOf(claim))
+      .whereNull('resolved_at')
+      .update({ claimed_by: null, claim_token: null, claim_expires_at: null });
+    if (!released) {
+      await this.explainLostClaim(claim);
+    }
+  }
+
+  async heldEscalation(claim: QaDecision): Promise<Escalation | undefined> {
+    const row = await this.knex('escalations').where(claimOf(claim)).first();
+    return row ? escalationFromRow(row) : undefined;
+  }
+
+  /** Throws why a claim could not be extended or released. */
+  private async explainLostClaim(claim: QaDecision): Promise<never> {
+    const row: EscalationRow | undefined = await this.knex('escalations')
+      .where(claimOf(claim))
+      .first();
+    if (!row) {
+      throw claimNotFound(claim.token);
+    }
+    if (row.resolution) {
+      throw alreadyDecided(row);
+    }
+    throw claimExpired(claim.token, row.claim_expires_at!);
+  }
+
+  async listEscalations(
+    projectId: string,
+    options: EscalationListOptions,
+  ): Promise<{ items: EscalationEntry[]; nextCursor?: string }> {
+    const { status, limit, cursor } = options;
+    // the open queue as analysts get it; history newest first
+    const order = status === 'open' ? 'asc' : 'desc';
+    let query = this.knex('escalations as e')
+      .join('items as i', 'i.id', 'e.item_id')
+      .where('e.project_id', projectId)
+      .select('e.*', 'i.external_id');
+    if (status === 'open') {
+      query = query.whereNull('e.resolved_at');
+    } else if (status === 'resolved') {
+      query = query.whereNotNull('e.resolved_at');
+    }
+    if (cursor) {
+      query = query.whereRaw(
+        `(e.created_at, e.id) ${order === 'asc' ? '>' : '<'} (?, ?)`,
+        decodeCursor(cursor),
+      );
+    }
+    const rows: Array<EscalationRow & { external_id: string }> = await query
+      .orderBy([
+        { column: 'e.created_at', order },
+        { column: 'e.id', order },
+      ])
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    const now = Date.now();
+    return {
+      items: page.map(row => ({
+        ...escalationFromRow(row),
+        externalId: row.external_id,
+        ...(!row.resolution &&
+        row.claimed_by &&
+        toNumber(row.claim_expires_at) > now
+          ? {
+              claimedBy: row.claimed_by,
+              claimExpiresAt: iso(row.claim_expires_at!),
+            }
+          : {}),
+      })),
+      ...(rows.length > limit
+        ? { nextCursor: encodeCursor(page[page.length - 1]) }
+        : {}),
+    };
+  }
+
+  async openEscalations(projectId: string): Promise<number> {
+    return (await readCounters(this.knex, projectId))['quality.escalated'];
+  }
+
   async saveFit(
     projectId: string,
     configVersion: number,
@@ -674,6 +844,9 @@ export class KnexQualityStore implements QualityStore {
       config_version: configVersion,
       models: JSON.stringify(fit.models),
       agreement: JSON.stringify(fit.agreement),
+      label_agreement: json(fit.labelAgreement),
+      annotators: json(fit.annotators),
+      signature: fit.signature ?? null,
       items_used: fit.itemsUsed,
       answers_used: fit.answersUsed,
       fitted_at: fit.fittedAt ? Date.parse(fit.fittedAt) : Date.now(),
@@ -701,6 +874,11 @@ export class KnexQualityStore implements QualityStore {
           configVersion: toNumber(row.config_version),
           models: parseJson(row.models),
           agreement: parseJson(row.agreement),
+          ...(row.label_agreement
+            ? { labelAgreement: parseJson(row.label_agreement) }
+            : {}),
+          ...(row.annotators ? { annotators: parseJson(row.annotators) } : {}),
+          ...(row.signature ? { signature: row.signature } : {}),
           itemsUsed: toNumber(row.items_used),
           answersUsed: toNumber(row.answers_used),
           fittedAt: iso(row.fitted_at),

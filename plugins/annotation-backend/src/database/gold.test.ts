@@ -497,6 +497,7 @@ describe.each(databases.eachSupportedId())('gold items on %s', id => {
     });
     const qa = await quality.claimQa(project.id, analyst, 60_000);
     await quality.resolveQa({
+      projectId: project.id,
       token: qa!.token,
       analyst,
       answer: { belongs: 'no' },

@@ -10,3 +10,4 @@ export * from './sqlite';
 export * from './QualityStore';
 export * from './LlmAnnotatorStore';
 export * from './LlmJobStore';
+export * from './MetricsStore';

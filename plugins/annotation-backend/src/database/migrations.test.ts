@@ -32,6 +32,9 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     expect(await knex.schema.hasColumn('annotations', 'gold_correct')).toBe(
       true,
     );
+    for (const column of ['label_agreement', 'annotators', 'signature']) {
+      expect(await knex.schema.hasColumn('quality_fits', column)).toBe(true);
+    }
     const [, pending] = await knex.migrate.list(config);
     expect(pending).toEqual([]);
     const confidenceType = async () =>
@@ -44,7 +47,8 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
         : 'double precision'; // SQLite's REAL is always 8 bytes
     expect(await confidenceType()).toBe('double precision');
 
-    // the last three (quality) migrations go down and up again, keeping the items
+    // the last five (quality, gold, LLM) migrations go down and up again,
+    // keeping the items
     // (on SQLite dropping a column rebuilds the table)
     const projectId = '00000000-0000-4000-8000-000000000001';
     await knex('projects').insert({
@@ -86,7 +90,13 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     await knex.migrate.down(config);
     expect(await knex.schema.hasTable('llm_annotators')).toBe(false);
     expect(await knex.schema.hasTable('llm_answers')).toBe(false);
-    // the gold migration goes down next, keeping leases and answers
+    // the fit details alone
+    await knex.migrate.down(config);
+    expect(await knex.schema.hasColumn('quality_fits', 'annotators')).toBe(
+      false,
+    );
+    expect(await knex.schema.hasTable('quality_fits')).toBe(true);
+    // the gold migration, keeping leases and answers
     await knex.migrate.down(config);
     expect(await knex.schema.hasColumn('leases', 'gold')).toBe(false);
     expect(await knex.schema.hasColumn('annotations', 'gold_correct')).toBe(
@@ -120,6 +130,8 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
     await knex.migrate.up(config);
     expect(await confidenceType()).toBe('double precision');
     await knex.migrate.up(config);
+    await knex.migrate.up(config);
+    expect(await knex.schema.hasColumn('quality_fits', 'signature')).toBe(true);
     await knex.migrate.up(config);
     expect(await knex.schema.hasTable('llm_answers')).toBe(true);
     await knex.migrate.up(config);

@@ -14,6 +14,7 @@ import {
   ANNOTATION_PROJECT_RESOURCE_TYPE,
   annotationItemImportPermission,
   annotationItemLabelPermission,
+  annotationItemReviewPermission,
   annotationProjectCreatePermission,
   annotationProjectMetricsReadPermission,
   annotationProjectReadPermission,
@@ -35,6 +36,10 @@ export const TIER_GRANTS: Record<string, WorkforceRole[]> = {
   [annotationProjectUpdatePermission.name]: ['manager'],
   [annotationItemImportPermission.name]: ['manager'],
   [annotationItemLabelPermission.name]: ['annotator'],
+  // QA decisions are final and become gold: quality analysts only. Managers
+  // read the escalation backlog through the metrics permission; a manager
+  // who also resolves adds their group to workforce.qualityAnalysts.
+  [annotationItemReviewPermission.name]: ['qualityAnalyst'],
   [annotationProjectMetricsReadPermission.name]: ['manager', 'qualityAnalyst'],
 };
 

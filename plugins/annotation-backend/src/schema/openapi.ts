@@ -61,6 +61,8 @@ const status = {
   enum: ['draft', 'active', 'paused', 'completed', 'archived'],
 } as const;
 
+const share = { type: 'number', minimum: 0, maximum: 1 } as const;
+
 const errorResponse = json('Backstage error', ref('Error'));
 const noContent = { description: 'Done' } as const;
 
@@ -80,12 +82,29 @@ const errorProperties = {
   response: object(['statusCode'], { statusCode: { type: 'integer' } }),
 } as const;
 
+/** Items by slot state, as progress and the quality metrics report them. */
+const progressItems = object(['total', 'open', 'full', 'complete', 'gold'], {
+  total: {
+    ...count,
+    description: 'The regular items: open + full + complete',
+  },
+  open: count,
+  full: count,
+  complete: count,
+  gold: {
+    ...count,
+    description:
+      'Gold items (imported with their answer): honeypots mixed into queues at the gold rate to score annotators; not in total',
+  },
+});
+
 export const spec = {
   openapi: '3.1.0',
   info: {
     title: 'Chorus annotation API',
     version: '1',
-    description: 'Annotation projects, items, leases and answers.',
+    description:
+      "Annotation projects, items, leases and answers; the quality analysts' escalation queue.",
   },
   servers: [{ url: '/' }],
   components: {
@@ -204,6 +223,162 @@ export const spec = {
         annotation: ref('Annotation'),
         itemCompleted: { type: 'boolean' },
       }),
+      EscalationReason: {
+        description:
+          'Why an item went to the quality analysts, with the numbers: an agreement under its threshold (`value` null when the measure is undefined), a consensus confidence under the minimum, the LLM disagreeing with the humans, or an annotator flagging it.',
+        oneOf: [
+          object(['code', 'question', 'measure', 'value', 'threshold'], {
+            code: { type: 'string', enum: ['low-agreement'] },
+            question: text,
+            measure: text,
+            // the served document is labelled OpenAPI 3.0: no type lists
+            value: { anyOf: [{ type: 'number' }, { enum: [null] }] },
+            threshold: { type: 'number' },
+          }),
+          object(['code', 'value', 'threshold'], {
+            code: { type: 'string', enum: ['low-confidence'] },
+            question: text,
+            value: { type: 'number' },
+            threshold: { type: 'number' },
+          }),
+          object(['code', 'question', 'llmAnswer', 'humanAnswer'], {
+            code: { type: 'string', enum: ['llm-disagreement'] },
+            question: text,
+            llmAnswer: {},
+            humanAnswer: {},
+          }),
+          object(['code', 'annotator'], {
+            code: { type: 'string', enum: ['annotator-flag'] },
+            annotator: text,
+            note: text,
+          }),
+        ],
+      },
+      Escalation: object(
+        ['id', 'projectId', 'itemId', 'reasons', 'createdAt'],
+        {
+          id: numericId,
+          projectId: uuid,
+          itemId: numericId,
+          externalId: text,
+          reasons: { type: 'array', items: ref('EscalationReason') },
+          createdAt: timestamp,
+          claimedBy: {
+            ...text,
+            description: 'The analyst holding it, while their claim is live',
+          },
+          claimExpiresAt: timestamp,
+          resolution: { type: 'string', enum: ['resolved', 'sent-back'] },
+          resolvedAt: timestamp,
+          resolvedBy: text,
+          answer: { ...anyObject, description: 'The final answer' },
+          note: {
+            ...text,
+            description: "The resolution's note, or the guidance sent back",
+          },
+        },
+      ),
+      EscalationPage: object(['items', 'open'], {
+        items: { type: 'array', items: ref('Escalation') },
+        nextCursor: {
+          ...text,
+          description: 'The `cursor` of the next page; absent on the last',
+        },
+        open: { ...count, description: 'Open escalations in the project' },
+      }),
+      QaClaim: object(
+        [
+          'token',
+          'expiresAt',
+          'configVersion',
+          'escalation',
+          'item',
+          'answers',
+          'annotatorsShown',
+        ],
+        {
+          token: uuid,
+          expiresAt: timestamp,
+          configVersion: version,
+          escalation: ref('Escalation'),
+          item: object(['id', 'externalId', 'data'], {
+            id: numericId,
+            externalId: text,
+            data: {},
+            predictions: {},
+            gold: { description: 'Imported gold, if any' },
+          }),
+          answers: {
+            type: 'array',
+            items: object(
+              [
+                'annotator',
+                'answer',
+                'configVersion',
+                'timeSpentMs',
+                'createdAt',
+                'updatedAt',
+              ],
+              {
+                annotator: {
+                  ...text,
+                  description:
+                    'The annotator, or a pseudonym ("annotator 1") when the project hides them from QA',
+                },
+                answer: anyObject,
+                configVersion: version,
+                timeSpentMs: count,
+                createdAt: timestamp,
+                updatedAt: timestamp,
+              },
+            ),
+          },
+          annotatorsShown: {
+            type: 'boolean',
+            description: "The project's quality.qaSeesAnnotators",
+          },
+          outcome: object(['status', 'agreement'], {
+            status: {
+              type: 'string',
+              enum: ['pending', 'resolved', 'escalated', 'qa-resolved'],
+            },
+            agreement: {
+              type: 'object',
+              description:
+                'Per question id: `{ value }`, or `{ undefined: reason }` when the measure has none',
+              additionalProperties: {
+                oneOf: [
+                  object(['value'], { value: { type: 'number' } }),
+                  object(['undefined'], { undefined: text }),
+                ],
+              },
+            },
+            answer: { ...anyObject, description: 'The consensus, if any' },
+            method: {
+              type: 'string',
+              enum: ['majority', 'dawid-skene', 'qa', 'llm'],
+            },
+            confidence: { type: 'number', minimum: 0, maximum: 1 },
+            guidance: text,
+          }),
+        },
+      ),
+      QaDecision: object(['escalation', 'replayed'], {
+        escalation: ref('Escalation'),
+        replayed: {
+          type: 'boolean',
+          description: 'The same decision was made before: nothing changed',
+        },
+      }),
+      QaQueueList: object(['items'], {
+        items: {
+          type: 'array',
+          items: object(['project', 'open'], {
+            project: ref('Project'),
+            open: { ...count, description: 'Open escalations' },
+          }),
+        },
+      }),
       ImportSummary: object(
         [
           'importId',
@@ -262,20 +437,7 @@ export const spec = {
         },
       }),
       Progress: object(['items', 'annotations', 'skips', 'annotators'], {
-        items: object(['total', 'open', 'full', 'complete', 'gold'], {
-          total: {
-            ...count,
-            description: 'The regular items: open + full + complete',
-          },
-          open: count,
-          full: count,
-          complete: count,
-          gold: {
-            ...count,
-            description:
-              'Gold items (imported with their answer): honeypots mixed into queues at the gold rate to score annotators; not in total',
-          },
-        }),
+        items: progressItems,
         annotations: count,
         skips: count,
         annotators: {
@@ -293,11 +455,352 @@ export const spec = {
           }),
         },
       }),
+      QualityMeasure: {
+        description:
+          "A measure's value, or why it has none (e.g. `no-pairable-values`: no item has two answers; `single-category`: every answer is one category, so chance agreement is 1).",
+        oneOf: [
+          object(['value'], { value: { type: 'number' } }),
+          object(['undefined'], {
+            undefined: {
+              type: 'string',
+              enum: [
+                'no-pairable-values',
+                'single-category',
+                'non-numeric-values',
+                'no-units',
+                'too-few-answers',
+                'no-answers',
+                'tie',
+              ],
+            },
+          }),
+        ],
+      },
+      QualityMeasures: {
+        type: 'object',
+        description:
+          'Measures by name: `percent` (mean pairwise agreement per item), `fleissKappa`, `krippendorffAlphaNominal` (labels) or `krippendorffAlphaOrdinal` (ratings), `gwetAC1`; for spans and segments `spanMicroF1` (units matched by IoU ≥ 0.5, pooled) and `spanMeanItemF1`.',
+        additionalProperties: ref('QualityMeasure'),
+      },
+      QualityMetrics: object(
+        [
+          'generatedAt',
+          'progress',
+          'volume',
+          'annotators',
+          'minGoldAccuracy',
+          'escalations',
+          'canRefit',
+        ],
+        {
+          generatedAt: {
+            ...timestamp,
+            description: 'When these figures were read',
+          },
+          progress: object(
+            ['items', 'completionRate', 'quality', 'annotations', 'skips'],
+            {
+              items: progressItems,
+              completionRate: {
+                ...share,
+                description: 'Complete items over all items',
+              },
+              quality: {
+                ...object(
+                  [
+                    'notEvaluated',
+                    'pending',
+                    'resolved',
+                    'escalated',
+                    'qaResolved',
+                    'gold',
+                  ],
+                  {
+                    notEvaluated: {
+                      ...count,
+                      description:
+                        'Complete items not yet resolved or escalated (never evaluated, or waiting to be evaluated again after extra answers)',
+                    },
+                    pending: {
+                      ...count,
+                      description:
+                        'Waiting for extra annotators (low agreement, or sent back by QA)',
+                    },
+                    resolved: {
+                      ...count,
+                      description: 'Resolved by consensus',
+                    },
+                    escalated: {
+                      ...count,
+                      description: "In the quality analysts' queue",
+                    },
+                    qaResolved: {
+                      ...count,
+                      description: 'Decided by a quality analyst (final)',
+                    },
+                    gold: {
+                      ...count,
+                      description:
+                        'Items with a gold answer: imported, or a QA resolution',
+                    },
+                  },
+                ),
+                description:
+                  'Items by quality status, from counters kept with every write',
+              },
+              annotations: { ...count, description: 'Answers stored' },
+              skips: { ...count, description: 'Items skipped' },
+            },
+          ),
+          volume: object(['bucket', 'since', 'until', 'points'], {
+            bucket: {
+              type: 'string',
+              enum: ['hour', 'day'],
+              description: 'The size of each bucket',
+            },
+            since: {
+              ...timestamp,
+              description: 'Start of the first bucket (aligned to UTC)',
+            },
+            until: { ...timestamp, description: 'End of the window (now)' },
+            points: {
+              type: 'array',
+              description: 'Every bucket of the window, oldest first',
+              items: object(['start', 'human', 'qa'], {
+                start: { ...timestamp, description: 'Start of the bucket' },
+                human: {
+                  ...count,
+                  description: 'Annotations submitted in the bucket',
+                },
+                qa: {
+                  ...count,
+                  description:
+                    'Escalations decided by quality analysts in the bucket (resolved or sent back)',
+                },
+              }),
+            },
+          }),
+          annotators: {
+            type: 'array',
+            items: object(
+              [
+                'annotator',
+                'annotations',
+                'skips',
+                'timeSpentMs',
+                'consensusCompared',
+                'belowMinGoldAccuracy',
+                'dawidSkeneAccuracy',
+              ],
+              {
+                annotator: { ...text, description: 'User entity ref' },
+                annotations: { ...count, description: 'Answers given' },
+                skips: { ...count, description: 'Items skipped' },
+                timeSpentMs: {
+                  ...count,
+                  description: 'Time spent on all their answers',
+                },
+                medianTimeMs: {
+                  ...count,
+                  description:
+                    'Median time per answer over their latest 1,000 answers',
+                },
+                consensusAgreement: {
+                  ...share,
+                  description:
+                    "Share of their answers equal to the item's consensus (resolved and QA-resolved items) in the latest fit; absent when none was compared",
+                },
+                consensusCompared: {
+                  ...count,
+                  description:
+                    'Answers (one per question) compared with a consensus in the latest fit',
+                },
+                gold: {
+                  ...object(['answered', 'correct', 'accuracy'], {
+                    answered: { ...count, description: 'Gold items answered' },
+                    correct: {
+                      ...count,
+                      description: 'Answers equal to the gold answer',
+                    },
+                    accuracy: { ...share, description: 'correct / answered' },
+                  }),
+                  description: 'Gold items they answered; absent before any',
+                },
+                belowMinGoldAccuracy: {
+                  type: 'boolean',
+                  description:
+                    "Gold accuracy under the project's quality.minGoldAccuracy (false when no minimum or no gold answer)",
+                },
+                dawidSkeneAccuracy: {
+                  type: 'object',
+                  additionalProperties: share,
+                  description:
+                    'Per question id: their Dawid-Skene accuracy (chance of a right answer on a random item) in the latest fit',
+                },
+              },
+            ),
+          },
+          minGoldAccuracy: {
+            ...share,
+            description: "The project's quality.minGoldAccuracy (0: none)",
+          },
+          agreement: {
+            ...object(
+              [
+                'configVersion',
+                'current',
+                'fittedAt',
+                'itemsUsed',
+                'answersUsed',
+                'questions',
+              ],
+              {
+                configVersion: version,
+                current: {
+                  type: 'boolean',
+                  description:
+                    'Fitted for the current config version (else for an older one)',
+                },
+                fittedAt: { ...timestamp, description: 'When it was fitted' },
+                itemsUsed: {
+                  ...count,
+                  description: 'Items with at least one answer',
+                },
+                answersUsed: { ...count, description: 'Answers read' },
+                questions: {
+                  type: 'array',
+                  description:
+                    'The measured questions of the current config, in its order (free text has none)',
+                  items: object(['id', 'title', 'type', 'measures', 'labels'], {
+                    id: { ...text, description: 'Question id' },
+                    title: text,
+                    type: { ...text, description: 'Question type' },
+                    measures: ref('QualityMeasures'),
+                    labels: {
+                      type: 'array',
+                      description:
+                        'Per label, its agreement against the rest (none above 50 labels)',
+                      items: object(['label', 'measures'], {
+                        label: {
+                          oneOf: [text, { type: 'number' }],
+                          description: 'A label, or a rating value',
+                        },
+                        measures: ref('QualityMeasures'),
+                      }),
+                    },
+                  }),
+                },
+              },
+            ),
+            description:
+              'Project-level agreement of the latest scheduled fit; absent before the first',
+          },
+          escalations: object(['open', 'resolved', 'sentBack'], {
+            open: { ...count, description: 'Waiting for a quality analyst' },
+            resolved: {
+              ...count,
+              description: 'Decided by an analyst (final, now gold)',
+            },
+            sentBack: {
+              ...count,
+              description: 'Sent back to annotators with guidance',
+            },
+            medianTimeToResolutionMs: {
+              ...count,
+              description:
+                "Median time from escalation to an analyst's decision; absent before the first",
+            },
+          }),
+          canRefit: {
+            type: 'boolean',
+            description:
+              'Whether the caller may recompute the fit (POST /projects/{projectId}/quality/refit)',
+          },
+        },
+      ),
+      RefitResult: object(
+        ['configVersion', 'fittedAt', 'itemsUsed', 'answersUsed'],
+        {
+          configVersion: {
+            ...version,
+            description: 'The config version fitted (the current one)',
+          },
+          fittedAt: timestamp,
+          itemsUsed: {
+            ...count,
+            description: 'Items with at least one answer',
+          },
+          answersUsed: { ...count, description: 'Answers read' },
+        },
+      ),
       ConfigVersion: object(['version', 'config', 'createdBy', 'createdAt'], {
         version,
         config: anyObject,
         createdBy: text,
         createdAt: timestamp,
+      }),
+      LlmProvider: object(
+        ['id', 'title', 'defaultModel', 'models', 'simulated'],
+        {
+          id: text,
+          title: text,
+          defaultModel: text,
+          models: texts,
+          requestsPerMinute: count,
+          tokensPerMinute: count,
+          simulated: {
+            type: 'boolean',
+            description: 'A simulator: its answers are shown as simulated',
+          },
+        },
+      ),
+      LlmProviderList: object(['items'], {
+        items: { type: 'array', items: ref('LlmProvider') },
+      }),
+      LlmAnnotator: object(
+        [
+          'id',
+          'projectId',
+          'name',
+          'version',
+          'config',
+          'createdAt',
+          'updatedAt',
+        ],
+        {
+          id: uuid,
+          projectId: uuid,
+          name: text,
+          version: {
+            ...version,
+            description: 'The current config version (or the one just saved)',
+          },
+          config: {
+            ...anyObject,
+            description:
+              'LlmAnnotatorConfig: provider, model, prompts, few-shot, output, sampling, confidence, role',
+          },
+          createdAt: timestamp,
+          updatedAt: timestamp,
+        },
+      ),
+      LlmAnnotatorList: object(['items'], {
+        items: { type: 'array', items: ref('LlmAnnotator') },
+      }),
+      LlmAnnotatorDetail: object(['annotator', 'versions'], {
+        annotator: ref('LlmAnnotator'),
+        versions: {
+          type: 'array',
+          description: 'Every version, newest first',
+          items: ref('ConfigVersion'),
+        },
+      }),
+      LlmAnnotatorSaved: object(['annotator', 'created'], {
+        annotator: ref('LlmAnnotator'),
+        created: {
+          type: 'boolean',
+          description: 'False when the config equals the current version',
+        },
       }),
     },
   },
@@ -518,6 +1021,228 @@ export const spec = {
             ref('SubmitResult'),
           ),
           '201': json('The new answer', ref('SubmitResult')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/metrics/quality': {
+      get: {
+        operationId: 'getQualityMetrics',
+        description:
+          'The quality dashboard: items by state and quality status, annotations over time (human and QA), per-annotator figures, agreement per question and label from the latest scheduled fit, and the escalation backlog. For managers and quality analysts.',
+        parameters: [
+          projectId,
+          {
+            name: 'bucket',
+            in: 'query',
+            required: false,
+            description: 'Size of the volume buckets; default `day`',
+            schema: { type: 'string', enum: ['hour', 'day'] },
+          },
+          {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              'Start of the volume window (ISO 8601); default 48 hours ago for `hour`, 30 days for `day`; at most 14 days back for `hour`, 366 for `day`',
+            schema: { type: 'string', maxLength: 64 },
+          },
+        ],
+        responses: {
+          '200': json('The quality figures', ref('QualityMetrics')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/qa/queues': {
+      get: {
+        operationId: 'listQaQueues',
+        description:
+          'The projects whose escalations the caller may resolve (active or paused), with their open escalations.',
+        responses: {
+          '200': json('The QA queues', ref('QaQueueList')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/escalations': {
+      get: {
+        operationId: 'listEscalations',
+        description:
+          "The project's escalation backlog, for its quality analysts and managers: `open` (default) oldest first, the order analysts get them in; `resolved` (decided: resolved or sent back) and `all` newest first. Annotators are pseudonyms when the project hides them from QA.",
+        parameters: [
+          projectId,
+          {
+            name: 'status',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['open', 'resolved', 'all'] },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'At most this many (1 to 200, default 50)',
+            schema: { type: 'string', pattern: '^[0-9]{1,4}$' },
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            required: false,
+            description: "The previous page's nextCursor",
+            schema: { type: 'string', pattern: '^[0-9]{1,16}-[0-9]{1,18}$' },
+          },
+        ],
+        responses: {
+          '200': json('A page of escalations', ref('EscalationPage')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/quality/refit': {
+      post: {
+        operationId: 'refitQuality',
+        description:
+          'Fits the project-level quality now (Dawid-Skene and agreement per question), as the schedule does every `annotation.quality.refitEvery`. For managers.',
+        parameters: [projectId],
+        responses: {
+          '200': json('The fit just stored', ref('RefitResult')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/qa/next': {
+      post: {
+        operationId: 'claimEscalation',
+        description:
+          "Claims the caller's next escalation, oldest first (or returns the one they hold), with the item, every answer side by side and the item's outcome. No other analyst gets it while the claim is live. 204 when the queue is empty.",
+        parameters: [projectId],
+        responses: {
+          '200': json('The claim and all it needs', ref('QaClaim')),
+          '204': { description: 'No open escalation is free' },
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/qa/{token}/resolve': {
+      post: {
+        operationId: 'resolveEscalation',
+        description:
+          "Final: the answer (checked against the project's questions) becomes the item's answer and its gold unless it had imported gold; audited. The same resolution again is a replay; a different decision on a decided escalation is 409.",
+        parameters: [projectId, token],
+        requestBody: jsonBody(
+          object(['answer'], {
+            answer: anyObject,
+            note: { type: 'string', maxLength: 10_000 },
+          }),
+        ),
+        responses: {
+          '200': json('The decided escalation', ref('QaDecision')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/qa/{token}/send-back': {
+      post: {
+        operationId: 'sendBackEscalation',
+        description:
+          'Back to the annotators with guidance: the escalation closes and the item gets one more annotator; audited.',
+        parameters: [projectId, token],
+        requestBody: jsonBody(
+          object(['guidance'], {
+            guidance: { type: 'string', minLength: 1, maxLength: 10_000 },
+          }),
+        ),
+        responses: {
+          '200': json('The decided escalation', ref('QaDecision')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/qa/{token}/heartbeat': {
+      post: {
+        operationId: 'extendEscalationClaim',
+        parameters: [projectId, token],
+        responses: {
+          '200': json(
+            'The new expiry',
+            object(['expiresAt'], { expiresAt: timestamp }),
+          ),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/qa/{token}': {
+      delete: {
+        operationId: 'releaseEscalationClaim',
+        description: 'Gives the escalation back to the queue, undecided.',
+        parameters: [projectId, token],
+        responses: { '204': noContent, default: errorResponse },
+      },
+    },
+    '/llm/providers': {
+      get: {
+        operationId: 'listLlmProviders',
+        description:
+          'The LLM providers configured for the LLM annotator (never their keys).',
+        responses: {
+          '200': json('The providers', ref('LlmProviderList')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/llm-annotators': {
+      get: {
+        operationId: 'listLlmAnnotators',
+        description:
+          "The project's LLM annotators with their current config version; for managers and quality analysts.",
+        parameters: [projectId],
+        responses: {
+          '200': json('The LLM annotators', ref('LlmAnnotatorList')),
+          default: errorResponse,
+        },
+      },
+      post: {
+        operationId: 'createLlmAnnotator',
+        description:
+          "Creates an LLM annotator (version 1). The config is checked against the project: its provider must exist, its template may only read the items' fields, fixed examples must answer the questions. For managers.",
+        parameters: [projectId],
+        requestBody: jsonBody(
+          object(['name', 'config'], {
+            name: {
+              type: 'string',
+              pattern: '^[a-z][a-z0-9-]{0,62}$',
+              description: 'Unique in the project, e.g. first-pass',
+            },
+            config: anyObject,
+          }),
+        ),
+        responses: {
+          '201': json('The LLM annotator', ref('LlmAnnotator')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/llm-annotators/{annotatorId}': {
+      get: {
+        operationId: 'getLlmAnnotator',
+        parameters: [projectId, inPath('annotatorId', key)],
+        responses: {
+          '200': json(
+            'The LLM annotator and its versions',
+            ref('LlmAnnotatorDetail'),
+          ),
+          default: errorResponse,
+        },
+      },
+      put: {
+        operationId: 'updateLlmAnnotator',
+        description:
+          'Saves a new immutable config version (none when nothing changed), checked as on creation. For managers.',
+        parameters: [projectId, inPath('annotatorId', key)],
+        requestBody: jsonBody(object(['config'], { config: anyObject })),
+        responses: {
+          '200': json('The version saved', ref('LlmAnnotatorSaved')),
           default: errorResponse,
         },
       },

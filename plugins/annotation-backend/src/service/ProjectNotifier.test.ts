@@ -8,15 +8,17 @@ import {
 } from '@chorus/plugin-annotation-common';
 import { apiCaller, users } from '../__testUtils__/callers';
 import { belongsQuestion, workforce } from '../__testUtils__/fixtures';
+import { eventListener } from '../__testUtils__/events';
 import { startAnnotationApi } from '../__testUtils__/startApi';
-import { eventListener as listener } from '../__testUtils__/eventListener';
 
 jest.setTimeout(60_000);
 
 describe('ProjectNotifier through the API', () => {
   it('publishes status changes, completed items and throttled progress signals', async () => {
     const seen: EventParams[] = [];
-    const server = await startAnnotationApi({ features: [listener(seen)] });
+    const server = await startAnnotationApi({
+      features: [eventListener(seen)],
+    });
     const api = apiCaller(server);
     const created = await api('post', '/projects', 'manager').send({
       name: 'signals-check',

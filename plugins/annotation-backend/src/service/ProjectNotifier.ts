@@ -57,6 +57,29 @@ export class ProjectNotifier {
     });
   }
 
+  /** A quality analyst resolved an escalation or sent its item back. */
+  escalationResolved(
+    project: AnnotationProjectRecord,
+    item: { id: string; externalId?: string },
+    escalation: {
+      id: string;
+      resolution?: 'resolved' | 'sent-back';
+      resolvedBy?: string;
+      answer?: Record<string, unknown>;
+    },
+  ): void {
+    this.publish(ANNOTATION_EVENT_TOPICS.itemEscalationResolved, {
+      projectId: project.id,
+      project: project.name,
+      itemId: item.id,
+      ...(item.externalId ? { externalId: item.externalId } : {}),
+      escalationId: escalation.id,
+      resolution: escalation.resolution,
+      by: escalation.resolvedBy,
+      ...(escalation.answer ? { answer: escalation.answer } : {}),
+    });
+  }
+
   statusChanged(
     project: AnnotationProjectRecord,
     from: AnnotationProjectStatus,

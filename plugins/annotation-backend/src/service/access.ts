@@ -103,25 +103,28 @@ export class ProjectAccess {
   }
 
   /**
-   * Throws unless the caller may do `permission` on the project. A caller who
-   * may not even read the project learns nothing: 404, as if it did not exist.
+   * Throws unless the caller may do `permission` (any one of a list) on the
+   * project. A caller who may not even read the project learns nothing: 404,
+   * as if it did not exist.
    */
   async require(
     caller: Caller,
     project: AnnotationProjectRecord,
-    permission: ProjectPermission,
+    permission: ProjectPermission | ProjectPermission[],
     action: string,
   ): Promise<void> {
-    const [read, wanted] = await this.decide(caller, [
+    const anyOf = [permission].flat();
+    const [read, ...wanted] = await this.decide(caller, [
       annotationProjectReadPermission,
-      permission,
+      ...anyOf,
     ]);
     if (!this.applies(read, project)) {
       throw new NotFoundError(`project ${project.id} not found`);
     }
-    if (!this.applies(wanted, project)) {
+    if (!wanted.some(decision => this.applies(decision, project))) {
+      const names = anyOf.map(p => p.name).join(' permission or the ');
       throw new NotAllowedError(
-        `${action} is not allowed: it needs the ${permission.name} permission on project ${project.name}`,
+        `${action} is not allowed: it needs the ${names} permission on project ${project.name}`,
       );
     }
   }

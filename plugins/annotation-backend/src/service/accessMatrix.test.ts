@@ -3,9 +3,14 @@ import { Server } from 'http';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { apiCaller, tiers, Who } from '../__testUtils__/callers';
-import { belongsQuestion, workforce } from '../__testUtils__/fixtures';
+import {
+  belongsQuestion,
+  llmProvidersConfig,
+  workforce,
+} from '../__testUtils__/fixtures';
 import { startAnnotationApi } from '../__testUtils__/startApi';
 import { snapshotTables } from '../__testUtils__/snapshot';
+import { KnexQualityStore } from '../database';
 
 jest.setTimeout(120_000);
 
@@ -31,12 +36,22 @@ const items = ['a', 'b', 'c']
   )
   .join('\n');
 
-/** A project with items, active, where the annotator holds a lease. */
+/**
+ * A project with items, active, where the annotator holds a lease and the
+ * analyst a QA claim on an escalated item.
+ */
 interface Scene {
   id: string;
   token: string;
   itemId: string;
+  qaToken: string;
+  llmAnnotatorId: string;
 }
+
+const llmConfig = {
+  provider: 'simulator',
+  promptTemplate: 'Track: {{ data.track_title }}',
+};
 
 let server: Server;
 const get = (path: string, who: Who) => apiCaller(server)('get', path, who);
@@ -109,6 +124,18 @@ const endpoints: Array<{
     ok: 200,
   },
   {
+    name: 'GET /projects/:id/metrics/quality',
+    call: (s, who) => get(`/projects/${s.id}/metrics/quality?bucket=hour`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/quality/refit',
+    call: (s, who) => send('post', `/projects/${s.id}/quality/refit`, who),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
     name: 'POST /projects/:id/next',
     call: (s, who) => send('post', `/projects/${s.id}/next`, who, {}),
     allowed: ['annotator'],
@@ -138,6 +165,82 @@ const endpoints: Array<{
     ok: 204,
   },
   {
+    name: 'GET /projects/:id/escalations',
+    call: (s, who) => get(`/projects/${s.id}/escalations?status=all`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/qa/next',
+    call: (s, who) => send('post', `/projects/${s.id}/qa/next`, who),
+    allowed: ['analyst'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/qa/:token/resolve',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/qa/${s.qaToken}/resolve`, who, {
+        answer: { belongs: 'no' },
+        note: 'checked the artist page',
+      }),
+    allowed: ['analyst'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/qa/:token/send-back',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/qa/${s.qaToken}/send-back`, who, {
+        guidance: 'listen to the whole track',
+      }),
+    allowed: ['analyst'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/qa/:token/heartbeat',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/qa/${s.qaToken}/heartbeat`, who),
+    allowed: ['analyst'],
+    ok: 200,
+  },
+  {
+    name: 'DELETE /projects/:id/qa/:token',
+    call: (s, who) => send('delete', `/projects/${s.id}/qa/${s.qaToken}`, who),
+    allowed: ['analyst'],
+    ok: 204,
+  },
+  {
+    name: 'GET /projects/:id/llm-annotators',
+    call: (s, who) => get(`/projects/${s.id}/llm-annotators`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/llm-annotators',
+    call: (s, who) =>
+      send('post', `/projects/${s.id}/llm-annotators`, who, {
+        name: 'second-pass',
+        config: llmConfig,
+      }),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 201,
+  },
+  {
+    name: 'GET /projects/:id/llm-annotators/:annotator',
+    call: (s, who) =>
+      get(`/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'PUT /projects/:id/llm-annotators/:annotator',
+    call: (s, who) =>
+      send('put', `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}`, who, {
+        config: { ...llmConfig, temperature: 0.3 },
+      }),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
     name: 'POST /projects/:id/items/:item/annotations',
     call: (s, who) =>
       send('post', `/projects/${s.id}/items/${s.itemId}/annotations`, who, {
@@ -155,7 +258,10 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
 
   beforeAll(async () => {
     knex = await databases.init(dbId);
-    server = await startAnnotationApi({ knex });
+    server = await startAnnotationApi({
+      knex,
+      annotation: llmProvidersConfig,
+    });
   });
 
   async function scene(): Promise<Scene> {
@@ -184,7 +290,32 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
     });
     const lease = await send('post', `/projects/${id}/next`, 'annotator', {});
     expect(lease.status).toBe(200);
-    return { id, token: lease.body.token, itemId: lease.body.item.id };
+    const other = await knex('items')
+      .where({ project_id: id, external_id: 'b' })
+      .first();
+    await new KnexQualityStore(knex).escalate(String(other.id), {
+      configVersion: 1,
+      reasons: [{ code: 'annotator-flag', annotator: 'user:default/x' }],
+    });
+    const claim = await send('post', `/projects/${id}/qa/next`, 'analyst');
+    expect(claim.status).toBe(200);
+    const llm = await send(
+      'post',
+      `/projects/${id}/llm-annotators`,
+      'manager',
+      {
+        name: 'first-pass',
+        config: llmConfig,
+      },
+    );
+    expect(llm.status).toBe(201);
+    return {
+      llmAnnotatorId: llm.body.id,
+      id,
+      token: lease.body.token,
+      itemId: lease.body.item.id,
+      qaToken: claim.body.token,
+    };
   }
 
   describe.each(endpoints)('$name', ({ call, allowed, ok }) => {
@@ -201,14 +332,14 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
           ? 'allowed'
           : refusal === 404
           ? `project ${s.id} not found`
-          : /is not allowed: it needs the annotation\.[a-z.]+ permission|needs a signed-in annotator/,
+          : /is not allowed: it needs the annotation\.[a-z.]+ permission|needs a signed-in (annotator|quality analyst)/,
       );
       // a refused call changes nothing
       expect(denied ? await snapshotTables(knex, s.id) : before).toBe(before);
     });
   });
 
-  it('lists only the projects a caller may read, and queues only to annotators', async () => {
+  it('lists only the projects a caller may read, and queues only to annotators and analysts', async () => {
     const s = await scene();
     const ids = async (path: string, who: Who) => {
       const res = await get(path, who);
@@ -246,6 +377,17 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
       myAnnotations: 0,
       mySkips: 0,
     });
+    // QA queues only to quality analysts
+    expect(await ids('/qa/queues', 'analyst')).toContain(s.id);
+    for (const who of [
+      'annotator',
+      'manager',
+      'owner',
+      'outsider',
+      'service',
+    ] as Who[]) {
+      expect(await ids('/qa/queues', who)).toEqual([]);
+    }
   });
 
   it('lets users create only projects they will manage', async () => {

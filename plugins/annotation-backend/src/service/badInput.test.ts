@@ -3,9 +3,10 @@ import { Server } from 'http';
 import { AddressInfo } from 'net';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { workforce } from '../__testUtils__/fixtures';
+import { llmProvidersConfig, workforce } from '../__testUtils__/fixtures';
 import { CHORUS_TABLES, snapshotTables } from '../__testUtils__/snapshot';
 import { startAnnotationApi } from '../__testUtils__/startApi';
+import { KnexQualityStore } from '../database';
 
 jest.setTimeout(180_000);
 
@@ -21,6 +22,7 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
 const as = {
   annotator: mockCredentials.user.header('user:default/amara.okafor'),
+  analyst: mockCredentials.user.header('user:default/grace.liu'),
   manager: mockCredentials.user.header('user:default/jonas.berg'),
   service: mockCredentials.service.header(),
 };
@@ -95,7 +97,16 @@ interface Scene {
   id: string;
   token: string;
   itemId: string;
+  /** The analyst's claim on an escalated item. */
+  qaToken: string;
+  /** An LLM annotator of the project. */
+  llmAnnotatorId: string;
 }
+
+const llmConfig = {
+  provider: 'simulator',
+  promptTemplate: 'Track: {{ data.track_title }}',
+};
 
 let server: Server;
 const api = (path: string) => `/api/annotation${path}`;
@@ -1096,6 +1107,321 @@ const cases: BadCase[] = [
     message: /^answer\.note: at most 100000 characters expected$/,
   },
 
+  // --- the QA queue ------------------------------------------------------
+  {
+    endpoint: 'GET /projects/:id/escalations',
+    name: 'an unknown status',
+    send: s =>
+      call('get', `/projects/${s.id}/escalations?status=closed`, 'manager'),
+    status: 400,
+    message: /^status: one of open, resolved, all expected$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/escalations',
+    name: 'a limit of 0',
+    send: s => call('get', `/projects/${s.id}/escalations?limit=0`, 'manager'),
+    status: 400,
+    message: /^limit: an integer from 1 to 200 expected, got 0$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/escalations',
+    name: 'a limit over 200',
+    send: s =>
+      call('get', `/projects/${s.id}/escalations?limit=201`, 'manager'),
+    status: 400,
+    message: /^limit: an integer from 1 to 200 expected, got 201$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/escalations',
+    name: 'a limit that is no number',
+    send: s =>
+      call('get', `/projects/${s.id}/escalations?limit=ten`, 'manager'),
+    status: 400,
+    message: /^limit: text matching .* expected$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/escalations',
+    name: 'SQL as the cursor',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/escalations?cursor=${encodeURIComponent(SQL)}`,
+        'manager',
+      ),
+    status: 400,
+    message: /^cursor: text matching .* expected$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/escalations',
+    name: 'an unknown query parameter',
+    send: s =>
+      call('get', `/projects/${s.id}/escalations?annotator=x`, 'manager'),
+    status: 400,
+    message: /^annotator: not a known query parameter$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/next',
+    name: 'a body it does not take',
+    send: s =>
+      call('post', `/projects/${s.id}/qa/next`, 'analyst').send({ count: 2 }),
+    status: 400,
+    message: /^count: not a known field \(this request takes no body\)$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/next',
+    name: 'SQL as the project id',
+    send: () =>
+      call('post', `/projects/${encodeURIComponent(SQL)}/qa/next`, 'analyst'),
+    status: 404,
+    message: /^project .* not found$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'malformed JSON',
+    send: s =>
+      raw(
+        'post',
+        `/projects/${s.id}/qa/${s.qaToken}/resolve`,
+        'analyst',
+        '{"answer": {"belongs": "no"}',
+      ),
+    status: 400,
+    message: /^body: not valid JSON/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'no answer',
+    send: s =>
+      call('post', `/projects/${s.id}/qa/${s.qaToken}/resolve`, 'analyst').send(
+        { note: 'x' },
+      ),
+    status: 400,
+    message: /^answer: is required$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'a string for the answer',
+    send: s =>
+      call('post', `/projects/${s.id}/qa/${s.qaToken}/resolve`, 'analyst').send(
+        { answer: 'no' },
+      ),
+    status: 400,
+    message: /^answer: an object expected$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'a label that is not offered',
+    send: s =>
+      call('post', `/projects/${s.id}/qa/${s.qaToken}/resolve`, 'analyst').send(
+        { answer: { belongs: SQL } },
+      ),
+    status: 400,
+    message: /^answer\.belongs: one of yes, no expected$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'a question the project does not have',
+    send: s =>
+      call('post', `/projects/${s.id}/qa/${s.qaToken}/resolve`, 'analyst').send(
+        { answer: { belongs: 'no', mood: 'x' } },
+      ),
+    status: 400,
+    message: /^answer\.mood: not a question of this project$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'a number for the note',
+    send: s =>
+      call('post', `/projects/${s.id}/qa/${s.qaToken}/resolve`, 'analyst').send(
+        { answer: { belongs: 'no' }, note: 7 },
+      ),
+    status: 400,
+    message: /^note: a string expected$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'a note over 10000 characters',
+    send: s =>
+      call('post', `/projects/${s.id}/qa/${s.qaToken}/resolve`, 'analyst').send(
+        { answer: { belongs: 'no' }, note: 'n'.repeat(10_001) },
+      ),
+    status: 400,
+    message: /^note: at most 10000 characters expected$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'a NUL byte in the note',
+    send: s =>
+      call('post', `/projects/${s.id}/qa/${s.qaToken}/resolve`, 'analyst').send(
+        { answer: { belongs: 'no' }, note: NUL },
+      ),
+    status: 400,
+    message: /^note: text without NUL characters expected$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'an unknown field',
+    send: s =>
+      call('post', `/projects/${s.id}/qa/${s.qaToken}/resolve`, 'analyst').send(
+        { answer: { belongs: 'no' }, gold: true },
+      ),
+    status: 400,
+    message: /^gold: not a known field/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'a __proto__ key',
+    send: s =>
+      raw(
+        'post',
+        `/projects/${s.id}/qa/${s.qaToken}/resolve`,
+        'analyst',
+        withKey({ answer: { belongs: 'no' } }, '__proto__', { polluted: 1 }),
+      ),
+    status: 400,
+    message: /^__proto__: not a known field/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'SQL as the token',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/qa/${encodeURIComponent(SQL_OR)}/resolve`,
+        'analyst',
+      ).send({ answer: { belongs: 'no' } }),
+    status: 404,
+    message: /^QA claim .* not found$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/resolve',
+    name: 'a token longer than 64 characters',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/qa/${'t'.repeat(65)}/resolve`,
+        'analyst',
+      ).send({ answer: { belongs: 'no' } }),
+    status: 400,
+    message: /^token: at most 64 characters expected$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/send-back',
+    name: 'no guidance',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/qa/${s.qaToken}/send-back`,
+        'analyst',
+      ).send({}),
+    status: 400,
+    message: /^guidance: is required$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/send-back',
+    name: 'empty guidance',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/qa/${s.qaToken}/send-back`,
+        'analyst',
+      ).send({ guidance: '' }),
+    status: 400,
+    message: /^guidance: at least 1 character expected$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/send-back',
+    name: 'guidance of only spaces',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/qa/${s.qaToken}/send-back`,
+        'analyst',
+      ).send({ guidance: ' \t\n ' }),
+    status: 400,
+    message:
+      /^guidance: text saying what the annotators should look at expected/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/send-back',
+    name: 'a list for the guidance',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/qa/${s.qaToken}/send-back`,
+        'analyst',
+      ).send({ guidance: ['listen again'] }),
+    status: 400,
+    message: /^guidance: a string expected$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/send-back',
+    name: 'guidance over 10000 characters',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/qa/${s.qaToken}/send-back`,
+        'analyst',
+      ).send({ guidance: 'g'.repeat(10_001) }),
+    status: 400,
+    message: /^guidance: at most 10000 characters expected$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/send-back',
+    name: 'an answer it does not take',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/qa/${s.qaToken}/send-back`,
+        'analyst',
+      ).send({ guidance: 'x', answer: { belongs: 'no' } }),
+    status: 400,
+    message: /^answer: not a known field/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/heartbeat',
+    name: 'a body it does not take',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/qa/${s.qaToken}/heartbeat`,
+        'analyst',
+      ).send({ ttl: 99999 }),
+    status: 400,
+    message: /^ttl: not a known field \(this request takes no body\)$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/qa/:token/heartbeat',
+    name: 'SQL as the token',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/qa/${encodeURIComponent(SQL)}/heartbeat`,
+        'analyst',
+      ),
+    status: 404,
+    message: /^QA claim .* not found$/,
+  },
+  {
+    endpoint: 'DELETE /projects/:id/qa/:token',
+    name: 'SQL as the token',
+    send: s =>
+      call(
+        'delete',
+        `/projects/${s.id}/qa/${encodeURIComponent(SQL_OR)}`,
+        'analyst',
+      ),
+    status: 404,
+    message: /^QA claim .* not found$/,
+  },
+  {
+    endpoint: 'DELETE /projects/:id/qa/:token',
+    name: 'a NUL byte in the token',
+    send: s => call('delete', `/projects/${s.id}/qa/a%00b`, 'analyst'),
+    status: 400,
+    message: /^path: text without NUL characters expected$/,
+  },
+
   // --- GET /projects/:id/progress --------------------------------------
   {
     endpoint: 'GET /projects/:id/progress',
@@ -1121,6 +1447,212 @@ const cases: BadCase[] = [
     status: 404,
     message: /^project .* not found$/,
   },
+  // --- GET /projects/:id/metrics/quality ---------------------------------
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'an unknown bucket size',
+    send: s =>
+      call('get', `/projects/${s.id}/metrics/quality?bucket=week`, 'manager'),
+    status: 400,
+    message: /^bucket: .*hour.*day/,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'a since that is no date',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/metrics/quality?since=${encodeURIComponent(SQL)}`,
+        'manager',
+      ),
+    status: 400,
+    message: /^since: a date-time expected \(ISO 8601/,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'a since in the future',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/metrics/quality?since=2999-01-01T00%3A00%3A00Z`,
+        'manager',
+      ),
+    status: 400,
+    message: /^since: a time in the past expected, got 2999-01-01T00:00:00Z$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'a window longer than the bucket allows',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/metrics/quality?bucket=day&since=2001-01-01`,
+        'manager',
+      ),
+    status: 400,
+    message:
+      /^since: at most 366 days ago expected with bucket=day, got 2001-01-01$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'a very long since',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/metrics/quality?since=${'9'.repeat(100)}`,
+        'manager',
+      ),
+    status: 400,
+    message: /^since: /,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'an unknown query parameter',
+    send: s =>
+      call(
+        'get',
+        `/projects/${s.id}/metrics/quality?annotator=${encodeURIComponent(
+          SQL,
+        )}`,
+        'manager',
+      ),
+    status: 400,
+    message: /^annotator: not a known query parameter$/,
+  },
+  {
+    endpoint: 'GET /projects/:id/metrics/quality',
+    name: 'SQL as the project id',
+    send: () =>
+      call(
+        'get',
+        `/projects/${encodeURIComponent(SQL_OR)}/metrics/quality`,
+        'manager',
+      ),
+    status: 404,
+    message: /^project .* not found$/,
+  },
+  // --- POST /projects/:id/quality/refit -----------------------------------
+  {
+    endpoint: 'POST /projects/:id/quality/refit',
+    name: 'a body where none is taken',
+    send: s =>
+      call('post', `/projects/${s.id}/quality/refit`, 'manager').send({
+        force: true,
+      }),
+    status: 400,
+    message: /force/,
+  },
+  {
+    endpoint: 'POST /projects/:id/quality/refit',
+    name: 'malformed JSON',
+    send: s =>
+      raw('post', `/projects/${s.id}/quality/refit`, 'manager', '{"force":'),
+    status: 400,
+    message: /^body: not valid JSON/,
+  },
+  {
+    endpoint: 'POST /projects/:id/quality/refit',
+    name: 'SQL as the project id',
+    send: () =>
+      call(
+        'post',
+        `/projects/${encodeURIComponent(SQL)}/quality/refit`,
+        'manager',
+      ),
+    status: 404,
+    message: /^project .* not found$/,
+  },
+  // --- POST /projects/:id/llm-annotators ---------------------------------
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'a name that is not an identifier',
+    send: s =>
+      call('post', `/projects/${s.id}/llm-annotators`, 'manager').send({
+        name: "x'; DROP TABLE llm_annotators; --",
+        config: llmConfig,
+      }),
+    status: 400,
+    message: /name/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'a config that is not an object',
+    send: s =>
+      call('post', `/projects/${s.id}/llm-annotators`, 'manager').send({
+        name: 'x',
+        config: 'be helpful',
+      }),
+    status: 400,
+    message: /config/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'an unknown field in the config',
+    send: s =>
+      call('post', `/projects/${s.id}/llm-annotators`, 'manager').send({
+        name: 'x',
+        config: { ...llmConfig, topP: 0.9 },
+      }),
+    status: 400,
+    message: /^config: unknown field "topP"$/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'a __proto__ key in the config',
+    send: s =>
+      raw(
+        'post',
+        `/projects/${s.id}/llm-annotators`,
+        'manager',
+        `{"name":"x","config":{"provider":"simulator","promptTemplate":"t","__proto__":{"polluted":1}}}`,
+      ),
+    status: 400,
+    message: /__proto__/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'a template reading a field the items lack',
+    send: s =>
+      call('post', `/projects/${s.id}/llm-annotators`, 'manager').send({
+        name: 'x',
+        config: { ...llmConfig, promptTemplate: '{{ data.lyrics }}' },
+      }),
+    status: 400,
+    message: /^config\.promptTemplate: \{\{ data\.lyrics \}\}: not a field/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators',
+    name: 'malformed JSON',
+    send: s =>
+      raw('post', `/projects/${s.id}/llm-annotators`, 'manager', '{"name":'),
+    status: 400,
+    message: /^body: not valid JSON/,
+  },
+  // --- PUT /projects/:id/llm-annotators/:annotator ------------------------
+  {
+    endpoint: 'PUT /projects/:id/llm-annotators/:annotator',
+    name: 'a negative temperature',
+    send: s =>
+      call(
+        'put',
+        `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}`,
+        'manager',
+      ).send({ config: { ...llmConfig, temperature: -1 } }),
+    status: 400,
+    message: /^config\.temperature: a number from 0 to 2 expected$/,
+  },
+  {
+    endpoint: 'PUT /projects/:id/llm-annotators/:annotator',
+    name: 'SQL as the annotator id',
+    send: s =>
+      call(
+        'put',
+        `/projects/${s.id}/llm-annotators/${encodeURIComponent(SQL)}`,
+        'manager',
+      ).send({ config: llmConfig }),
+    status: 404,
+    message: /^LLM annotator .* not found in this project$/,
+  },
 ];
 
 describe.each(databases.eachSupportedId())('bad input on %s', dbId => {
@@ -1129,7 +1661,10 @@ describe.each(databases.eachSupportedId())('bad input on %s', dbId => {
 
   beforeAll(async () => {
     knex = await databases.init(dbId);
-    server = await startAnnotationApi({ knex, annotation: { import: LIMITS } });
+    server = await startAnnotationApi({
+      knex,
+      annotation: { import: LIMITS, ...llmProvidersConfig },
+    });
     const created = await expectStatus(
       call('post', '/projects', 'service').send(newProject),
       201,
@@ -1155,7 +1690,31 @@ describe.each(databases.eachSupportedId())('bad input on %s', dbId => {
       call('post', `/projects/${id}/next`, 'annotator').send({}),
       200,
     );
-    scene = { id, token: lease.body.token, itemId: lease.body.item.id };
+    const other = await knex('items')
+      .where({ project_id: id, external_id: 'b' })
+      .first();
+    await new KnexQualityStore(knex).escalate(String(other.id), {
+      configVersion: 1,
+      reasons: [{ code: 'annotator-flag', annotator: 'user:default/x' }],
+    });
+    const claim = await expectStatus(
+      call('post', `/projects/${id}/qa/next`, 'analyst'),
+      200,
+    );
+    const llm = await expectStatus(
+      call('post', `/projects/${id}/llm-annotators`, 'manager').send({
+        name: 'first-pass',
+        config: llmConfig,
+      }),
+      201,
+    );
+    scene = {
+      id,
+      llmAnnotatorId: llm.body.id,
+      token: lease.body.token,
+      itemId: lease.body.item.id,
+      qaToken: claim.body.token,
+    };
   });
 
   it.each(cases)('$endpoint: $name', async c => {
@@ -1346,6 +1905,36 @@ describe.each(databases.eachSupportedId())('bad input on %s', dbId => {
       ).toBe(true);
       expect(row.idempotency_key).toMatch(/^\d+ /);
     }
+    // a QA resolution's answer and note, likewise
+    await new KnexQualityStore(knex).escalate(String(answers[0].item_id), {
+      configVersion: 1,
+      reasons: [{ code: 'annotator-flag', annotator: SQL, note: UNICODE }],
+    });
+    const claim = await call('post', `/projects/${id}/qa/next`, 'analyst');
+    const decision = {
+      answer: { belongs: 'no', note: `${SQL} ${UNICODE}` },
+      note: `${SQL_OR} ${UNICODE}`,
+    };
+    const resolved = await call(
+      'post',
+      `/projects/${id}/qa/${claim.body.token}/resolve`,
+      'analyst',
+    ).send(decision);
+    expect(resolved.status).toBe(200);
+    const backlog = await call(
+      'get',
+      `/projects/${id}/escalations?status=resolved`,
+      'manager',
+    );
+    expect(backlog.body.items).toEqual([
+      expect.objectContaining({
+        ...decision,
+        reasons: [{ code: 'annotator-flag', annotator: SQL, note: UNICODE }],
+      }),
+    ]);
+    const gold = await knex('items').where({ id: answers[0].item_id }).first();
+    expect(JSON.parse(gold.gold)).toEqual(decision.answer);
+
     // nothing was dropped, nothing reached a prototype
     const progress = await call('get', `/projects/${id}/progress`, 'manager');
     expect(progress.body.items).toMatchObject({

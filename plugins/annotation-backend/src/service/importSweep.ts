@@ -1,7 +1,7 @@
 import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
-import { Config, readDurationFromConfig } from '@backstage/config';
-import { durationToMilliseconds } from '@backstage/types';
+import { Config } from '@backstage/config';
 import { ItemStore } from '../database';
+import { readDurationMs } from './durations';
 
 /** Batches touch a running import every few seconds; two minutes is dead. */
 export const DEFAULT_STALE_IMPORT_MS = 2 * 60 * 1000;
@@ -10,16 +10,7 @@ const KEY = 'annotation.import.staleAfter';
 
 /** `annotation.import.staleAfter` (a duration such as `2m`), in ms. */
 export function readStaleImportMs(config: Config): number {
-  if (!config.has(KEY)) {
-    return DEFAULT_STALE_IMPORT_MS;
-  }
-  const ms = durationToMilliseconds(
-    readDurationFromConfig(config, { key: KEY }),
-  );
-  if (!(ms > 0)) {
-    throw new Error(`${KEY}: a duration longer than zero expected`);
-  }
-  return ms;
+  return readDurationMs(config, KEY, DEFAULT_STALE_IMPORT_MS);
 }
 
 /**

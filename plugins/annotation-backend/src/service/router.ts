@@ -1,5 +1,6 @@
 import {
   HttpAuthService,
+  LoggerService,
   PermissionsRegistryService,
   PermissionsService,
   UserInfoService,
@@ -23,12 +24,18 @@ import express from 'express';
 import { Config } from '@backstage/config';
 import {
   AnnotationStore,
-  QualityStore,
   ItemStore,
   LeaseStore,
+  LlmAnnotatorStore,
+  MetricsStore,
   ProjectStore,
+  QualityStore,
 } from '../database';
 import { addWorkRoutes } from './workRoutes';
+import { addMetricsRoutes } from './metricsRoutes';
+import { addQaRoutes } from './qaRoutes';
+import { addLlmAnnotatorRoutes } from './llm/annotatorRoutes';
+import { LlmProviderRegistry } from './llm/providers';
 import { ProjectNotifier } from './ProjectNotifier';
 import { spec } from '../schema/openapi';
 import {
@@ -56,7 +63,11 @@ export interface RouterOptions {
   leases: LeaseStore;
   annotations: AnnotationStore;
   quality: QualityStore;
+  metrics: MetricsStore;
+  llmAnnotators: LlmAnnotatorStore;
+  llmProviders: LlmProviderRegistry;
   notifier: ProjectNotifier;
+  logger?: LoggerService;
 }
 
 /**
@@ -93,11 +104,16 @@ export async function createRouter(
     return project;
   }
 
-  /** The caller and the project, once the caller may do `permission` on it. */
+  /**
+   * The caller and the project, once the caller may do `permission` (any
+   * one of a list) on it.
+   */
   async function callerIn(
     req: express.Request,
     projectId: string,
-    permission: ResourcePermission<'annotation-project'>,
+    permission:
+      | ResourcePermission<'annotation-project'>
+      | ResourcePermission<'annotation-project'>[],
     action: string,
   ) {
     const who = await caller(req);
@@ -266,6 +282,14 @@ export async function createRouter(
   });
 
   addWorkRoutes(router, { ...options, callerIn });
+  addMetricsRoutes(router, {
+    ...options,
+    callerIn,
+    allows: async (who, project, permission) =>
+      (await access.filter(who, [project], permission)).length > 0,
+  });
+  addQaRoutes(router, { ...options, callerIn, caller, access });
+  addLlmAnnotatorRoutes(router, { ...options, callerIn, caller });
 
   return outer;
 }

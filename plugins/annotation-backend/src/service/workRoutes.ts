@@ -21,7 +21,6 @@ import {
   AnnotationStore,
   ItemStore,
   LeaseStore,
-  ProjectConfigVersion,
   ProjectStore,
   QualityStore,
 } from '../database';
@@ -34,6 +33,7 @@ import {
 } from '../schema/requestChecks';
 import { ProjectNotifier } from './ProjectNotifier';
 import { ItemEvaluator } from './quality/ItemEvaluator';
+import { currentConfigReader } from './projectConfigs';
 import {
   DEFAULT_IMPORT_LIMITS,
   importItems,
@@ -85,26 +85,7 @@ export function addWorkRoutes(
   const limits = readImportLimits(o.config);
   const evaluator = new ItemEvaluator(o);
 
-  // saved config versions are never changed, so each is read once; the
-  // project row (read on every request) says which version is current
-  const configs = new Map<string, ProjectConfigVersion>();
-  async function currentConfig(project: AnnotationProjectRecord) {
-    const key = `${project.id}:${project.configVersion}`;
-    let current = configs.get(key);
-    if (!current) {
-      current = await o.projects.getConfig(project.id, project.configVersion);
-      if (!current) {
-        throw new ConflictError(
-          `project ${project.id} has no configuration yet`,
-        );
-      }
-      if (configs.size >= 1000) {
-        configs.clear();
-      }
-      configs.set(key, current);
-    }
-    return current;
-  }
+  const currentConfig = currentConfigReader(o.projects);
 
   /** Labeling is a person's work: a service cannot hold a lease. */
   async function annotatorIn(

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ConfigIssue, configIssues } from '../config';
+import { ConfigIssue, configIssues, ProjectConfig } from '../config';
+import { validateAnswer } from '../items';
+import { checkTemplate } from './template';
 
 /*
  * An LLM annotator of a project: which provider and model, how the prompt
@@ -159,4 +161,59 @@ export function parseLlmAnnotatorConfig(input: unknown): LlmConfigParseResult {
   return result.success
     ? { success: true, config: result.data }
     : { success: false, issues: configIssues(result.error) };
+}
+
+/**
+ * What depends on the project, checked when a config is saved so nothing
+ * fails while a job runs: the templates read only placeholders and fields
+ * the items have (the questions' fields, and those of `sampleData`), and
+ * fixed few-shot examples answer the questions as an annotator must.
+ */
+export function checkLlmAnnotatorConfig(
+  config: LlmAnnotatorConfig,
+  project: ProjectConfig,
+  sampleData: readonly unknown[],
+): ConfigIssue[] {
+  return [
+    ...checkTemplate(config.systemPrompt, project, sampleData, 'systemPrompt'),
+    ...checkTemplate(config.promptTemplate, project, sampleData),
+    ...config.fewShot.examples.flatMap((example, i) =>
+      validateAnswer(
+        project,
+        example.data,
+        example.answer,
+        `fewShot.examples[${i}].answer`,
+      ),
+    ),
+  ];
+}
+
+/** A provider as the API shows it (never its key). */
+export interface LlmProviderInfo {
+  id: string;
+  title: string;
+  defaultModel: string;
+  models: string[];
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+  /** A simulator: its answers are shown as simulated. */
+  simulated: boolean;
+}
+
+/** An LLM annotator of a project, with its current config version. */
+export interface LlmAnnotatorRecord {
+  id: string;
+  projectId: string;
+  name: string;
+  version: number;
+  config: LlmAnnotatorConfig;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LlmAnnotatorVersion {
+  version: number;
+  config: LlmAnnotatorConfig;
+  createdBy: string;
+  createdAt: string;
 }

@@ -41,6 +41,17 @@ export const annotationItemLabelPermission = createPermission({
   resourceType: ANNOTATION_PROJECT_RESOURCE_TYPE,
 });
 
+/**
+ * Resolve escalated items: claim the next escalation, see every answer side
+ * by side, resolve it with a final answer or send it back. A quality
+ * analyst's work.
+ */
+export const annotationItemReviewPermission = createPermission({
+  name: 'annotation.item.review',
+  attributes: { action: 'update' },
+  resourceType: ANNOTATION_PROJECT_RESOURCE_TYPE,
+});
+
 /** See a project's progress and per-annotator figures. */
 export const annotationProjectMetricsReadPermission = createPermission({
   name: 'annotation.project.metrics.read',
@@ -54,5 +65,6 @@ export const annotationPermissions = [
   annotationProjectUpdatePermission,
   annotationItemImportPermission,
   annotationItemLabelPermission,
+  annotationItemReviewPermission,
   annotationProjectMetricsReadPermission,
 ];

@@ -95,6 +95,148 @@ function sortSeenCategories(
 }
 
 /**
+ * Item keys to indexes 0, 1, 2, … in first-seen order; or, `dense`, keys
+ * that already are such indexes (then no map is kept, and `size` is the
+ * largest index + 1).
+ */
+export class ItemIndex {
+  private readonly index = new Map<string | number, number>();
+  private count = 0;
+
+  constructor(private readonly dense = false) {}
+
+  indexOf(item: string | number): number {
+    if (this.dense) {
+      if (typeof item !== 'number' || !Number.isInteger(item) || item < 0) {
+        throw new Error(`item ${item}: an index from 0 expected (denseItems)`);
+      }
+      this.count = Math.max(this.count, item + 1);
+      return item;
+    }
+    let i = this.index.get(item);
+    if (i === undefined) {
+      i = this.index.size;
+      this.index.set(item, i);
+      this.count = this.index.size;
+    }
+    return i;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** `{ itemKeys }` by index, unless the keys are the indexes. */
+  keys(): { itemKeys?: (string | number)[] } {
+    return this.dense ? {} : { itemKeys: [...this.index.keys()] };
+  }
+}
+
+/**
+ * Builds {@link CodedAnswers} one answer at a time, so answers read from the
+ * database in batches never become one big list of row objects: only the
+ * typed arrays (grown by doubling) and the item, rater and category indexes
+ * are kept. `finish` groups them by item with a counting sort, in O(answers).
+ */
+export class AnswerEncoder {
+  private readonly items: ItemIndex;
+  private readonly raterIndex = new Map<string, number>();
+  private readonly toCategory: (value: CategoryCode) => number;
+  private readonly seen: CategoryCode[] = [];
+  private rowItem: Int32Array;
+  private rowCode: Int32Array;
+  private rowRater: Int32Array;
+  private size = 0;
+
+  /**
+   * `capacity`: answers expected (the arrays grow past it as needed).
+   * `denseItems`: item keys are already indexes 0, 1, 2, … (one index
+   * shared by several encoders, so a large project keeps one map of its
+   * items rather than one per question); `itemCount` is then the largest
+   * index + 1, an index never added being an item with no answer.
+   */
+  constructor(
+    private readonly options: EncodeOptions & { denseItems?: boolean } = {},
+    capacity = 1024,
+  ) {
+    this.items = new ItemIndex(options.denseItems);
+    this.toCategory = categoryIndex(options);
+    const initial = Math.max(16, capacity);
+    this.rowItem = new Int32Array(initial);
+    this.rowCode = new Int32Array(initial);
+    this.rowRater = new Int32Array(initial);
+  }
+
+  /** Answers added so far. */
+  get answerCount(): number {
+    return this.size;
+  }
+
+  add(item: string | number, rater: string, value: CategoryCode): void {
+    const i = this.items.indexOf(item);
+    let r = this.raterIndex.get(rater);
+    if (r === undefined) {
+      r = this.raterIndex.size;
+      this.raterIndex.set(rater, r);
+    }
+    const code = this.toCategory(value);
+    if (code === this.seen.length) {
+      this.seen.push(value);
+    }
+    if (this.size === this.rowItem.length) {
+      this.grow();
+    }
+    this.rowItem[this.size] = i;
+    this.rowCode[this.size] = code;
+    this.rowRater[this.size] = r;
+    this.size++;
+  }
+
+  finish(): CodedAnswers {
+    const { size, rowItem, rowCode, rowRater } = this;
+    const itemCount = this.items.size;
+    const itemOffsets = new Int32Array(itemCount + 1);
+    for (let a = 0; a < size; a++) {
+      itemOffsets[rowItem[a] + 1]++;
+    }
+    for (let i = 0; i < itemCount; i++) {
+      itemOffsets[i + 1] += itemOffsets[i];
+    }
+    const next = itemOffsets.slice(0, itemCount);
+    const codes = new Int32Array(size);
+    const raters = new Int32Array(size);
+    for (let a = 0; a < size; a++) {
+      const at = next[rowItem[a]]++;
+      codes[at] = rowCode[a];
+      raters[at] = rowRater[a];
+    }
+    const categories = this.options.categories
+      ? [...this.options.categories]
+      : sortSeenCategories(codes, this.seen);
+    return {
+      itemCount,
+      itemOffsets,
+      codes,
+      raters,
+      categories,
+      raterIds: [...this.raterIndex.keys()],
+      ...this.items.keys(),
+    };
+  }
+
+  private grow(): void {
+    const bigger = (a: Int32Array) => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.rowItem = bigger(this.rowItem);
+    this.rowCode = bigger(this.rowCode);
+    this.rowRater = bigger(this.rowRater);
+  }
+}
+
+/**
  * Groups answer rows by item into {@link CodedAnswers}, in O(rows): a
  * counting sort by item, items in first-seen order.
  */
@@ -102,60 +244,11 @@ export function encodeAnswers(
   rows: readonly AnswerRow[],
   options: EncodeOptions = {},
 ): CodedAnswers {
-  const itemIndex = new Map<string | number, number>();
-  const raterIndex = new Map<string, number>();
-  const toCategory = categoryIndex(options);
-  const seen: CategoryCode[] = [];
-  const rowItem = new Int32Array(rows.length);
-  const rowCode = new Int32Array(rows.length);
-  const rowRater = new Int32Array(rows.length);
-  rows.forEach((row, r) => {
-    let item = itemIndex.get(row.item);
-    if (item === undefined) {
-      item = itemIndex.size;
-      itemIndex.set(row.item, item);
-    }
-    let rater = raterIndex.get(row.rater);
-    if (rater === undefined) {
-      rater = raterIndex.size;
-      raterIndex.set(row.rater, rater);
-    }
-    const code = toCategory(row.value);
-    if (code === seen.length) {
-      seen.push(row.value);
-    }
-    rowItem[r] = item;
-    rowCode[r] = code;
-    rowRater[r] = rater;
-  });
-  const itemCount = itemIndex.size;
-  const itemOffsets = new Int32Array(itemCount + 1);
-  for (let r = 0; r < rows.length; r++) {
-    itemOffsets[rowItem[r] + 1]++;
+  const encoder = new AnswerEncoder(options, rows.length);
+  for (const row of rows) {
+    encoder.add(row.item, row.rater, row.value);
   }
-  for (let i = 0; i < itemCount; i++) {
-    itemOffsets[i + 1] += itemOffsets[i];
-  }
-  const next = itemOffsets.slice(0, itemCount);
-  const codes = new Int32Array(rows.length);
-  const raters = new Int32Array(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    const at = next[rowItem[r]]++;
-    codes[at] = rowCode[r];
-    raters[at] = rowRater[r];
-  }
-  const categories = options.categories
-    ? [...options.categories]
-    : sortSeenCategories(codes, seen);
-  return {
-    itemCount,
-    itemOffsets,
-    codes,
-    raters,
-    categories,
-    raterIds: [...raterIndex.keys()],
-    itemKeys: [...itemIndex.keys()],
-  };
+  return encoder.finish();
 }
 
 /** A missing value in a reliability matrix: the rater did not answer. */
@@ -261,4 +354,41 @@ export function oneVsRest(data: CodedAnswers, category: number): CodedAnswers {
     codes[a] = data.codes[a] === category ? 1 : 0;
   }
   return { ...data, codes, categories: [0, 1] };
+}
+
+/**
+ * Items `offset`, `offset + stride`, `offset + 2·stride`, … of `data`, as
+ * data of their own: e.g. one label's units of a multiple-choice question
+ * encoded item × label (unit `item · labels + label`). Copies only those
+ * answers. O(items / stride + their answers).
+ */
+export function strideItems(
+  data: CodedAnswers,
+  stride: number,
+  offset: number,
+): CodedAnswers {
+  const itemCount = Math.max(0, Math.ceil((data.itemCount - offset) / stride));
+  const itemOffsets = new Int32Array(itemCount + 1);
+  for (let k = 0; k < itemCount; k++) {
+    const i = offset + k * stride;
+    itemOffsets[k + 1] =
+      itemOffsets[k] + data.itemOffsets[i + 1] - data.itemOffsets[i];
+  }
+  const codes = new Int32Array(itemOffsets[itemCount]);
+  const raters = new Int32Array(itemOffsets[itemCount]);
+  for (let k = 0; k < itemCount; k++) {
+    const i = offset + k * stride;
+    const from = data.itemOffsets[i];
+    const to = data.itemOffsets[i + 1];
+    codes.set(data.codes.subarray(from, to), itemOffsets[k]);
+    raters.set(data.raters.subarray(from, to), itemOffsets[k]);
+  }
+  return {
+    itemCount,
+    itemOffsets,
+    codes,
+    raters,
+    categories: data.categories,
+    raterIds: data.raterIds,
+  };
 }

@@ -13,3 +13,4 @@ export * from './spans';
 export * from './multipleChoice';
 export * from './itemOutcome';
 export * from './gold';
+export * from './projectAgreement';

@@ -1,3 +1,4 @@
+import { ItemIndex } from './codedAnswers';
 import { Measure } from './types';
 
 /**
@@ -223,6 +224,39 @@ export function itemSpanAgreement(
   return { value: totals.f1Sum / totals.pairs };
 }
 
+/** Pooled pair totals over items, for {@link spanAgreement} and the coded form. */
+class SpanTotals {
+  private matched = 0;
+  private units = 0;
+  private itemSum = 0;
+  private itemCount = 0;
+
+  constructor(private readonly options: SpanMatchOptions) {}
+
+  /** One item's answers (each a list of units). */
+  add(answers: readonly (readonly Interval[])[]): void {
+    if (answers.length < 2) {
+      return;
+    }
+    const totals = pairTotals(answers, this.options);
+    this.itemSum += totals.f1Sum / totals.pairs;
+    this.itemCount++;
+    this.matched += totals.matched;
+    this.units += totals.units;
+  }
+
+  result(): { microF1: Measure; meanItemAgreement: Measure } {
+    if (this.itemCount === 0) {
+      const none = { undefined: 'no-pairable-values' } as const;
+      return { microF1: none, meanItemAgreement: none };
+    }
+    return {
+      microF1: { value: this.units === 0 ? 1 : this.matched / this.units },
+      meanItemAgreement: { value: this.itemSum / this.itemCount },
+    };
+  }
+}
+
 /**
  * Span/segment agreement over many items (each a list of answers, each
  * answer a list of units): micro F1 pooled over every pair of answers of
@@ -234,26 +268,165 @@ export function spanAgreement(
   items: readonly (readonly (readonly Interval[])[])[],
   options: SpanMatchOptions = {},
 ): { microF1: Measure; meanItemAgreement: Measure } {
-  let matched = 0;
-  let units = 0;
-  let itemSum = 0;
-  let itemCount = 0;
+  const totals = new SpanTotals(options);
   for (const answers of items) {
-    if (answers.length < 2) {
-      continue;
+    totals.add(answers);
+  }
+  return totals.result();
+}
+
+/**
+ * Span answers of one question grouped by item in typed arrays (the span
+ * counterpart of `CodedAnswers`): item `i`'s answers are
+ * `itemOffsets[i]`…`itemOffsets[i + 1] - 1`; answer `a`'s units are
+ * `answerOffsets[a]`…`answerOffsets[a + 1] - 1` of `starts`, `ends` and
+ * `labels` (an index into `labelNames`, -1 for none).
+ */
+export interface CodedSpans {
+  itemCount: number;
+  itemOffsets: Int32Array;
+  answerOffsets: Int32Array;
+  starts: Float64Array;
+  ends: Float64Array;
+  labels: Int32Array;
+  labelNames: string[];
+}
+
+/**
+ * Builds {@link CodedSpans} one answer at a time (answers may come in any
+ * item order, e.g. read from the database in batches); `finish` groups them
+ * by item in O(units).
+ */
+export class SpanAnswerEncoder {
+  private readonly items: ItemIndex;
+  private readonly labelIndex = new Map<string, number>();
+  private answerItem = new Int32Array(256);
+  private answerUnits = new Int32Array(256);
+  private answers = 0;
+  private starts = new Float64Array(1024);
+  private ends = new Float64Array(1024);
+  private labels = new Int32Array(1024);
+  private units = 0;
+
+  /**
+   * `denseItems`: item keys are already indexes 0, 1, 2, … (see
+   * `AnswerEncoder`): no map of item keys is kept.
+   */
+  constructor(options: { denseItems?: boolean } = {}) {
+    this.items = new ItemIndex(options.denseItems);
+  }
+
+  add(item: string | number, units: readonly Interval[]): void {
+    const i = this.items.indexOf(item);
+    if (this.answers === this.answerItem.length) {
+      this.answerItem = grown(this.answerItem);
+      this.answerUnits = grown(this.answerUnits);
     }
-    const totals = pairTotals(answers, options);
-    itemSum += totals.f1Sum / totals.pairs;
-    itemCount++;
-    matched += totals.matched;
-    units += totals.units;
+    this.answerItem[this.answers] = i;
+    this.answerUnits[this.answers] = units.length;
+    this.answers++;
+    for (const unit of units) {
+      if (this.units === this.starts.length) {
+        this.starts = grown(this.starts);
+        this.ends = grown(this.ends);
+        this.labels = grown(this.labels);
+      }
+      this.starts[this.units] = unit.start;
+      this.ends[this.units] = unit.end;
+      this.labels[this.units] = this.labelOf(unit.label);
+      this.units++;
+    }
   }
-  if (itemCount === 0) {
-    const none = { undefined: 'no-pairable-values' } as const;
-    return { microF1: none, meanItemAgreement: none };
+
+  finish(): CodedSpans {
+    const itemCount = this.items.size;
+    const n = this.answers;
+    // where each answer's units start in the order they were added
+    const addedAt = new Int32Array(n + 1);
+    for (let a = 0; a < n; a++) {
+      addedAt[a + 1] = addedAt[a] + this.answerUnits[a];
+    }
+    const itemOffsets = new Int32Array(itemCount + 1);
+    for (let a = 0; a < n; a++) {
+      itemOffsets[this.answerItem[a] + 1]++;
+    }
+    for (let i = 0; i < itemCount; i++) {
+      itemOffsets[i + 1] += itemOffsets[i];
+    }
+    // answers in item order, then their units in that order
+    const order = new Int32Array(n);
+    const next = itemOffsets.slice(0, itemCount);
+    for (let a = 0; a < n; a++) {
+      order[next[this.answerItem[a]]++] = a;
+    }
+    const answerOffsets = new Int32Array(n + 1);
+    const starts = new Float64Array(this.units);
+    const ends = new Float64Array(this.units);
+    const labels = new Int32Array(this.units);
+    for (let x = 0; x < n; x++) {
+      const a = order[x];
+      const from = addedAt[a];
+      const count = this.answerUnits[a];
+      const at = answerOffsets[x];
+      starts.set(this.starts.subarray(from, from + count), at);
+      ends.set(this.ends.subarray(from, from + count), at);
+      labels.set(this.labels.subarray(from, from + count), at);
+      answerOffsets[x + 1] = at + count;
+    }
+    return {
+      itemCount,
+      itemOffsets,
+      answerOffsets,
+      starts,
+      ends,
+      labels,
+      labelNames: [...this.labelIndex.keys()],
+    };
   }
-  return {
-    microF1: { value: units === 0 ? 1 : matched / units },
-    meanItemAgreement: { value: itemSum / itemCount },
-  };
+
+  private labelOf(label: string | undefined): number {
+    if (label === undefined) {
+      return -1;
+    }
+    let l = this.labelIndex.get(label);
+    if (l === undefined) {
+      l = this.labelIndex.size;
+      this.labelIndex.set(label, l);
+    }
+    return l;
+  }
+}
+
+function grown<T extends Int32Array | Float64Array>(a: T): T {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/**
+ * {@link spanAgreement} over {@link CodedSpans}: only one item's units are
+ * objects at a time.
+ */
+export function codedSpanAgreement(
+  data: CodedSpans,
+  options: SpanMatchOptions = {},
+): { microF1: Measure; meanItemAgreement: Measure } {
+  const totals = new SpanTotals(options);
+  for (let i = 0; i < data.itemCount; i++) {
+    const answers: Interval[][] = [];
+    for (let a = data.itemOffsets[i]; a < data.itemOffsets[i + 1]; a++) {
+      const units: Interval[] = [];
+      for (let u = data.answerOffsets[a]; u < data.answerOffsets[a + 1]; u++) {
+        const label = data.labels[u];
+        units.push({
+          start: data.starts[u],
+          end: data.ends[u],
+          ...(label >= 0 ? { label: data.labelNames[label] } : {}),
+        });
+      }
+      answers.push(units);
+    }
+    totals.add(answers);
+  }
+  return totals.result();
 }

@@ -13,6 +13,7 @@ import {
   fakeAnnotationApi,
   projectRecord,
   responseError,
+  sampleQualityMetrics,
   trackConfigInput,
   trackItems,
 } from './fakeAnnotationApi';
@@ -1099,5 +1100,200 @@ export function describeChorusPages(render: RenderChorusAt) {
       },
       FORM_TEST_TIMEOUT,
     );
+  });
+
+  describe('QualityDashboardPage', () => {
+    const QUALITY_PATH = `${PROJECT_PATH}/quality`;
+
+    it('shows agreement per question with its reading, progress and the escalation backlog', async () => {
+      const { fake, render: at } = setup();
+      await at(QUALITY_PATH);
+
+      expect(
+        await screen.findByRole('heading', {
+          name: 'Track placement relevance: quality',
+        }),
+      ).toBeInTheDocument();
+      expect(fake.api.qualityMetrics).toHaveBeenCalledWith('p-track', {
+        bucket: 'day',
+      });
+      // items by quality status
+      expect(screen.getByLabelText('Escalated')).toHaveTextContent('2');
+      expect(screen.getByLabelText('QA-resolved')).toHaveTextContent('1');
+      expect(screen.getByLabelText('Gold')).toHaveTextContent('3');
+      expect(screen.getByText('20% of items complete')).toBeInTheDocument();
+
+      // the headline measure of a question, its band, the others, per label
+      const belongs = screen.getByRole('region', {
+        name: 'Does the track belong on the artist page?',
+      });
+      expect(
+        within(belongs).getByText(
+          "Krippendorff's alpha (nominal): 0.66 · substantial",
+        ),
+      ).toBeInTheDocument();
+      const measures = within(belongs).getByRole('table', {
+        name: 'Agreement on Does the track belong on the artist page?',
+      });
+      expect(
+        within(measures)
+          .getAllByRole('row')
+          .map(r => r.textContent),
+      ).toEqual([
+        'Percent agreement83%',
+        "Fleiss' kappa0.65 · substantial",
+        "Krippendorff's alpha (nominal)0.66 · substantial",
+        "Gwet's AC10.71 · substantial",
+      ]);
+      const labels = within(belongs).getByRole('table', {
+        name: 'Agreement per label on Does the track belong on the artist page?',
+      });
+      expect(
+        within(labels)
+          .getAllByRole('row')
+          .map(r => r.textContent),
+      ).toEqual([
+        "yesFleiss' kappa: 0.72 · substantial",
+        "noFleiss' kappa: 0.15 · slight",
+        "unsureFleiss' kappa: not enough data (every answer falls in one category, so chance agreement is total)",
+      ]);
+      // a question without enough answers says so, with the reason
+      const mix = screen.getByRole('region', { name: 'How good is the mix?' });
+      expect(
+        within(mix).getByText(
+          "Krippendorff's alpha (ordinal): not enough data (no item has two answers yet)",
+        ),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByText(/over 24 answers on 8 items/),
+      ).toBeInTheDocument();
+
+      // the backlog links to the QA queue
+      expect(screen.getByLabelText('Open escalations')).toHaveTextContent('2');
+      expect(
+        screen.getByLabelText('Median time to resolution'),
+      ).toHaveTextContent('25 min 00 s');
+      expect(
+        screen.getByRole('button', { name: 'Open the QA queue' }),
+      ).toHaveAttribute('href', `${PROJECT_PATH}/qa`);
+
+      // the chart's series and totals
+      expect(
+        screen.getByRole('img', {
+          name: 'Annotations over time, human and QA',
+        }),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByText(/29 human answers and 3 QA decisions since/),
+      ).toBeInTheDocument();
+      expect(screen.getByText('Human answers')).toBeInTheDocument();
+      expect(screen.getByText('QA decisions')).toBeInTheDocument();
+    });
+
+    it('flags low gold accuracy and sorts the annotators by a column', async () => {
+      const { render: at } = setup();
+      const user = userEvent.setup();
+      await at(QUALITY_PATH);
+      const names = () =>
+        screen
+          .getAllByRole('row')
+          .filter(r => /okafor|lindqvist/.test(r.textContent ?? ''))
+          .map(r => (/okafor/.test(r.textContent ?? '') ? 'amara' : 'bo'));
+      await screen.findByText('amara.okafor');
+      const bo = screen.getByText('bo.lindqvist').closest('tr')!;
+      expect(within(bo).getByText('Below 80%')).toBeInTheDocument();
+      expect(bo).toHaveTextContent('50%'); // gold and consensus agreement
+      const amara = screen.getByText('amara.okafor').closest('tr')!;
+      expect(within(amara).queryByText(/Below/)).toBeNull();
+      expect(amara.textContent).toContain('7 s');
+      expect(amara.textContent).toContain('93%'); // Dawid-Skene accuracy
+      expect(names()).toEqual(['amara', 'bo']);
+
+      await user.click(
+        screen
+          .getByRole('columnheader', { name: /Annotations/ })
+          .querySelector('span')!,
+      );
+      expect(names()).toEqual(['bo', 'amara']);
+      await user.click(
+        screen
+          .getByRole('columnheader', { name: /Annotations/ })
+          .querySelector('span')!,
+      );
+      expect(names()).toEqual(['amara', 'bo']);
+    });
+
+    it('recomputes for a manager and shows the new fit', async () => {
+      const { fake, render: at } = setup();
+      const user = userEvent.setup();
+      await at(QUALITY_PATH);
+      await user.click(
+        await screen.findByRole('button', { name: 'Recompute now' }),
+      );
+      expect(
+        await screen.findByText('Recomputed over 24 answers on 8 items.'),
+      ).toBeInTheDocument();
+      expect(fake.api.refitQuality).toHaveBeenCalledWith('p-track');
+      await waitFor(() =>
+        expect(fake.api.qualityMetrics).toHaveBeenCalledTimes(2),
+      );
+    });
+
+    it('offers no recompute to those who may not, and switches the buckets', async () => {
+      const { fake, render: at } = setup(
+        fakeAnnotationApi({
+          metrics: sampleQualityMetrics({ canRefit: false }),
+        }),
+      );
+      const user = userEvent.setup();
+      await at(QUALITY_PATH);
+      await screen.findByText('Annotations over time');
+      expect(
+        screen.queryByRole('button', { name: 'Recompute now' }),
+      ).toBeNull();
+      await user.click(screen.getByRole('button', { name: 'Per hour' }));
+      await waitFor(() =>
+        expect(fake.api.qualityMetrics).toHaveBeenLastCalledWith('p-track', {
+          bucket: 'hour',
+        }),
+      );
+      expect(screen.getByRole('button', { name: 'Per hour' })).toHaveAttribute(
+        'aria-pressed',
+        'true',
+      );
+    });
+
+    it('says when nothing is fitted yet, and who may read quality', async () => {
+      const { render: at } = setup(
+        fakeAnnotationApi({
+          metrics: sampleQualityMetrics({ agreement: undefined }),
+        }),
+      );
+      await at(QUALITY_PATH);
+      expect(await screen.findByText(/Not computed yet/)).toBeInTheDocument();
+    });
+
+    it('tells an annotator that quality is not for them', async () => {
+      const fake = fakeAnnotationApi();
+      fake.api.qualityMetrics.mockRejectedValue(
+        responseError(
+          403,
+          'reading quality metrics is not allowed: it needs the annotation.project.metrics.read permission on project track-placement-relevance',
+        ),
+      );
+      const { render: at } = setup(fake);
+      await at(QUALITY_PATH);
+      expect(
+        await screen.findByText(/Quality is for managers and quality analysts/),
+      ).toBeInTheDocument();
+    });
+
+    it('is linked from the project overview', async () => {
+      const { render: at } = setup();
+      await at(PROJECT_PATH);
+      expect(
+        await screen.findByRole('link', { name: /Quality dashboard/ }),
+      ).toHaveAttribute('href', QUALITY_PATH);
+    });
   });
 }

@@ -14,10 +14,15 @@ import {
   ProjectConfig,
   ProjectConfigInput,
   ProjectProgress,
+  QualityMetrics,
   STATUS_TRANSITIONS,
   WorkLease,
+  LlmAnnotatorConfigInput,
+  LlmAnnotatorRecord,
+  LlmAnnotatorVersion,
 } from '@chorus/plugin-annotation-common';
 import { AnnotationApi } from '../api';
+import { fakeQa, FakeQa } from './fakeQaApi';
 
 /** A failed call as `AnnotationClient` throws it (a ResponseError). */
 export function responseError(status: number, message: string): Error {
@@ -119,6 +124,119 @@ export function trackItems(n: number): FakeItem[] {
   }));
 }
 
+/**
+ * The quality figures of a project in mid-flight: two annotators (one under
+ * the gold minimum), a fitted question with per-label kappa, a rating
+ * question with too few answers, a small escalation backlog.
+ */
+export function sampleQualityMetrics(
+  overrides: Partial<QualityMetrics> = {},
+): QualityMetrics {
+  const hour = (h: number) => new Date(Date.UTC(2026, 10, 26, h)).toISOString();
+  return {
+    generatedAt: hour(12),
+    progress: {
+      items: { total: 40, open: 30, full: 2, complete: 8, gold: 2 },
+      completionRate: 0.2,
+      quality: {
+        notEvaluated: 1,
+        pending: 2,
+        resolved: 4,
+        escalated: 2,
+        qaResolved: 1,
+        gold: 3,
+      },
+      annotations: 29,
+      skips: 3,
+    },
+    volume: {
+      bucket: 'hour',
+      since: hour(9),
+      until: hour(12),
+      points: [
+        { start: hour(9), human: 5, qa: 0 },
+        { start: hour(10), human: 14, qa: 1 },
+        { start: hour(11), human: 10, qa: 2 },
+      ],
+    },
+    annotators: [
+      {
+        annotator: 'user:default/amara.okafor',
+        annotations: 20,
+        skips: 3,
+        timeSpentMs: 200_000,
+        medianTimeMs: 7_000,
+        consensusAgreement: 0.9,
+        consensusCompared: 10,
+        gold: { answered: 4, correct: 4, accuracy: 1 },
+        belowMinGoldAccuracy: false,
+        dawidSkeneAccuracy: { belongs: 0.93 },
+      },
+      {
+        annotator: 'user:default/bo.lindqvist',
+        annotations: 9,
+        skips: 0,
+        timeSpentMs: 90_000,
+        medianTimeMs: 4_000,
+        consensusAgreement: 0.5,
+        consensusCompared: 6,
+        gold: { answered: 4, correct: 2, accuracy: 0.5 },
+        belowMinGoldAccuracy: true,
+        dawidSkeneAccuracy: { belongs: 0.61 },
+      },
+    ],
+    minGoldAccuracy: 0.8,
+    agreement: {
+      configVersion: 1,
+      current: true,
+      fittedAt: hour(11),
+      itemsUsed: 8,
+      answersUsed: 24,
+      questions: [
+        {
+          id: 'belongs',
+          title: 'Does the track belong on the artist page?',
+          type: 'single-choice',
+          measures: {
+            percent: { value: 0.83 },
+            fleissKappa: { value: 0.65 },
+            krippendorffAlphaNominal: { value: 0.66 },
+            gwetAC1: { value: 0.71 },
+          },
+          labels: [
+            { label: 'yes', measures: { fleissKappa: { value: 0.72 } } },
+            { label: 'no', measures: { fleissKappa: { value: 0.15 } } },
+            {
+              label: 'unsure',
+              measures: { fleissKappa: { undefined: 'single-category' } },
+            },
+          ],
+        },
+        {
+          id: 'mix',
+          title: 'How good is the mix?',
+          type: 'ordinal-rating',
+          measures: {
+            percent: { undefined: 'no-pairable-values' },
+            fleissKappa: { undefined: 'no-pairable-values' },
+            krippendorffAlphaOrdinal: { undefined: 'no-pairable-values' },
+            gwetAC1: { undefined: 'no-pairable-values' },
+          },
+          labels: [],
+        },
+      ],
+    },
+    escalations: {
+      open: 2,
+      resolved: 1,
+      sentBack: 1,
+      medianTimeToResolutionMs: 1_500_000,
+    },
+    canRefit: true,
+    ...overrides,
+  };
+}
+
 interface FakeLease {
   token: string;
   itemId: string;
@@ -147,6 +265,8 @@ export interface FakeAnnotationApi {
   imports: ImportRecordResponse[];
   /** The text of every import body received. */
   importedTexts: string[];
+  /** The QA queue (see fakeQaApi.ts). */
+  qa: FakeQa;
 }
 
 /** A File's text (jsdom's Blob has no text() in every version). */
@@ -171,8 +291,10 @@ export function fakeAnnotationApi(
     projects?: AnnotationProjectRecord[];
     queues?: AnnotationQueue[];
     progress?: ProjectProgress;
+    metrics?: QualityMetrics;
     ttlMs?: number;
     imports?: ImportRecordResponse[];
+    qa?: Parameters<typeof fakeQa>[0];
   } = {},
 ): FakeAnnotationApi {
   const items = options.items ?? trackItems(5);
@@ -189,6 +311,7 @@ export function fakeAnnotationApi(
   const imports: ImportRecordResponse[] = [...(options.imports ?? [])];
   const importedTexts: string[] = [];
   let status: AnnotationProjectStatus = project.status;
+  const qa = fakeQa(options.qa);
 
   const toLease = (l: FakeLease): WorkLease => {
     const item = items.find(i => i.id === l.itemId)!;
@@ -392,10 +515,53 @@ export function fakeAnnotationApi(
     listImports: jest.fn(
       async (_id: string): Promise<ImportRecordResponse[]> => [...imports],
     ),
+    qualityMetrics: jest.fn(
+      async (_id: string) => options.metrics ?? sampleQualityMetrics(),
+    ),
+    refitQuality: jest.fn(async (_id: string) => ({
+      configVersion: 1,
+      fittedAt: new Date().toISOString(),
+      itemsUsed: 8,
+      answersUsed: 24,
+    })),
+    ...qa.methods,
+    // the LLM annotator's pages are not built yet: nothing configured
+    listLlmProviders: jest.fn(async () => []),
+    listLlmAnnotators: jest.fn(async (_id: string) => []),
+    createLlmAnnotator: jest.fn(
+      async (
+        _id: string,
+        _name: string,
+        _config: LlmAnnotatorConfigInput,
+      ): Promise<LlmAnnotatorRecord> => {
+        throw responseError(400, 'config.provider: no provider is configured');
+      },
+    ),
+    getLlmAnnotator: jest.fn(
+      async (
+        _id: string,
+        annotatorId: string,
+      ): Promise<{
+        annotator: LlmAnnotatorRecord;
+        versions: LlmAnnotatorVersion[];
+      }> => {
+        throw responseError(404, `LLM annotator ${annotatorId} not found`);
+      },
+    ),
+    updateLlmAnnotator: jest.fn(
+      async (
+        _id: string,
+        annotatorId: string,
+        _config: LlmAnnotatorConfigInput,
+      ): Promise<{ annotator: LlmAnnotatorRecord; created: boolean }> => {
+        throw responseError(404, `LLM annotator ${annotatorId} not found`);
+      },
+    ),
   };
 
   return {
     api,
+    qa,
     imports,
     importedTexts,
     leases,

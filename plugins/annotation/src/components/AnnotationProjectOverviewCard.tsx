@@ -1,12 +1,14 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   InfoCard,
+  Link,
   Progress,
   ResponseErrorPanel,
   WarningPanel,
 } from '@backstage/core-components';
 import {
   useApi,
+  useApiHolder,
   useRouteRef as useLegacyRouteRef,
 } from '@backstage/core-plugin-api';
 import {
@@ -19,12 +21,22 @@ import {
   annotationProjectRefs,
   isAnnotationProjectEntity,
 } from '@chorus/plugin-annotation-common';
+import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
+import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
 import { ReactNode } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
-import { projectRouteRef } from '../routes';
+import { annotationApiRef } from '../api';
+import { reasonOf, statusOf } from '../errors';
+import { projectRouteRef, qualityRouteRef } from '../routes';
+import {
+  describeMeasure,
+  formatShare,
+  headlineMeasure,
+  measureName,
+} from './QualityDashboard/measures';
 import { StatusChip } from './StatusChip';
 
 function Field(props: { label: string; children: ReactNode }) {
@@ -73,6 +85,101 @@ function useMemberCounts(groupRefs: string[]) {
 }
 
 /**
+ * The Chorus API when the app has one it can build: the card also sits on
+ * entity pages of apps without Chorus's backend configured.
+ */
+function useOptionalAnnotationApi() {
+  const holder = useApiHolder();
+  try {
+    return holder.get(annotationApiRef);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Completion and the headline agreement of each question, from the quality
+ * metrics (managers and quality analysts may read them; others are told
+ * so). Nothing when the app has no Chorus API.
+ */
+function QualitySummary(props: { projectId: string; dashboard?: string }) {
+  const api = useOptionalAnnotationApi();
+  const metrics = useAsync(
+    async () => api?.qualityMetrics(props.projectId),
+    [api, props.projectId],
+  );
+  if (!api) {
+    return null;
+  }
+  let body;
+  if (metrics.loading) {
+    body = <Progress />;
+  } else if (metrics.error) {
+    const status = statusOf(metrics.error);
+    body = (
+      <Typography variant="body2" color="textSecondary">
+        {status === 403 || status === 404
+          ? "Completion and agreement are shown to the project's managers and quality analysts."
+          : `Completion and agreement could not be read: ${reasonOf(
+              metrics.error,
+            )}`}
+      </Typography>
+    );
+  } else if (metrics.value) {
+    const { progress, agreement } = metrics.value;
+    body = (
+      <>
+        <Typography variant="body2" id="chorus-card-completion">
+          {formatShare(progress.completionRate)} of items complete (
+          {progress.items.complete} of {progress.items.total})
+        </Typography>
+        <LinearProgress
+          variant="determinate"
+          value={progress.completionRate * 100}
+          aria-labelledby="chorus-card-completion"
+        />
+        <Box mt={1} />
+        {agreement?.questions.length ? (
+          <ul aria-label="Agreement" style={{ margin: 0 }}>
+            {agreement.questions.map(q => {
+              const headline = headlineMeasure(q);
+              return (
+                <li key={q.id}>
+                  <Typography variant="body2">
+                    {q.title}:{' '}
+                    {headline
+                      ? `${measureName(headline.name)} ${describeMeasure(
+                          headline.name,
+                          headline.measure,
+                        )}`
+                      : '—'}
+                  </Typography>
+                </li>
+              );
+            })}
+          </ul>
+        ) : (
+          <Typography variant="body2" color="textSecondary">
+            Agreement not computed yet.
+          </Typography>
+        )}
+        {props.dashboard ? (
+          <Link to={props.dashboard}>Quality dashboard</Link>
+        ) : null}
+      </>
+    );
+  }
+  return (
+    <Grid item xs={12}>
+      <Typography variant="overline" color="textSecondary">
+        Quality
+      </Typography>
+      {body}
+    </Grid>
+  );
+}
+
+/**
  * Overview of an `AnnotationProject` entity: owner, model, dataset, status,
  * lifecycle, questions, and the workforce tiers with their member counts;
  * links to the project's Chorus pages when they are installed.
@@ -81,6 +188,8 @@ export function AnnotationProjectOverviewCard(
   props: {
     /** The project's Chorus page, when the Chorus pages are installed. */
     projectLink?: (projectId: string) => string | undefined;
+    /** The project's quality dashboard, likewise. */
+    qualityLink?: (projectId: string) => string | undefined;
   } = {},
 ) {
   const { entity } = useEntity();
@@ -147,6 +256,12 @@ export function AnnotationProjectOverviewCard(
             </ul>
           </Grid>
         ) : null}
+        {projectId ? (
+          <QualitySummary
+            projectId={projectId}
+            dashboard={props.qualityLink?.(projectId)}
+          />
+        ) : null}
         <Grid item xs={12}>
           <Typography variant="overline" color="textSecondary">
             Workforce
@@ -187,18 +302,22 @@ export function AnnotationProjectOverviewCard(
  */
 export function AnnotationProjectOverviewCardWithChorusLink() {
   const project = useRouteRef(projectRouteRef);
+  const quality = useRouteRef(qualityRouteRef);
   return (
     <AnnotationProjectOverviewCard
       projectLink={projectId => project?.({ projectId })}
+      qualityLink={projectId => quality?.({ projectId })}
     />
   );
 }
 
-/** The legacy route of a project's page, or undefined when not mounted. */
-function useLegacyProjectRoute() {
+/** A legacy route of the Chorus pages, or undefined when not mounted. */
+function useLegacyChorusRoute<P extends { projectId: string }>(
+  ref: typeof projectRouteRef | typeof qualityRouteRef,
+): ((params: P) => string) | undefined {
   try {
     // throws (after calling all of its hooks) when ChorusPage is not mounted
-    return useLegacyRouteRef(projectRouteRef);
+    return useLegacyRouteRef(ref);
   } catch {
     return undefined;
   }
@@ -209,10 +328,12 @@ function useLegacyProjectRoute() {
  * system: no link when the app does not mount `ChorusPage`).
  */
 export function AnnotationProjectOverviewCardWithLegacyChorusLink() {
-  const project = useLegacyProjectRoute();
+  const project = useLegacyChorusRoute(projectRouteRef);
+  const quality = useLegacyChorusRoute(qualityRouteRef);
   return (
     <AnnotationProjectOverviewCard
       projectLink={projectId => project?.({ projectId })}
+      qualityLink={projectId => quality?.({ projectId })}
     />
   );
 }

@@ -1,10 +1,12 @@
 import { ErrorPage } from '@backstage/core-components';
 import { ReactRouterV6PageRouter } from '@backstage/frontend-adapter-react-router-v6';
 import { Route, Routes, useParams } from 'react-router-dom';
+import { EscalationQueuePage } from './EscalationQueue';
 import { LabelingWorkspace } from './LabelingWorkspace';
 import { MyQueuesPage } from './MyQueuesPage';
 import { NewProjectPage } from './NewProjectPage';
 import { ProjectOverviewPage } from './ProjectOverviewPage';
+import { QualityDashboardPage } from './QualityDashboard';
 
 function ProjectOverviewRoute() {
   const { projectId = '' } = useParams();
@@ -16,10 +18,20 @@ function LabelingRoute() {
   return <LabelingWorkspace key={projectId} projectId={projectId} />;
 }
 
+function QualityRoute() {
+  const { projectId = '' } = useParams();
+  return <QualityDashboardPage key={projectId} projectId={projectId} />;
+}
+
+function QaRoute() {
+  const { projectId = '' } = useParams();
+  return <EscalationQueuePage key={projectId} projectId={projectId} />;
+}
+
 /**
  * The Chorus pages below the plugin's root route, in both frontend systems
- * (the paths match `projectRouteRef`, `newProjectRouteRef` and
- * `labelingRouteRef`). The adapter
+ * (the paths match `projectRouteRef`, `newProjectRouteRef`,
+ * `labelingRouteRef`, `qualityRouteRef` and `qaRouteRef`). The adapter
  * gives the routes their React Router context in the new frontend system
  * and passes through in the legacy one.
  */
@@ -31,6 +43,8 @@ export function ChorusRouter() {
         <Route path="/projects/new" element={<NewProjectPage />} />
         <Route path="/projects/:projectId" element={<ProjectOverviewRoute />} />
         <Route path="/projects/:projectId/label" element={<LabelingRoute />} />
+        <Route path="/projects/:projectId/quality" element={<QualityRoute />} />
+        <Route path="/projects/:projectId/qa" element={<QaRoute />} />
         <Route
           path="*"
           element={

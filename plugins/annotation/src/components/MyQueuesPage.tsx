@@ -15,6 +15,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import {
   AnnotationProjectRecord,
   AnnotationQueue,
+  QaQueue,
 } from '@chorus/plugin-annotation-common';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
@@ -89,6 +90,43 @@ function QueuesCard(props: { queues: AnnotationQueue[] }) {
   );
 }
 
+/** The projects whose escalations the caller resolves (quality analysts). */
+function QaQueuesCard(props: { queues: QaQueue[] }) {
+  const links = useChorusLinks();
+  const columns: TableColumn<QaQueue>[] = [
+    {
+      title: 'Project',
+      field: 'project.title',
+      render: q => (
+        <Link to={links.project(q.project.id)}>{q.project.title}</Link>
+      ),
+    },
+    { title: 'Open escalations', field: 'open', type: 'numeric' },
+    {
+      title: '',
+      render: q => (
+        <LinkButton
+          to={links.qa(q.project.id)}
+          variant={q.open ? 'contained' : 'outlined'}
+          color="primary"
+          aria-label={`Review escalations of ${q.project.title}`}
+        >
+          Review escalations
+        </LinkButton>
+      ),
+    },
+  ];
+  return (
+    <Table<QaQueue>
+      title="My QA queues"
+      subtitle="Items where annotators disagree, for you to decide"
+      options={{ paging: false, search: false, padding: 'dense' }}
+      columns={columns}
+      data={props.queues}
+    />
+  );
+}
+
 /** Every project the caller may read, each linking to its overview. */
 function ProjectsCard(props: { projects: AnnotationProjectRecord[] }) {
   const links = useChorusLinks();
@@ -128,11 +166,13 @@ export function MyQueuesPage() {
   const api = useApi(annotationApiRef);
   const links = useChorusLinks();
   const { value, loading, error } = useAsync(async () => {
-    const [queues, projects] = await Promise.all([
+    const [queues, projects, qaQueues] = await Promise.all([
       api.listQueues(),
       api.listProjects(),
+      // the QA card is extra: the page still shows without it
+      api.listQaQueues().catch(() => []),
     ]);
-    return { queues, projects };
+    return { queues, projects, qaQueues };
   }, [api]);
 
   let body;
@@ -152,6 +192,11 @@ export function MyQueuesPage() {
             </InfoCard>
           )}
         </Grid>
+        {value.qaQueues.length ? (
+          <Grid item xs={12}>
+            <QaQueuesCard queues={value.qaQueues} />
+          </Grid>
+        ) : null}
         <Grid item xs={12}>
           <ProjectsCard projects={value.projects} />
         </Grid>

@@ -51,7 +51,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** `user:default/amara.okafor` → `amara.okafor`. */
-function shortRef(ref: string): string {
+export function shortRef(ref: string): string {
   return ref.replace(/^user:(default\/)?/, '');
 }
 
@@ -73,8 +73,10 @@ function ProjectCard(props: {
   config?: ProjectConfig;
   /** The caller has this project in their queues (may label it now). */
   canLabel: boolean;
+  /** Open escalations, for those who may read the escalation backlog. */
+  openEscalations?: number;
 }) {
-  const { project, config, canLabel } = props;
+  const { project, config, canLabel, openEscalations } = props;
   const links = useChorusLinks();
   const rows: Array<[string, ReactNode]> = [
     ['Status', <StatusChip status={project.status} />],
@@ -93,6 +95,9 @@ function ProjectCard(props: {
       ],
       ['Lease', `${config.leaseTtlSeconds} s`],
     );
+  }
+  if (openEscalations !== undefined) {
+    rows.push(['Escalations', `${openEscalations} open`]);
   }
   return (
     <InfoCard title="Project">
@@ -114,15 +119,26 @@ function ProjectCard(props: {
           ))}
         </tbody>
       </table>
-      {canLabel ? (
-        <Box mt={2}>
-          <LinkButton
-            to={links.labeling(project.id)}
-            variant="outlined"
-            color="primary"
-          >
-            Start labeling
-          </LinkButton>
+      {canLabel || openEscalations !== undefined ? (
+        <Box mt={2} display="flex" gridGap={8}>
+          {canLabel ? (
+            <LinkButton
+              to={links.labeling(project.id)}
+              variant="outlined"
+              color="primary"
+            >
+              Start labeling
+            </LinkButton>
+          ) : null}
+          {openEscalations !== undefined ? (
+            <LinkButton
+              to={links.qa(project.id)}
+              variant="outlined"
+              color="primary"
+            >
+              Escalation queue
+            </LinkButton>
+          ) : null}
         </Box>
       ) : null}
     </InfoCard>
@@ -254,6 +270,7 @@ function ProgressSection(props: {
   reloadKey: number;
 }) {
   const progress = useProjectProgress(props.projectId);
+  const links = useChorusLinks();
   const { refresh } = progress;
   useEffect(() => {
     if (props.reloadKey) {
@@ -301,7 +318,19 @@ function ProgressSection(props: {
   return (
     <>
       <Grid item xs={12}>
-        <InfoCard title="Progress" action={action}>
+        <InfoCard
+          title="Progress"
+          action={action}
+          deepLink={
+            // the dashboard needs the same permission as the progress
+            progress.value
+              ? {
+                  title: 'Quality dashboard',
+                  link: links.quality(props.projectId),
+                }
+              : undefined
+          }
+        >
           {body}
         </InfoCard>
       </Grid>
@@ -321,7 +350,7 @@ export function ProjectOverviewPage(props: { projectId: string }) {
   const links = useChorusLinks();
   const { value, loading, error } = useAsync(async () => {
     const project = await api.getProject(projectId);
-    const [config, queues] = await Promise.all([
+    const [config, queues, openEscalations] = await Promise.all([
       // a project may not have a config yet; the page still shows the rest
       api.getConfig(projectId).then(
         c => c.config,
@@ -329,9 +358,14 @@ export function ProjectOverviewPage(props: { projectId: string }) {
       ),
       // only the caller's own queues offer "Start labeling"
       api.listQueues().catch(() => []),
+      // analysts and managers read the backlog; others get no link to it
+      api.listEscalations(projectId, { limit: 1 }).then(
+        page => page.open,
+        () => undefined,
+      ),
     ]);
     const canLabel = queues.some(q => q.project.id === project.id);
-    return { project, config, canLabel };
+    return { project, config, canLabel, openEscalations };
   }, [api, projectId]);
   // a status changed from this page, until the next load
   const [changed, setChanged] = useState<AnnotationProjectRecord>();
@@ -351,6 +385,7 @@ export function ProjectOverviewPage(props: { projectId: string }) {
             project={project}
             config={value.config}
             canLabel={value.canLabel}
+            openEscalations={value.openEscalations}
           />
         </Grid>
         <Grid item xs={12} md={7}>

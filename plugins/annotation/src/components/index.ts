@@ -6,3 +6,4 @@ export { MyQueuesPage } from './MyQueuesPage';
 export { LabelingWorkspace } from './LabelingWorkspace';
 export { ProjectOverviewPage } from './ProjectOverviewPage';
 export { NewProjectPage } from './NewProjectPage';
+export { EscalationQueuePage } from './EscalationQueue';

@@ -3,6 +3,8 @@ import {
   labelingRouteRef,
   newProjectRouteRef,
   projectRouteRef,
+  qualityRouteRef,
+  qaRouteRef,
   rootRouteRef,
 } from '../routes';
 
@@ -12,10 +14,14 @@ export function useChorusLinks() {
   const project = useRouteRef(projectRouteRef);
   const labeling = useRouteRef(labelingRouteRef);
   const newProject = useRouteRef(newProjectRouteRef);
+  const quality = useRouteRef(qualityRouteRef);
+  const qa = useRouteRef(qaRouteRef);
   return {
     home: () => home(),
     project: (projectId: string) => project({ projectId }),
     labeling: (projectId: string) => labeling({ projectId }),
     newProject: () => newProject(),
+    quality: (projectId: string) => quality({ projectId }),
+    qa: (projectId: string) => qa({ projectId }),
   };
 }

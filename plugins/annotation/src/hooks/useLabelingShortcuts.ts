@@ -1,12 +1,12 @@
 import { useEffect, useRef } from 'react';
 
 export interface LabelingShortcuts {
-  /** Number keys 1–9. */
-  onNumber(n: number): void;
-  /** Enter (Ctrl/Cmd+Enter inside a text field). */
-  onSubmit(): void;
-  /** S. */
-  onSkip(): void;
+  /** Number keys 1–9 (left alone without it). */
+  onNumber?(n: number): void;
+  /** Enter, Ctrl/Cmd+Enter inside a text field (left alone without it). */
+  onSubmit?(): void;
+  /** Letter keys, by lower-case letter: `s` skips in the workspace. */
+  letters: Record<string, () => void>;
 }
 
 const TEXT_INPUT_TYPES = new Set([
@@ -49,8 +49,9 @@ function activatesOnEnter(target: EventTarget | null): boolean {
 }
 
 /**
- * Labeling keys on the whole page: 1–9 pick options, Enter submits, S
- * skips. In a free-text field every key types (Enter is a new line) except
+ * Labeling keys on the whole page: 1–9 pick options, Enter submits, the
+ * given letters act (S skips in the workspace; B and N in the escalation
+ * queue). In a free-text field every key types (Enter is a new line) except
  * Ctrl/Cmd+Enter, which submits.
  */
 export function useLabelingShortcuts(
@@ -71,23 +72,29 @@ export function useLabelingShortcuts(
       }
       const typing = isTypingTarget(e.target);
       const mod = e.ctrlKey || e.metaKey;
+      const { onSubmit, onNumber, letters } = latest.current;
       if (e.key === 'Enter') {
-        if ((typing && !mod) || (!mod && activatesOnEnter(e.target))) {
+        if (
+          !onSubmit ||
+          (typing && !mod) ||
+          (!mod && activatesOnEnter(e.target))
+        ) {
           return;
         }
         e.preventDefault();
-        latest.current.onSubmit();
+        onSubmit();
         return;
       }
       if (typing || mod || e.shiftKey) {
         return;
       }
-      if (/^[1-9]$/.test(e.key)) {
+      const letter = letters[e.key.toLowerCase()];
+      if (onNumber && /^[1-9]$/.test(e.key)) {
         e.preventDefault();
-        latest.current.onNumber(Number(e.key));
-      } else if (e.key === 's' || e.key === 'S') {
+        onNumber(Number(e.key));
+      } else if (letter && e.key.length === 1) {
         e.preventDefault();
-        latest.current.onSkip();
+        letter();
       }
     };
     document.addEventListener('keydown', onKeyDown);

@@ -66,8 +66,14 @@ export interface LeaseQueueOptions {
   checkIntervalMs?: number;
 }
 
-/** A lease is extended once half of its time to live has passed. */
-export function heartbeatDue(held: HeldLease, now: number): boolean {
+/**
+ * A lease (or a QA claim) is extended once half of its time to live has
+ * passed.
+ */
+export function heartbeatDue(
+  held: Pick<HeldLease, 'renewedAt' | 'ttlMs'>,
+  now: number,
+): boolean {
   return now - held.renewedAt >= held.ttlMs / 2;
 }
 

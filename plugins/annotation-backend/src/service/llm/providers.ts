@@ -1,17 +1,7 @@
 import { Config } from '@backstage/config';
 import { InputError, NotFoundError } from '@backstage/errors';
+import { LlmProviderInfo } from '@chorus/plugin-annotation-common';
 import { LlmProvider } from '@chorus/plugin-annotation-node';
-
-/** What the API shows of a provider: never its key or its URL's secrets. */
-export interface LlmProviderInfo {
-  id: string;
-  title: string;
-  defaultModel: string;
-  models: string[];
-  requestsPerMinute?: number;
-  tokensPerMinute?: number;
-  simulated: boolean;
-}
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 

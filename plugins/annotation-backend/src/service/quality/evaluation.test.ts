@@ -2,7 +2,7 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import { EventParams } from '@backstage/plugin-events-node';
 import { ANNOTATION_EVENT_TOPICS } from '@chorus/plugin-annotation-common';
 import { apiCaller, users, Who } from '../../__testUtils__/callers';
-import { eventListener } from '../../__testUtils__/eventListener';
+import { eventListener } from '../../__testUtils__/events';
 import {
   belongsQuestion,
   newProject,
@@ -13,10 +13,12 @@ import {
   KnexAnnotationStore,
   KnexItemStore,
   KnexLeaseStore,
+  KnexMetricsStore,
   KnexProjectStore,
   KnexQualityStore,
 } from '../../database';
 import { ItemEvaluator } from './ItemEvaluator';
+import { refitChangedProjects } from './refit';
 
 jest.setTimeout(60_000);
 
@@ -245,5 +247,51 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
     expect(row.status).toBe('resolved');
     expect(JSON.parse(row.answer)).toEqual({ belongs: 'no' });
     expect(await quality.undecidedItems(p, Date.now() + 1, 10)).toEqual([]);
+  });
+
+  it('has the scheduled refit decide what a killed process left', async () => {
+    const { knex, p, itemId, outcome } = await start();
+    const annotations = new KnexAnnotationStore(knex);
+    const leases = new KnexLeaseStore(knex);
+    const projects = new KnexProjectStore(knex);
+    const config = (await projects.getConfig(p, 1))!.config;
+    for (const annotator of [users.annotator, users.otherAnnotator]) {
+      const lease = await leases.next({
+        projectId: p,
+        annotator,
+        overlap: 2,
+        ordering: 'priority',
+        ttlMs: 60_000,
+        maxHeld: 2,
+      });
+      await annotations.submit({
+        projectId: p,
+        annotator,
+        itemId: lease!.item.id,
+        token: lease!.token,
+        answer: { belongs: 'yes' },
+        configVersion: 1,
+        overlap: 2,
+        timeSpentMs: 1000,
+        allowEdit: true,
+        questions: config.questions,
+      });
+    }
+    // long enough ago that no evaluation can still be in flight
+    await knex('items')
+      .where({ id: itemId })
+      .update({ updated_at: Date.now() - 3_600_000 });
+    const quality = new KnexQualityStore(knex);
+    await refitChangedProjects({
+      projects,
+      quality,
+      metrics: new KnexMetricsStore(knex),
+      evaluator: new ItemEvaluator({
+        items: new KnexItemStore(knex),
+        annotations,
+        quality,
+      }),
+    });
+    expect((await outcome())[0]).toMatchObject({ status: 'resolved' });
   });
 });

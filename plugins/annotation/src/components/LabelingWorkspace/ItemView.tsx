@@ -48,21 +48,21 @@ export function formatValue(value: unknown): string {
 
 /** The item: the fields the questions read, then its other fields. */
 export function ItemView(props: {
-  lease: WorkLease;
+  item: WorkLease['item'];
   questions: QuestionConfig[];
 }) {
-  const { lease, questions } = props;
+  const { item, questions } = props;
   const classes = useStyles();
   const read = Array.from(new Set(questions.map(q => q.field)));
   const data =
-    lease.item.data && typeof lease.item.data === 'object'
-      ? (lease.item.data as Record<string, unknown>)
+    item.data && typeof item.data === 'object'
+      ? (item.data as Record<string, unknown>)
       : {};
   const topLevelRead = new Set(read.map(f => f.split('.')[0]));
   const context = Object.keys(data).filter(k => !topLevelRead.has(k));
 
   return (
-    <InfoCard title="Item" subheader={lease.item.externalId}>
+    <InfoCard title="Item" subheader={item.externalId}>
       <div aria-label="Item data" role="region">
         {read.map(field => (
           <div key={field} className={classes.field}>

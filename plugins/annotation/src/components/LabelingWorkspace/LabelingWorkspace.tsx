@@ -196,10 +196,12 @@ function Workspace(props: {
         }
       },
       onSubmit: submit,
-      onSkip: () => {
-        if (!busy) {
-          queue.skip(skipReason);
-        }
+      letters: {
+        s: () => {
+          if (!busy) {
+            queue.skip(skipReason);
+          }
+        },
       },
     },
     true,
@@ -225,7 +227,7 @@ function Workspace(props: {
         ) : null}
       </Grid>
       <Grid item xs={12} md={7}>
-        <ItemView lease={lease} questions={questions} />
+        <ItemView item={lease.item} questions={questions} />
       </Grid>
       <Grid item xs={12} md={5}>
         <InfoCard title="Questions">
@@ -298,7 +300,10 @@ function Workspace(props: {
                 </TextField>
               </Box>
             </Box>
-            <LeaseCountdown expiresAt={lease.expiresAt} />
+            <LeaseCountdown
+              expiresAt={lease.expiresAt}
+              expired="Lease expired: it is renewed when you submit"
+            />
             <Typography variant="caption" color="textSecondary">
               {UP_NEXT[queue.upNext]}
             </Typography>

@@ -9,8 +9,18 @@ export function formatRemaining(ms: number): string {
   return `${minutes}:${String(seconds).padStart(2, '0')}`;
 }
 
-/** Time left on the current lease; renewed by heartbeats while visible. */
-export function LeaseCountdown(props: { expiresAt: string }) {
+/**
+ * Time left on the current lease (or QA claim); renewed by heartbeats while
+ * visible.
+ */
+export function LeaseCountdown(props: {
+  expiresAt: string;
+  /** What it is: "Lease" or "Claim". */
+  noun?: string;
+  /** What to say once it has expired. */
+  expired: string;
+}) {
+  const noun = props.noun ?? 'Lease';
   const deadline = Date.parse(props.expiresAt);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -23,11 +33,9 @@ export function LeaseCountdown(props: { expiresAt: string }) {
       variant="body2"
       color={left < 60_000 ? 'error' : 'textSecondary'}
       role="timer"
-      aria-label="Lease expires in"
+      aria-label={`${noun} expires in`}
     >
-      {left > 0
-        ? `Lease expires in ${formatRemaining(left)}`
-        : 'Lease expired: it is renewed when you submit'}
+      {left > 0 ? `${noun} expires in ${formatRemaining(left)}` : props.expired}
     </Typography>
   );
 }

@@ -2,7 +2,10 @@ import { createBackendModule } from '@backstage/backend-plugin-api';
 import { EventParams, eventsServiceRef } from '@backstage/plugin-events-node';
 import { ANNOTATION_EVENT_TOPICS } from '@chorus/plugin-annotation-common';
 
-/** Collects what Chorus publishes on the events service (signals included). */
+/**
+ * A module collecting what Chorus publishes on the events service (signals
+ * included) into `seen`.
+ */
 export function eventListener(seen: EventParams[]) {
   return createBackendModule({
     pluginId: 'annotation',

@@ -1,0 +1,1 @@
+export { EscalationQueuePage } from './EscalationQueuePage';

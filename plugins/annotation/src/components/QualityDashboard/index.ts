@@ -1,0 +1,1 @@
+export { QualityDashboardPage } from './QualityDashboardPage';
