@@ -7,7 +7,6 @@ import {
   KnexAnnotationStore,
   KnexItemStore,
   KnexLeaseStore,
-  KnexLlmAnnotatorStore,
   KnexMetricsStore,
   KnexProjectStore,
   KnexQualityStore,
@@ -112,7 +111,7 @@ export const annotationPlugin = createBackendPlugin({
         });
         // LLM annotator jobs run in every replica; the store, runner
         // (annotateOne) and batch runner are for the LLM routes
-        startLlmJobs({
+        const llm = startLlmJobs({
           config,
           knex,
           projects,
@@ -134,8 +133,10 @@ export const annotationPlugin = createBackendPlugin({
             annotations,
             quality,
             metrics,
-            llmAnnotators: new KnexLlmAnnotatorStore(knex),
+            llmAnnotators: llm.annotators,
             llmProviders,
+            llmJobs: llm.jobs,
+            llmRunner: llm.runner,
             logger,
             notifier: new ProjectNotifier({ events, signals, items, logger }),
           }),

@@ -19,6 +19,10 @@ import type {
 } from './qa';
 import type { AnnotationProjectStatus } from './kinds';
 import type {
+  LlmDryRunItem,
+  LlmJobInfo,
+  LlmJobProgressInfo,
+  LlmJobScope,
   LlmAnnotatorConfigInput,
   LlmAnnotatorRecord,
   LlmAnnotatorVersion,
@@ -446,5 +450,72 @@ export class AnnotationClient {
       `${this.project(id)}/llm-annotators/${encodeURIComponent(annotatorId)}`,
       { config },
     ))!;
+  }
+
+  /** Runs an annotator on a few items without storing anything. */
+  async dryRunLlmAnnotator(
+    id: string,
+    annotatorId: string,
+    options: {
+      itemIds?: string[];
+      count?: number;
+      version?: number;
+      config?: LlmAnnotatorConfigInput;
+    } = {},
+  ): Promise<LlmDryRunItem[]> {
+    return (await this.call<{ items: LlmDryRunItem[] }>(
+      'POST',
+      `${this.llmAnnotator(id, annotatorId)}/dry-run`,
+      options,
+    ))!.items;
+  }
+
+  async startLlmJob(
+    id: string,
+    annotatorId: string,
+    job: {
+      scope: LlmJobScope;
+      version?: number;
+      mode?: 'online' | 'batch';
+      budgetCost?: number;
+      budgetTokens?: number;
+    },
+  ): Promise<LlmJobInfo> {
+    return (await this.call<LlmJobInfo>(
+      'POST',
+      `${this.llmAnnotator(id, annotatorId)}/jobs`,
+      job,
+    ))!;
+  }
+
+  async listLlmJobs(id: string): Promise<LlmJobInfo[]> {
+    return (await this.call<{ items: LlmJobInfo[] }>(
+      'GET',
+      `${this.project(id)}/llm-jobs`,
+    ))!.items;
+  }
+
+  async getLlmJob(id: string, jobId: string): Promise<LlmJobProgressInfo> {
+    return (await this.call<LlmJobProgressInfo>(
+      'GET',
+      `${this.project(id)}/llm-jobs/${encodeURIComponent(jobId)}`,
+    ))!;
+  }
+
+  async controlLlmJob(
+    id: string,
+    jobId: string,
+    action: 'pause' | 'resume' | 'cancel',
+  ): Promise<LlmJobInfo> {
+    return (await this.call<LlmJobInfo>(
+      'POST',
+      `${this.project(id)}/llm-jobs/${encodeURIComponent(jobId)}/${action}`,
+    ))!;
+  }
+
+  private llmAnnotator(id: string, annotatorId: string) {
+    return `${this.project(id)}/llm-annotators/${encodeURIComponent(
+      annotatorId,
+    )}`;
   }
 }

@@ -58,9 +58,15 @@ export function newProject(
   };
 }
 
-/** `annotation` config with one LLM provider, not listening (for routes that never call it). */
+/**
+ * `annotation` config with one LLM provider that does not listen: for
+ * routes that never reach it, or only to fail at once (one attempt), with
+ * job runners that look for work once an hour (jobs stay as created).
+ */
 export const llmProvidersConfig = {
   llm: {
+    maxAttempts: 1,
+    pollSeconds: 3600,
     providers: [
       {
         id: 'simulator',

@@ -802,6 +802,126 @@ export const spec = {
           description: 'False when the config equals the current version',
         },
       }),
+      LlmJob: object(
+        [
+          'id',
+          'projectId',
+          'annotatorId',
+          'version',
+          'scope',
+          'status',
+          'mode',
+          'itemsTotal',
+          'itemsDone',
+          'itemsFailed',
+          'itemsCached',
+          'tokensIn',
+          'tokensOut',
+          'cost',
+          'reservedCost',
+          'reservedTokens',
+          'createdBy',
+          'createdAt',
+          'updatedAt',
+        ],
+        {
+          id: uuid,
+          projectId: uuid,
+          annotatorId: uuid,
+          version,
+          scope: {
+            ...anyObject,
+            description:
+              '{ kind: missing } | { kind: sample, size, seed } | { kind: items, ids } | { kind: filter, states?, minPriority? }',
+          },
+          status: {
+            type: 'string',
+            enum: ['running', 'paused', 'cancelled', 'completed'],
+          },
+          mode: { type: 'string', enum: ['online', 'batch'] },
+          budgetCost: { type: 'number', minimum: 0 },
+          budgetTokens: count,
+          itemsTotal: count,
+          itemsDone: {
+            ...count,
+            description: 'Answered, by a request or from the cache',
+          },
+          itemsFailed: count,
+          itemsCached: {
+            ...count,
+            description: 'Of the done, answered from the cache at no cost',
+          },
+          tokensIn: count,
+          tokensOut: count,
+          cost: { type: 'number', minimum: 0 },
+          reservedCost: {
+            type: 'number',
+            minimum: 0,
+            description: 'Held by requests in flight',
+          },
+          reservedTokens: count,
+          stopReason: {
+            type: 'string',
+            enum: ['done', 'budget', 'cancelled', 'error'],
+          },
+          providerBatchId: text,
+          error: text,
+          createdBy: text,
+          createdAt: timestamp,
+          updatedAt: timestamp,
+          finishedAt: timestamp,
+        },
+      ),
+      LlmJobList: object(['items'], {
+        items: { type: 'array', items: ref('LlmJob') },
+      }),
+      LlmJobProgress: object(
+        ['job', 'pending', 'inFlight', 'errors', 'latencyMs'],
+        {
+          job: ref('LlmJob'),
+          pending: {
+            ...count,
+            description: 'Not yet done or failed (claimed ones included)',
+          },
+          inFlight: { ...count, description: 'Claimed by a runner right now' },
+          errors: {
+            type: 'object',
+            additionalProperties: count,
+            description:
+              'Failed items by reason (refusal, invalid-output, ...)',
+          },
+          latencyMs: object(['count'], {
+            count,
+            p50: { type: 'number', minimum: 0 },
+            p95: { type: 'number', minimum: 0 },
+          }),
+        },
+      ),
+      LlmDryRun: object(['items'], {
+        items: {
+          type: 'array',
+          items: object(['itemId', 'externalId', 'messages', 'result'], {
+            itemId: numericId,
+            externalId: text,
+            messages: {
+              type: 'array',
+              description: 'The rendered prompt, as sent',
+              items: object(['role', 'content'], {
+                role: {
+                  type: 'string',
+                  enum: ['system', 'user', 'assistant'],
+                },
+                content: text,
+              }),
+            },
+            result: {
+              ...anyObject,
+              description:
+                'status (answered, refused, invalid, error), answer, rawOutput, confidence, samples, model, simulated, tokensIn, tokensOut, cost, latencyMs, attempts, reason, error',
+            },
+          }),
+        },
+      }),
     },
   },
   paths: {
@@ -1243,6 +1363,96 @@ export const spec = {
         requestBody: jsonBody(object(['config'], { config: anyObject })),
         responses: {
           '200': json('The version saved', ref('LlmAnnotatorSaved')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/llm-annotators/{annotatorId}/dry-run': {
+      post: {
+        operationId: 'dryRunLlmAnnotator',
+        description:
+          'Runs the annotator on a few items (the given ones, else the first) and stores nothing: the rendered prompt, the raw output, the parsed answer, the confidence and the cost. Costs real requests: for managers.',
+        parameters: [projectId, inPath('annotatorId', key)],
+        requestBody: jsonBody(
+          object([], {
+            itemIds: {
+              type: 'array',
+              maxItems: 5,
+              items: numericId,
+            },
+            count: { type: 'integer', minimum: 1, maximum: 5 },
+            version,
+            config: {
+              ...anyObject,
+              description: 'An unsaved config to try instead of a version',
+            },
+          }),
+        ),
+        responses: {
+          '200': json('What the model did', ref('LlmDryRun')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/llm-annotators/{annotatorId}/jobs': {
+      post: {
+        operationId: 'startLlmJob',
+        description:
+          'Starts a job of this annotator (its current version unless one is named) over a scope of items; every backend replica works on it. The budget is never exceeded. For managers.',
+        parameters: [projectId, inPath('annotatorId', key)],
+        requestBody: jsonBody(
+          object(['scope'], {
+            scope: anyObject,
+            version,
+            mode: { type: 'string', enum: ['online', 'batch'] },
+            budgetCost: { type: 'number', minimum: 0 },
+            budgetTokens: { type: 'integer', minimum: 1 },
+          }),
+        ),
+        responses: {
+          '201': json('The job, running', ref('LlmJob')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/llm-jobs': {
+      get: {
+        operationId: 'listLlmJobs',
+        description: "The project's LLM jobs, newest first.",
+        parameters: [projectId],
+        responses: {
+          '200': json('The jobs', ref('LlmJobList')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/llm-jobs/{jobId}': {
+      get: {
+        operationId: 'getLlmJob',
+        description:
+          'A job with its live progress: pending and in-flight items, failures by reason, latency percentiles, tokens and cost.',
+        parameters: [projectId, inPath('jobId', key)],
+        responses: {
+          '200': json('The job and its progress', ref('LlmJobProgress')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/llm-jobs/{jobId}/{action}': {
+      post: {
+        operationId: 'controlLlmJob',
+        description:
+          'pause (running → paused), resume (paused → running) or cancel (for good; requests in flight are recorded). For managers.',
+        parameters: [
+          projectId,
+          inPath('jobId', key),
+          inPath('action', {
+            type: 'string',
+            enum: ['pause', 'resume', 'cancel'],
+          }),
+        ],
+        responses: {
+          '200': json('The job', ref('LlmJob')),
           default: errorResponse,
         },
       },

@@ -46,6 +46,8 @@ interface Scene {
   itemId: string;
   qaToken: string;
   llmAnnotatorId: string;
+  /** A paused LLM job (the runners never pick it up in this test). */
+  llmJobId: string;
 }
 
 const llmConfig = {
@@ -241,6 +243,49 @@ const endpoints: Array<{
     ok: 200,
   },
   {
+    name: 'POST /projects/:id/llm-annotators/:annotator/dry-run',
+    call: (s, who) =>
+      send(
+        'post',
+        `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}/dry-run`,
+        who,
+        { count: 1 },
+      ),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'POST /projects/:id/llm-annotators/:annotator/jobs',
+    call: (s, who) =>
+      send(
+        'post',
+        `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}/jobs`,
+        who,
+        { scope: { kind: 'missing' }, budgetCost: 1 },
+      ),
+    allowed: ['manager', 'owner', 'service'],
+    ok: 201,
+  },
+  {
+    name: 'GET /projects/:id/llm-jobs',
+    call: (s, who) => get(`/projects/${s.id}/llm-jobs`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
+    name: 'GET /projects/:id/llm-jobs/:job',
+    call: (s, who) => get(`/projects/${s.id}/llm-jobs/${s.llmJobId}`, who),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  ...(['pause', 'resume', 'cancel'] as const).map(action => ({
+    name: `POST /projects/:id/llm-jobs/:job/${action}`,
+    call: (s: Scene, who: Who) =>
+      send('post', `/projects/${s.id}/llm-jobs/${s.llmJobId}/${action}`, who),
+    allowed: ['manager', 'owner', 'service'] as Who[],
+    ok: 200,
+  })),
+  {
     name: 'POST /projects/:id/items/:item/annotations',
     call: (s, who) =>
       send('post', `/projects/${s.id}/items/${s.itemId}/annotations`, who, {
@@ -309,8 +354,22 @@ describe.each(databases.eachSupportedId())('access matrix on %s', dbId => {
       },
     );
     expect(llm.status).toBe(201);
+    const job = await send(
+      'post',
+      `/projects/${id}/llm-annotators/${llm.body.id}/jobs`,
+      'manager',
+      { scope: { kind: 'missing' } },
+    );
+    expect(job.status).toBe(201);
+    const paused = await send(
+      'post',
+      `/projects/${id}/llm-jobs/${job.body.id}/pause`,
+      'manager',
+    );
+    expect(paused.body.status).toBe('paused');
     return {
       llmAnnotatorId: llm.body.id,
+      llmJobId: job.body.id,
       id,
       token: lease.body.token,
       itemId: lease.body.item.id,

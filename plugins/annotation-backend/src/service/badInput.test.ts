@@ -1653,6 +1653,62 @@ const cases: BadCase[] = [
     status: 404,
     message: /^LLM annotator .* not found in this project$/,
   },
+  // --- LLM jobs ------------------------------------------------------------
+  {
+    endpoint: 'POST /projects/:id/llm-annotators/:annotator/jobs',
+    name: 'a scope of an unknown kind',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}/jobs`,
+        'manager',
+      ).send({ scope: { kind: 'everything' } }),
+    status: 400,
+    message: /^scope/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators/:annotator/jobs',
+    name: 'a negative budget',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}/jobs`,
+        'manager',
+      ).send({ scope: { kind: 'missing' }, budgetCost: -5 }),
+    status: 400,
+    message: /budgetCost/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators/:annotator/jobs',
+    name: 'SQL in the item ids',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}/jobs`,
+        'manager',
+      ).send({ scope: { kind: 'items', ids: [SQL] } }),
+    status: 400,
+    message: /^scope\.ids/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-annotators/:annotator/dry-run',
+    name: 'too many items',
+    send: s =>
+      call(
+        'post',
+        `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}/dry-run`,
+        'manager',
+      ).send({ itemIds: ['1', '2', '3', '4', '5', '6'] }),
+    status: 400,
+    message: /itemIds/,
+  },
+  {
+    endpoint: 'POST /projects/:id/llm-jobs/:job/:action',
+    name: 'an unknown action',
+    send: s => call('post', `/projects/${s.id}/llm-jobs/x/restart`, 'manager'),
+    status: 400,
+    message: /action/,
+  },
 ];
 
 describe.each(databases.eachSupportedId())('bad input on %s', dbId => {

@@ -27,6 +27,7 @@ import {
   ItemStore,
   LeaseStore,
   LlmAnnotatorStore,
+  LlmJobStore,
   MetricsStore,
   ProjectStore,
   QualityStore,
@@ -36,6 +37,8 @@ import { addMetricsRoutes } from './metricsRoutes';
 import { addQaRoutes } from './qaRoutes';
 import { addLlmAnnotatorRoutes } from './llm/annotatorRoutes';
 import { LlmProviderRegistry } from './llm/providers';
+import { addLlmJobRoutes } from './llm/jobRoutes';
+import { LlmJobRunner } from './llm/LlmJobRunner';
 import { ProjectNotifier } from './ProjectNotifier';
 import { spec } from '../schema/openapi';
 import {
@@ -66,6 +69,9 @@ export interface RouterOptions {
   metrics: MetricsStore;
   llmAnnotators: LlmAnnotatorStore;
   llmProviders: LlmProviderRegistry;
+  llmJobs: LlmJobStore;
+  /** Dry runs go through the runner's client, limiter and prompt. */
+  llmRunner: Pick<LlmJobRunner, 'annotateOne'>;
   notifier: ProjectNotifier;
   logger?: LoggerService;
 }
@@ -290,6 +296,7 @@ export async function createRouter(
   });
   addQaRoutes(router, { ...options, callerIn, caller, access });
   addLlmAnnotatorRoutes(router, { ...options, callerIn, caller });
+  addLlmJobRoutes(router, { ...options, callerIn });
 
   return outer;
 }

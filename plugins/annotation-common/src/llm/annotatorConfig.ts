@@ -217,3 +217,70 @@ export interface LlmAnnotatorVersion {
   createdBy: string;
   createdAt: string;
 }
+
+/** What a job covers. */
+export type LlmJobScope =
+  | { kind: 'missing' }
+  | { kind: 'sample'; size: number; seed: number }
+  | { kind: 'items'; ids: string[] }
+  | { kind: 'filter'; states?: string[]; minPriority?: number };
+
+/** An LLM job as the API returns it. */
+export interface LlmJobInfo {
+  id: string;
+  projectId: string;
+  annotatorId: string;
+  version: number;
+  scope: LlmJobScope;
+  status: 'running' | 'paused' | 'cancelled' | 'completed';
+  mode: 'online' | 'batch';
+  budgetCost?: number;
+  budgetTokens?: number;
+  itemsTotal: number;
+  itemsDone: number;
+  itemsFailed: number;
+  itemsCached: number;
+  tokensIn: number;
+  tokensOut: number;
+  cost: number;
+  reservedCost: number;
+  reservedTokens: number;
+  stopReason?: 'done' | 'budget' | 'cancelled' | 'error';
+  providerBatchId?: string;
+  error?: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+export interface LlmJobProgressInfo {
+  job: LlmJobInfo;
+  pending: number;
+  inFlight: number;
+  errors: Record<string, number>;
+  latencyMs: { count: number; p50?: number; p95?: number };
+}
+
+/** One item of a dry run: the prompt as sent and what came back. */
+export interface LlmDryRunItem {
+  itemId: string;
+  externalId: string;
+  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  result: {
+    status: 'answered' | 'refused' | 'invalid' | 'error';
+    answer?: Record<string, unknown>;
+    rawOutput?: string;
+    confidence?: number;
+    samples: number;
+    model: string;
+    simulated: boolean;
+    tokensIn: number;
+    tokensOut: number;
+    cost: number;
+    latencyMs: number;
+    attempts: number;
+    reason?: string;
+    error?: string;
+  };
+}

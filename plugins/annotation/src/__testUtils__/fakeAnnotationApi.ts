@@ -19,6 +19,10 @@ import {
   WorkLease,
   LlmAnnotatorConfigInput,
   LlmAnnotatorRecord,
+  LlmDryRunItem,
+  LlmJobInfo,
+  LlmJobProgressInfo,
+  LlmJobScope,
   LlmAnnotatorVersion,
 } from '@chorus/plugin-annotation-common';
 import { AnnotationApi } from '../api';
@@ -525,6 +529,34 @@ export function fakeAnnotationApi(
       answersUsed: 24,
     })),
     ...qa.methods,
+    // LLM jobs and dry runs: none in these pages' tests yet
+    dryRunLlmAnnotator: jest.fn(
+      async (_id: string, _annotatorId: string): Promise<LlmDryRunItem[]> => [],
+    ),
+    startLlmJob: jest.fn(
+      async (
+        _id: string,
+        annotatorId: string,
+        _job: { scope: LlmJobScope },
+      ): Promise<LlmJobInfo> => {
+        throw responseError(404, `LLM annotator ${annotatorId} not found`);
+      },
+    ),
+    listLlmJobs: jest.fn(async (_id: string): Promise<LlmJobInfo[]> => []),
+    getLlmJob: jest.fn(
+      async (_id: string, jobId: string): Promise<LlmJobProgressInfo> => {
+        throw responseError(404, `LLM job ${jobId} not found`);
+      },
+    ),
+    controlLlmJob: jest.fn(
+      async (
+        _id: string,
+        jobId: string,
+        _action: 'pause' | 'resume' | 'cancel',
+      ): Promise<LlmJobInfo> => {
+        throw responseError(404, `LLM job ${jobId} not found`);
+      },
+    ),
     // the LLM annotator's pages are not built yet: nothing configured
     listLlmProviders: jest.fn(async () => []),
     listLlmAnnotators: jest.fn(async (_id: string) => []),

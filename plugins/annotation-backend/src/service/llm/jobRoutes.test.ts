@@ -1,0 +1,232 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { LlmSimulator, startLlmSimulator } from '@chorus/llm-simulator';
+import { apiCaller } from '../../__testUtils__/callers';
+import {
+  belongsQuestion,
+  newProject,
+  workforce,
+} from '../../__testUtils__/fixtures';
+import { SIM_MODEL, SIM_PRICE } from '../../__testUtils__/llm';
+import { startAnnotationApi } from '../../__testUtils__/startApi';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+const ITEMS = 12;
+const truth = Object.fromEntries(
+  Array.from({ length: ITEMS }, (_, i) => [
+    `t-${i}`,
+    { belongs: i % 3 ? 'yes' : 'no' },
+  ]),
+);
+
+/*
+ * The LLM job API through a real backend whose runner calls the simulator
+ * over loopback: dry run, a job to completion, and pause/resume/cancel.
+ */
+describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
+  let simulator: LlmSimulator;
+
+  beforeAll(async () => {
+    simulator = await startLlmSimulator({
+      seed: 7,
+      truth,
+      accuracy: 1,
+      latencyMs: 0,
+    });
+  });
+  afterAll(() => simulator.close());
+
+  async function start() {
+    const knex = await databases.init(id);
+    const call = apiCaller(
+      await startAnnotationApi({
+        knex,
+        annotation: {
+          llm: {
+            pollSeconds: 0.05,
+            providers: [
+              {
+                id: 'simulator',
+                baseUrl: `${simulator.url}/v1`,
+                apiKey: 'sk-test',
+                defaultModel: SIM_MODEL,
+                models: { [SIM_MODEL]: SIM_PRICE },
+                simulated: true,
+              },
+            ],
+          },
+        },
+      }),
+    );
+    const created = await call('post', '/projects', 'manager').send(
+      newProject({
+        config: { overlap: 1, workforce, questions: [belongsQuestion] },
+      }),
+    );
+    const p = created.body.id as string;
+    await call('post', `/projects/${p}/items/import`, 'manager')
+      .set('Content-Type', 'application/x-ndjson')
+      .send(
+        Object.keys(truth)
+          .map(externalId =>
+            JSON.stringify({ externalId, data: { track_title: externalId } }),
+          )
+          .join('\n'),
+      );
+    const annotator = await call(
+      'post',
+      `/projects/${p}/llm-annotators`,
+      'manager',
+    ).send({
+      name: 'first-pass',
+      config: {
+        provider: 'simulator',
+        promptTemplate: 'Track: {{ data.track_title }}',
+      },
+    });
+    expect(annotator.status).toBe(201);
+    return { knex, call, p, annotatorId: annotator.body.id as string };
+  }
+
+  async function finished(
+    call: ReturnType<typeof apiCaller>,
+    p: string,
+    jobId: string,
+  ) {
+    for (let i = 0; i < 200; i++) {
+      const res = await call(
+        'get',
+        `/projects/${p}/llm-jobs/${jobId}`,
+        'analyst',
+      );
+      expect(res.status).toBe(200);
+      if (res.body.job.status !== 'running') {
+        return res.body;
+      }
+      await new Promise(r => setTimeout(r, 50));
+    }
+    throw new Error(`job ${jobId} still running`);
+  }
+
+  it('dry-runs on a few items and stores nothing', async () => {
+    const { knex, call, p, annotatorId } = await start();
+    const res = await call(
+      'post',
+      `/projects/${p}/llm-annotators/${annotatorId}/dry-run`,
+      'manager',
+    ).send({ count: 2 });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(2);
+    const [first] = res.body.items;
+    expect(first.externalId).toBe('t-0');
+    // the prompt as sent: the template rendered, the item named for the log
+    expect(first.messages.at(-1).content).toContain('Track: t-0');
+    expect(first.result).toMatchObject({
+      status: 'answered',
+      answer: { belongs: 'no' },
+      model: SIM_MODEL,
+      simulated: true,
+    });
+    expect(first.result.cost).toBeGreaterThan(0);
+    expect(await knex('llm_answers')).toEqual([]);
+    // an unsaved config is tried as given, and checked first
+    const bad = await call(
+      'post',
+      `/projects/${p}/llm-annotators/${annotatorId}/dry-run`,
+      'manager',
+    ).send({ config: { provider: 'simulator', promptTemplate: '' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toBe(
+      'config.promptTemplate: a prompt template expected',
+    );
+    // a dry run costs money: not for analysts
+    const analyst = await call(
+      'post',
+      `/projects/${p}/llm-annotators/${annotatorId}/dry-run`,
+      'analyst',
+    ).send({});
+    expect(analyst.status).toBe(403);
+  });
+
+  it('runs a job to completion and reports its progress', async () => {
+    const { knex, call, p, annotatorId } = await start();
+    const started = await call(
+      'post',
+      `/projects/${p}/llm-annotators/${annotatorId}/jobs`,
+      'manager',
+    ).send({ scope: { kind: 'missing' }, budgetCost: 100 });
+    expect(started.status).toBe(201);
+    expect(started.body).toMatchObject({
+      status: 'running',
+      version: 1,
+      itemsTotal: ITEMS,
+    });
+    const done = await finished(call, p, started.body.id);
+    expect(done.job).toMatchObject({
+      status: 'completed',
+      stopReason: 'done',
+      itemsDone: ITEMS,
+      itemsFailed: 0,
+    });
+    expect(done.pending).toBe(0);
+    expect(done.latencyMs.count).toBe(ITEMS);
+    const answers = await knex('llm_answers').where({
+      annotator_id: annotatorId,
+    });
+    expect(answers).toHaveLength(ITEMS);
+    const listed = await call('get', `/projects/${p}/llm-jobs`, 'manager');
+    expect(listed.body.items.map((j: { id: string }) => j.id)).toEqual([
+      started.body.id,
+    ]);
+    // a second job over what is missing has nothing to do
+    const again = await call(
+      'post',
+      `/projects/${p}/llm-annotators/${annotatorId}/jobs`,
+      'manager',
+    ).send({ scope: { kind: 'missing' } });
+    expect(again.body.itemsTotal).toBe(0);
+    // bad input names the field
+    const bad = await call(
+      'post',
+      `/projects/${p}/llm-annotators/${annotatorId}/jobs`,
+      'manager',
+    ).send({ scope: { kind: 'everything' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^scope/);
+    const noVersion = await call(
+      'post',
+      `/projects/${p}/llm-annotators/${annotatorId}/jobs`,
+      'manager',
+    ).send({ scope: { kind: 'missing' }, version: 9 });
+    expect(noVersion.status).toBe(404);
+  });
+
+  it('pauses, resumes and cancels a job', async () => {
+    const { call, p, annotatorId } = await start();
+    simulator.setOptions({ latencyMs: 300 });
+    try {
+      const started = await call(
+        'post',
+        `/projects/${p}/llm-annotators/${annotatorId}/jobs`,
+        'manager',
+      ).send({ scope: { kind: 'missing' } });
+      const path = `/projects/${p}/llm-jobs/${started.body.id}`;
+      const paused = await call('post', `${path}/pause`, 'manager');
+      expect(paused.status).toBe(200);
+      expect(paused.body.status).toBe('paused');
+      expect((await call('post', `${path}/pause`, 'analyst')).status).toBe(403);
+      const resumed = await call('post', `${path}/resume`, 'manager');
+      expect(resumed.body.status).toBe('running');
+      const cancelled = await call('post', `${path}/cancel`, 'manager');
+      expect(cancelled.body).toMatchObject({ status: 'cancelled' });
+      const late = await call('post', `${path}/resume`, 'manager');
+      expect(late.status).toBe(409);
+      const unknown = await call('post', `${path}/restart`, 'manager');
+      expect(unknown.status).toBe(400);
+    } finally {
+      simulator.setOptions({ latencyMs: 0 });
+    }
+  });
+});
