@@ -41,6 +41,7 @@ import {
   RenderChorusAt,
 } from './__testUtils__/chorusPageSuite';
 import { describeQaPages } from './__testUtils__/qaPageSuite';
+import { describeLlmPages } from './__testUtils__/llmPageSuite';
 import { fakeAnnotationApi } from './__testUtils__/fakeAnnotationApi';
 import { AnnotationApi } from './api';
 
@@ -321,4 +322,5 @@ describe('Chorus pages (new frontend system)', () => {
     });
   describeChorusPages(renderChorus);
   describeQaPages(renderChorus);
+  describeLlmPages(renderChorus);
 });

@@ -20,6 +20,7 @@ import AssignmentTurnedInIcon from '@material-ui/icons/AssignmentTurnedIn';
 import { annotationApiRef, createAnnotationApi } from './api';
 import {
   labelingRouteRef,
+  llmRouteRef,
   newProjectRouteRef,
   projectRouteRef,
   qualityRouteRef,
@@ -39,7 +40,8 @@ export const annotationApi = ApiBlueprint.make({
 
 /**
  * The Chorus pages at `/chorus`: home (my queues, projects), a project's
- * overview, its labeling workspace and its escalation queue below it. Its title and icon make the
+ * overview, its labeling workspace, quality dashboard, escalation queue
+ * and LLM annotators below it. Its title and icon make the
  * sidebar's "Chorus" item (pages with a route ref, title and icon become
  * nav items in this frontend system).
  */
@@ -99,6 +101,7 @@ export {
   rootRouteRef,
   projectRouteRef,
   labelingRouteRef,
+  llmRouteRef,
   newProjectRouteRef,
   qualityRouteRef,
   qaRouteRef,
@@ -114,6 +117,7 @@ export default createFrontendPlugin({
     newProject: newProjectRouteRef,
     quality: qualityRouteRef,
     qa: qaRouteRef,
+    llm: llmRouteRef,
   },
   extensions: [
     annotationApi,

@@ -20,6 +20,7 @@ export {
   newProjectRouteRef,
   qualityRouteRef,
   qaRouteRef,
+  llmRouteRef,
 } from './routes';
 export {
   isAnnotationProjectEntity,

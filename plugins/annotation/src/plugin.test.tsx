@@ -23,6 +23,7 @@ import {
   RenderChorusAt,
 } from './__testUtils__/chorusPageSuite';
 import { describeQaPages } from './__testUtils__/qaPageSuite';
+import { describeLlmPages } from './__testUtils__/llmPageSuite';
 import {
   fakeAnnotationApi,
   responseError,
@@ -390,4 +391,5 @@ describe('ChorusPage (legacy frontend system)', () => {
   };
   describeChorusPages(renderChorus);
   describeQaPages(renderChorus);
+  describeLlmPages(renderChorus);
 });

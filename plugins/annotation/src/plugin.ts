@@ -9,6 +9,7 @@ import {
 import { annotationApiRef, createAnnotationApi } from './api';
 import {
   labelingRouteRef,
+  llmRouteRef,
   newProjectRouteRef,
   projectRouteRef,
   qualityRouteRef,
@@ -33,6 +34,7 @@ export const annotationPlugin = createPlugin({
     newProject: newProjectRouteRef,
     quality: qualityRouteRef,
     qa: qaRouteRef,
+    llm: llmRouteRef,
   },
 });
 
@@ -40,8 +42,9 @@ export const annotationPlugin = createPlugin({
  * The Chorus pages: home (my queues, projects), a new project
  * (`projects/new`), a project's overview (`projects/:projectId`), its
  * labeling workspace (`projects/:projectId/label`), its quality dashboard
- * (`projects/:projectId/quality`) and its escalation queue
- * (`projects/:projectId/qa`). Mount it at e.g. `/chorus`.
+ * (`projects/:projectId/quality`), its escalation queue
+ * (`projects/:projectId/qa`) and its LLM annotators
+ * (`projects/:projectId/llm`). Mount it at e.g. `/chorus`.
  */
 export const ChorusPage = annotationPlugin.provide(
   createRoutableExtension({

@@ -31,6 +31,13 @@ export const qualityRouteRef = createSubRouteRef({
   path: '/projects/:projectId/quality',
 });
 
+/** A project's LLM annotators: configs and versions (managers; analysts read). */
+export const llmRouteRef = createSubRouteRef({
+  id: 'annotation/llm',
+  parent: rootRouteRef,
+  path: '/projects/:projectId/llm',
+});
+
 /** A project's escalation queue, for its quality analysts (and managers). */
 export const qaRouteRef = createSubRouteRef({
   id: 'annotation/qa',

@@ -17,15 +17,13 @@ import {
   QualityMetrics,
   STATUS_TRANSITIONS,
   WorkLease,
-  LlmAnnotatorConfigInput,
-  LlmAnnotatorRecord,
   LlmDryRunItem,
   LlmJobInfo,
   LlmJobProgressInfo,
   LlmJobScope,
-  LlmAnnotatorVersion,
 } from '@chorus/plugin-annotation-common';
 import { AnnotationApi } from '../api';
+import { fakeLlm, FakeLlm } from './fakeLlmApi';
 import { fakeQa, FakeQa } from './fakeQaApi';
 
 /** A failed call as `AnnotationClient` throws it (a ResponseError). */
@@ -271,6 +269,8 @@ export interface FakeAnnotationApi {
   importedTexts: string[];
   /** The QA queue (see fakeQaApi.ts). */
   qa: FakeQa;
+  /** The LLM annotators and providers (see fakeLlmApi.ts). */
+  llm: FakeLlm;
 }
 
 /** A File's text (jsdom's Blob has no text() in every version). */
@@ -299,6 +299,7 @@ export function fakeAnnotationApi(
     ttlMs?: number;
     imports?: ImportRecordResponse[];
     qa?: Parameters<typeof fakeQa>[0];
+    llm?: Pick<Parameters<typeof fakeLlm>[0], 'providers' | 'annotators'>;
   } = {},
 ): FakeAnnotationApi {
   const items = options.items ?? trackItems(5);
@@ -316,6 +317,12 @@ export function fakeAnnotationApi(
   const importedTexts: string[] = [];
   let status: AnnotationProjectStatus = project.status;
   const qa = fakeQa(options.qa);
+  const llm = fakeLlm({
+    ...options.llm,
+    project: config,
+    projectId: project.id,
+    itemData: items.map(i => i.data),
+  });
 
   const toLease = (l: FakeLease): WorkLease => {
     const item = items.find(i => i.id === l.itemId)!;
@@ -529,6 +536,7 @@ export function fakeAnnotationApi(
       answersUsed: 24,
     })),
     ...qa.methods,
+    ...llm.methods,
     // LLM jobs and dry runs: none in these pages' tests yet
     dryRunLlmAnnotator: jest.fn(
       async (_id: string, _annotatorId: string): Promise<LlmDryRunItem[]> => [],
@@ -557,43 +565,12 @@ export function fakeAnnotationApi(
         throw responseError(404, `LLM job ${jobId} not found`);
       },
     ),
-    // the LLM annotator's pages are not built yet: nothing configured
-    listLlmProviders: jest.fn(async () => []),
-    listLlmAnnotators: jest.fn(async (_id: string) => []),
-    createLlmAnnotator: jest.fn(
-      async (
-        _id: string,
-        _name: string,
-        _config: LlmAnnotatorConfigInput,
-      ): Promise<LlmAnnotatorRecord> => {
-        throw responseError(400, 'config.provider: no provider is configured');
-      },
-    ),
-    getLlmAnnotator: jest.fn(
-      async (
-        _id: string,
-        annotatorId: string,
-      ): Promise<{
-        annotator: LlmAnnotatorRecord;
-        versions: LlmAnnotatorVersion[];
-      }> => {
-        throw responseError(404, `LLM annotator ${annotatorId} not found`);
-      },
-    ),
-    updateLlmAnnotator: jest.fn(
-      async (
-        _id: string,
-        annotatorId: string,
-        _config: LlmAnnotatorConfigInput,
-      ): Promise<{ annotator: LlmAnnotatorRecord; created: boolean }> => {
-        throw responseError(404, `LLM annotator ${annotatorId} not found`);
-      },
-    ),
   };
 
   return {
     api,
     qa,
+    llm,
     imports,
     importedTexts,
     leases,

@@ -3,6 +3,7 @@ import { ReactRouterV6PageRouter } from '@backstage/frontend-adapter-react-route
 import { Route, Routes, useParams } from 'react-router-dom';
 import { EscalationQueuePage } from './EscalationQueue';
 import { LabelingWorkspace } from './LabelingWorkspace';
+import { LlmAnnotatorsPage } from './LlmAnnotators';
 import { MyQueuesPage } from './MyQueuesPage';
 import { NewProjectPage } from './NewProjectPage';
 import { ProjectOverviewPage } from './ProjectOverviewPage';
@@ -28,10 +29,15 @@ function QaRoute() {
   return <EscalationQueuePage key={projectId} projectId={projectId} />;
 }
 
+function LlmRoute() {
+  const { projectId = '' } = useParams();
+  return <LlmAnnotatorsPage key={projectId} projectId={projectId} />;
+}
+
 /**
  * The Chorus pages below the plugin's root route, in both frontend systems
  * (the paths match `projectRouteRef`, `newProjectRouteRef`,
- * `labelingRouteRef`, `qualityRouteRef` and `qaRouteRef`). The adapter
+ * `labelingRouteRef`, `qualityRouteRef`, `qaRouteRef` and `llmRouteRef`). The adapter
  * gives the routes their React Router context in the new frontend system
  * and passes through in the legacy one.
  */
@@ -45,6 +51,7 @@ export function ChorusRouter() {
         <Route path="/projects/:projectId/label" element={<LabelingRoute />} />
         <Route path="/projects/:projectId/quality" element={<QualityRoute />} />
         <Route path="/projects/:projectId/qa" element={<QaRoute />} />
+        <Route path="/projects/:projectId/llm" element={<LlmRoute />} />
         <Route
           path="*"
           element={

@@ -75,8 +75,10 @@ function ProjectCard(props: {
   canLabel: boolean;
   /** Open escalations, for those who may read the escalation backlog. */
   openEscalations?: number;
+  /** LLM annotators, for those who may read them. */
+  llmAnnotators?: number;
 }) {
-  const { project, config, canLabel, openEscalations } = props;
+  const { project, config, canLabel, openEscalations, llmAnnotators } = props;
   const links = useChorusLinks();
   const rows: Array<[string, ReactNode]> = [
     ['Status', <StatusChip status={project.status} />],
@@ -99,6 +101,9 @@ function ProjectCard(props: {
   if (openEscalations !== undefined) {
     rows.push(['Escalations', `${openEscalations} open`]);
   }
+  if (llmAnnotators !== undefined) {
+    rows.push(['LLM annotators', String(llmAnnotators)]);
+  }
   return (
     <InfoCard title="Project">
       <table aria-label="Project facts">
@@ -119,7 +124,9 @@ function ProjectCard(props: {
           ))}
         </tbody>
       </table>
-      {canLabel || openEscalations !== undefined ? (
+      {canLabel ||
+      openEscalations !== undefined ||
+      llmAnnotators !== undefined ? (
         <Box mt={2} display="flex" gridGap={8}>
           {canLabel ? (
             <LinkButton
@@ -137,6 +144,15 @@ function ProjectCard(props: {
               color="primary"
             >
               Escalation queue
+            </LinkButton>
+          ) : null}
+          {llmAnnotators !== undefined ? (
+            <LinkButton
+              to={links.llm(project.id)}
+              variant="outlined"
+              color="primary"
+            >
+              LLM annotators
             </LinkButton>
           ) : null}
         </Box>
@@ -350,7 +366,7 @@ export function ProjectOverviewPage(props: { projectId: string }) {
   const links = useChorusLinks();
   const { value, loading, error } = useAsync(async () => {
     const project = await api.getProject(projectId);
-    const [config, queues, openEscalations] = await Promise.all([
+    const [config, queues, openEscalations, llmAnnotators] = await Promise.all([
       // a project may not have a config yet; the page still shows the rest
       api.getConfig(projectId).then(
         c => c.config,
@@ -363,9 +379,14 @@ export function ProjectOverviewPage(props: { projectId: string }) {
         page => page.open,
         () => undefined,
       ),
+      // the same for the LLM annotators (managers and analysts read them)
+      api.listLlmAnnotators(projectId).then(
+        list => list.length,
+        () => undefined,
+      ),
     ]);
     const canLabel = queues.some(q => q.project.id === project.id);
-    return { project, config, canLabel, openEscalations };
+    return { project, config, canLabel, openEscalations, llmAnnotators };
   }, [api, projectId]);
   // a status changed from this page, until the next load
   const [changed, setChanged] = useState<AnnotationProjectRecord>();
@@ -386,6 +407,7 @@ export function ProjectOverviewPage(props: { projectId: string }) {
             config={value.config}
             canLabel={value.canLabel}
             openEscalations={value.openEscalations}
+            llmAnnotators={value.llmAnnotators}
           />
         </Grid>
         <Grid item xs={12} md={7}>

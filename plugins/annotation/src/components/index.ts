@@ -7,3 +7,4 @@ export { LabelingWorkspace } from './LabelingWorkspace';
 export { ProjectOverviewPage } from './ProjectOverviewPage';
 export { NewProjectPage } from './NewProjectPage';
 export { EscalationQueuePage } from './EscalationQueue';
+export { LlmAnnotatorsPage } from './LlmAnnotators';

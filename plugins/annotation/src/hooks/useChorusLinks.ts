@@ -1,6 +1,7 @@
 import { useRouteRef } from '@backstage/core-plugin-api';
 import {
   labelingRouteRef,
+  llmRouteRef,
   newProjectRouteRef,
   projectRouteRef,
   qualityRouteRef,
@@ -16,6 +17,7 @@ export function useChorusLinks() {
   const newProject = useRouteRef(newProjectRouteRef);
   const quality = useRouteRef(qualityRouteRef);
   const qa = useRouteRef(qaRouteRef);
+  const llm = useRouteRef(llmRouteRef);
   return {
     home: () => home(),
     project: (projectId: string) => project({ projectId }),
@@ -23,5 +25,6 @@ export function useChorusLinks() {
     newProject: () => newProject(),
     quality: (projectId: string) => quality({ projectId }),
     qa: (projectId: string) => qa({ projectId }),
+    llm: (projectId: string) => llm({ projectId }),
   };
 }

@@ -31,11 +31,11 @@ import { useChorusLinks } from '../../hooks/useChorusLinks';
 import {
   checkDraft,
   emptyDraft,
-  fieldOfIssue,
   inputId,
   issuesFromMessage,
   nameFromTitle,
   newQuestion,
+  placeIssues,
   ProjectDraft,
   QuestionDraft,
 } from './form';
@@ -131,20 +131,7 @@ export function NewProjectPage() {
     ...(showIssues && !check.ok ? check.issues : []),
     ...serverIssues,
   ];
-  const byField = new Map<string, string[]>();
-  const unplaced: ConfigIssue[] = [];
-  for (const issue of issues) {
-    const field = fieldOfIssue(issue.path, fieldPaths);
-    if (field) {
-      const rest = issue.path.slice(field.length).replace(/^\./, '');
-      byField.set(field, [
-        ...(byField.get(field) ?? []),
-        rest ? `${rest}: ${issue.message}` : issue.message,
-      ]);
-    } else {
-      unplaced.push(issue);
-    }
-  }
+  const { byField, unplaced } = placeIssues(issues, fieldPaths);
   const errorOf = (path: string) => byField.get(path)?.join('; ');
 
   const edit = (change: Partial<ProjectDraft>) => {

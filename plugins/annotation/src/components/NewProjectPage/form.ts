@@ -130,7 +130,7 @@ export function nameFromTitle(title: string): string {
 }
 
 /** Empty means "use the default"; anything else goes as a number (or NaN). */
-function num(text: string): number | undefined {
+export function num(text: string): number | undefined {
   return text.trim() === '' ? undefined : Number(text.trim());
 }
 
@@ -210,7 +210,7 @@ function toQuestion(d: QuestionDraft): Record<string, unknown> {
 }
 
 /** Drops undefined fields: "not given" must not read as a wrong type. */
-function compact<T extends Record<string, unknown>>(o: T): T {
+export function compact<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(
     Object.entries(o).filter(([, v]) => v !== undefined),
   ) as T;
@@ -299,7 +299,33 @@ export function fieldOfIssue(
   return best;
 }
 
+/**
+ * Issues placed at their form fields (see `fieldOfIssue`): the messages by
+ * field, a deeper path named before its message; the rest unplaced.
+ */
+export function placeIssues(
+  issues: readonly ConfigIssue[],
+  fields: Iterable<string>,
+): { byField: Map<string, string[]>; unplaced: ConfigIssue[] } {
+  const list = [...fields];
+  const byField = new Map<string, string[]>();
+  const unplaced: ConfigIssue[] = [];
+  for (const issue of issues) {
+    const field = fieldOfIssue(issue.path, list);
+    if (field) {
+      const rest = issue.path.slice(field.length).replace(/^\./, '');
+      byField.set(field, [
+        ...(byField.get(field) ?? []),
+        rest ? `${rest}: ${issue.message}` : issue.message,
+      ]);
+    } else {
+      unplaced.push(issue);
+    }
+  }
+  return { byField, unplaced };
+}
+
 /** A DOM id for the input of a form path (labels and helper texts need one). */
-export function inputId(path: string): string {
-  return `chorus-new-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
+export function inputId(path: string, form = 'new'): string {
+  return `chorus-${form}-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }

@@ -1,0 +1,1 @@
+export { LlmAnnotatorsPage } from './LlmAnnotatorsPage';
