@@ -7,6 +7,8 @@ import {
   KnexAnnotationStore,
   KnexItemStore,
   KnexLeaseStore,
+  KnexLlmAnnotatorStore,
+  KnexLlmJobStore,
   KnexMetricsStore,
   KnexProjectStore,
   KnexQualityStore,
@@ -28,6 +30,7 @@ import { LlmProviderRegistry, readLlmProviders } from './service/llm/providers';
 import { scheduleQualityRefit } from './service/quality/schedule';
 import { ItemEvaluator } from './service/quality/ItemEvaluator';
 import { startLlmJobs } from './service/llm/startLlmJobs';
+import { LlmRoles } from './service/llm/roles';
 
 /** The Chorus backend plugin, mounted at `/api/annotation`. */
 export const annotationPlugin = createBackendPlugin({
@@ -106,12 +109,24 @@ export const annotationPlugin = createBackendPlugin({
             quality,
             metrics,
             logger,
-            evaluator: new ItemEvaluator({ items, annotations, quality }),
+            evaluator: new ItemEvaluator({
+              items,
+              annotations,
+              quality,
+              llmJobs: new KnexLlmJobStore(knex),
+            }),
           },
         });
         // LLM annotator jobs run in every replica; the store, runner
         // (annotateOne) and batch runner are for the LLM routes
+        const llmRoles = new LlmRoles({
+          annotators: new KnexLlmAnnotatorStore(knex),
+          projects,
+          quality,
+          logger,
+        });
         const llm = startLlmJobs({
+          onRecorded: (job, outcomes) => llmRoles.afterRecorded(job, outcomes),
           config,
           knex,
           projects,

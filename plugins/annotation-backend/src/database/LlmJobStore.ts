@@ -1,5 +1,6 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { createHash } from 'crypto';
+import { LlmAnnotatorConfig } from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import { v4 as uuid } from 'uuid';
 import { ItemState } from './ItemStore';
@@ -172,6 +173,15 @@ export type LlmJobRef = Pick<
   'id' | 'projectId' | 'annotatorId' | 'version'
 >;
 
+export interface LlmItemAnswer {
+  annotatorId: string;
+  name: string;
+  version: number;
+  config: LlmAnnotatorConfig;
+  answer: Record<string, unknown>;
+  confidence?: number;
+}
+
 export interface FewShotRow {
   id: string;
   externalId: string;
@@ -264,6 +274,11 @@ export interface LlmJobStore {
   ): Promise<boolean>;
   /** Gold and QA-resolved items of a project, for few-shot examples. */
   fewShotRows(projectId: string, limit: number): Promise<FewShotRow[]>;
+  /**
+   * An item's LLM answers, one per annotator (its newest version that
+   * answered), with that version's config: what the roles act on.
+   */
+  answersForItem(itemId: string): Promise<LlmItemAnswer[]>;
 
   /** The items a claimant holds now, with their data. */
   claimedItems(jobId: string, runnerId: string): Promise<ClaimedLlmItem[]>;
@@ -1332,6 +1347,45 @@ export class KnexLlmJobStore implements LlmJobStore {
         updated_at: now,
       });
     return changed > 0;
+  }
+
+  async answersForItem(itemId: string): Promise<LlmItemAnswer[]> {
+    const rows = await this.knex('llm_answers as a')
+      .join('llm_annotators as n', 'n.id', 'a.annotator_id')
+      .join('llm_annotator_versions as v', join =>
+        join
+          .on('v.annotator_id', 'a.annotator_id')
+          .andOn('v.version', 'a.version'),
+      )
+      .where({ 'a.item_id': itemId, 'a.status': 'answered' })
+      .orderBy([
+        { column: 'a.annotator_id' },
+        { column: 'a.version', order: 'desc' },
+      ])
+      .select(
+        'a.annotator_id',
+        'n.name',
+        'a.version',
+        'v.config',
+        'a.answer',
+        'a.confidence',
+      );
+    const newest = new Map<string, LlmItemAnswer>();
+    for (const row of rows) {
+      if (!newest.has(row.annotator_id)) {
+        newest.set(row.annotator_id, {
+          annotatorId: row.annotator_id,
+          name: row.name,
+          version: toNumber(row.version),
+          config: parseJson(row.config),
+          answer: parseJson(row.answer),
+          ...(row.confidence !== null
+            ? { confidence: Number(row.confidence) }
+            : {}),
+        });
+      }
+    }
+    return [...newest.values()];
   }
 
   async fewShotRows(projectId: string, limit: number): Promise<FewShotRow[]> {

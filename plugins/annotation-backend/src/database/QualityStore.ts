@@ -224,6 +224,20 @@ export interface QualityStore {
   ): Promise<void>;
   goldStats(projectId: string): Promise<GoldStats[]>;
   /**
+   * Resolves an item with an LLM answer (its annotator's role is
+   * auto-accept): only an open item no one has answered or leased, which
+   * then leaves the annotators' pool (`complete`). False when humans got
+   * there first, or it is decided already.
+   */
+  acceptLlmAnswer(
+    itemId: string,
+    accepted: {
+      configVersion: number;
+      answer: Record<string, unknown>;
+      confidence: number;
+    },
+  ): Promise<boolean>;
+  /**
    * Complete items left undecided (no outcome, or `pending` though complete)
    * whose last change is older than `before` (ms): what a process killed
    * between a submit and its evaluation leaves behind.
@@ -918,6 +932,46 @@ export class KnexQualityStore implements QualityStore {
       ])
       .orderBy('annotator');
     return rows.map(goldStatsFromRow);
+  }
+
+  async acceptLlmAnswer(
+    itemId: string,
+    accepted: {
+      configVersion: number;
+      answer: Record<string, unknown>;
+      confidence: number;
+    },
+  ): Promise<boolean> {
+    return this.knex.transaction(async tx => {
+      const item = await this.lockItemRow(tx, itemId);
+      if (
+        item.state !== 'open' ||
+        item.answer_count > 0 ||
+        item.slots_taken > 0 ||
+        (await this.outcomeRow(tx, itemId))
+      ) {
+        return false;
+      }
+      await tx('items')
+        .where({ id: itemId })
+        .update({ state: 'complete', updated_at: Date.now() });
+      await this.writeOutcome(tx, item.project_id, itemId, undefined, {
+        status: 'resolved',
+        config_version: accepted.configVersion,
+        answer: JSON.stringify(accepted.answer),
+        method: 'llm',
+        confidence: accepted.confidence,
+        agreement: '{}',
+        reasons: '[]',
+        guidance: null,
+      });
+      await addToCounters(tx, item.project_id, {
+        'items.open': -1,
+        'items.complete': 1,
+        'quality.resolved': 1,
+      });
+      return true;
+    });
   }
 
   async undecidedItems(

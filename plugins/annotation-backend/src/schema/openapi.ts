@@ -1373,8 +1373,10 @@ export const spec = {
         description:
           'Runs the annotator on a few items (the given ones, else the first) and stores nothing: the rendered prompt, the raw output, the parsed answer, the confidence and the cost. Costs real requests: for managers.',
         parameters: [projectId, inPath('annotatorId', key)],
-        requestBody: jsonBody(
-          object([], {
+        requestBody: jsonBody({
+          type: 'object',
+          additionalProperties: false,
+          properties: {
             itemIds: {
               type: 'array',
               maxItems: 5,
@@ -1386,8 +1388,8 @@ export const spec = {
               ...anyObject,
               description: 'An unsaved config to try instead of a version',
             },
-          }),
-        ),
+          },
+        }),
         responses: {
           '200': json('What the model did', ref('LlmDryRun')),
           default: errorResponse,

@@ -23,6 +23,7 @@ import {
   LeaseStore,
   ProjectStore,
   QualityStore,
+  LlmJobStore,
 } from '../database';
 import { ApiRouter } from '@backstage/backend-openapi-utils';
 import { spec } from '../schema/openapi';
@@ -47,6 +48,8 @@ export interface WorkRouteOptions {
   leases: LeaseStore;
   annotations: AnnotationStore;
   quality: QualityStore;
+  /** LLM answers, for the roles that act on consensus. */
+  llmJobs?: LlmJobStore;
   notifier: ProjectNotifier;
   /** The caller and the project, once the caller may do `permission`. */
   callerIn: (

@@ -9,3 +9,4 @@ export * from './template';
 export * from './outputSchema';
 export * from './parseOutput';
 export * from './confidence';
+export * from './policy';

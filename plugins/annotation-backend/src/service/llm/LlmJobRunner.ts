@@ -26,7 +26,7 @@ import {
   noSpend,
   resultOutcome,
 } from './jobParts';
-import { OutcomeRecorder } from './OutcomeRecorder';
+import { OnRecorded, OutcomeRecorder } from './OutcomeRecorder';
 import {
   buildMessages,
   contentHash,
@@ -123,6 +123,8 @@ export interface LlmJobRunnerDeps {
   client?: LlmClient;
   /** Told when a job completes (all done, budget or error). */
   onJobFinished?: (jobId: string) => void;
+  /** Told once results are stored (the annotator's role acts on them). */
+  onRecorded?: OnRecorded;
 }
 
 /** A dry run's result: what would be sent and what came back. */
@@ -174,6 +176,7 @@ export class LlmJobRunner {
       this.runnerId,
       deps.logger,
       jobId => this.finished(jobId),
+      deps.onRecorded,
     );
   }
 

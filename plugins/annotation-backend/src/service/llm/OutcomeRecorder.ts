@@ -8,6 +8,12 @@ import { sleep } from './backoff';
 
 const MAX_WRITE_ATTEMPTS = 8;
 
+/** Called with results once they are stored; its failure is logged only. */
+export type OnRecorded = (
+  job: LlmJobRef,
+  outcomes: LlmItemOutcome[],
+) => Promise<void>;
+
 interface Pending {
   job: LlmJobRef;
   outcomes: LlmItemOutcome[];
@@ -31,6 +37,7 @@ export class OutcomeRecorder {
     private readonly runnerId: string,
     private readonly logger: LoggerService,
     private readonly onFinished: (jobId: string) => void,
+    private readonly onRecorded?: OnRecorded,
     private readonly options = { flushMs: 20, maxBatch: 200 },
   ) {}
 
@@ -93,6 +100,11 @@ export class OutcomeRecorder {
             entry.outcomes,
           );
           entry.settled.forEach(settle => settle());
+          await this.onRecorded?.(entry.job, entry.outcomes).catch(error =>
+            this.logger.error(
+              `LLM job ${entry.job.id}: acting on its results failed: ${error}`,
+            ),
+          );
           if (finished) {
             this.onFinished(entry.job.id);
           }

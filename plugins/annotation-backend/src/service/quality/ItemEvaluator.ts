@@ -3,9 +3,16 @@ import {
   DawidSkeneModel,
   decideItemOutcome,
   ItemDecision,
+  llmDisagreements,
   ProjectConfig,
 } from '@chorus/plugin-annotation-common';
-import { AnnotationStore, ItemStore, QualityStore } from '../../database';
+import {
+  AnnotationStore,
+  EscalationReason,
+  ItemStore,
+  LlmJobStore,
+  QualityStore,
+} from '../../database';
 
 /** How long a project's fit and gold standings are reused. */
 const CACHE_MS = 30_000;
@@ -40,6 +47,8 @@ export class ItemEvaluator {
       items: ItemStore;
       annotations: AnnotationStore;
       quality: QualityStore;
+      /** The LLM annotators' answers (their roles act here). */
+      llmJobs?: Pick<LlmJobStore, 'answersForItem'>;
     },
   ) {}
 
@@ -65,31 +74,57 @@ export class ItemEvaluator {
     if (before && before.status !== 'pending') {
       return undefined;
     }
-    const [answers, models, excluded] = await Promise.all([
+    const [answers, models, excluded, llm] = await Promise.all([
       this.o.annotations.listForItem(projectId, itemId),
       this.models(projectId, args.configVersion),
       this.excluded(projectId, config.quality.minGoldAccuracy),
+      this.o.llmJobs?.answersForItem(itemId) ?? [],
     ]);
+    // a `vote` LLM annotator is one more annotator in the consensus
+    const votes = llm
+      .filter(a => a.config.role === 'vote')
+      .map(a => ({ annotator: `llm:${a.name}`, answer: a.answer }));
     const decision = decideItemOutcome({
       config,
-      answers: answers.map(a => ({
-        annotator: a.annotator,
-        answer: a.answer as Record<string, unknown>,
-      })),
+      answers: [
+        ...answers.map(a => ({
+          annotator: a.annotator,
+          answer: a.answer as Record<string, unknown>,
+        })),
+        ...votes,
+      ],
       extraAnnotators: before?.extraAnnotators ?? 0,
       models,
       excluded,
     });
+    // humans who answer an item an auto-accepting LLM also answered (its
+    // audit sample, or answers below its threshold) and disagree with it
+    // send the item to QA
+    const disagreements: EscalationReason[] =
+      decision.status === 'resolved'
+        ? llm
+            .filter(a => a.config.role === 'auto-accept')
+            .flatMap(a =>
+              llmDisagreements(config, a.answer, decision.answer).map(
+                question => ({
+                  code: 'llm-disagreement' as const,
+                  question,
+                  llmAnswer: a.answer[question],
+                  humanAnswer: decision.answer[question],
+                }),
+              ),
+            )
+        : [];
     const fields = {
       configVersion: args.configVersion,
       answer: decision.answer,
       method: decision.method,
       confidence: decision.confidence,
       agreement: decision.agreement,
-      reasons: decision.reasons,
+      reasons: [...decision.reasons, ...disagreements] as EscalationReason[],
     };
     try {
-      if (decision.status === 'escalated') {
+      if (decision.status === 'escalated' || disagreements.length) {
         const { escalation } = await this.o.quality.escalate(itemId, fields);
         return { decision, escalationId: escalation.id };
       }

@@ -1,0 +1,77 @@
+import { ProjectConfig } from '../config';
+import { goldAgreement } from '../quality/gold';
+import { LlmAnnotatorConfig } from './annotatorConfig';
+
+/*
+ * How an LLM annotator's answers act beside the humans (its `role`):
+ * `vote` counts as one more annotator in consensus, `prelabel` is shown to
+ * annotators as a suggestion, `auto-accept` resolves an item by itself when
+ * its confidence reaches the threshold, except for an audit sample that
+ * still goes to humans; humans who then disagree send the item to QA.
+ */
+
+/**
+ * FNV-1a over the key, then MurmurHash3's finalizer so that keys differing
+ * in one character (item 41, item 42) spread over the whole range.
+ */
+function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Whether an item is in an annotator's audit sample: the same answer on
+ * every replica and rerun (a hash of the item and annotator), true for a
+ * `rate` share of items.
+ */
+export function inAuditSample(
+  itemId: string,
+  annotatorId: string,
+  rate: number,
+): boolean {
+  return hash32(`${annotatorId}:${itemId}`) / 2 ** 32 < rate;
+}
+
+/** Whether this LLM answer resolves its item without humans. */
+export function autoAccepts(
+  config: LlmAnnotatorConfig,
+  answer: { itemId: string; annotatorId: string; confidence?: number },
+): boolean {
+  if (config.role !== 'auto-accept' || !config.autoAccept) {
+    return false;
+  }
+  return (
+    answer.confidence !== undefined &&
+    answer.confidence >= config.autoAccept.threshold &&
+    !inAuditSample(
+      answer.itemId,
+      answer.annotatorId,
+      config.autoAccept.auditRate,
+    )
+  );
+}
+
+/**
+ * The questions on which the LLM's answer and the humans' consensus
+ * differ (compared as a gold answer is: same label or rating, same set,
+ * spans matched; free text not compared).
+ */
+export function llmDisagreements(
+  project: Pick<ProjectConfig, 'questions'>,
+  llmAnswer: Record<string, unknown>,
+  consensus: Record<string, unknown>,
+): string[] {
+  const scored = goldAgreement(project, llmAnswer, consensus);
+  return Object.entries(scored.questions)
+    .filter(([, agrees]) => !agrees)
+    .map(([id]) => id);
+}
