@@ -73,6 +73,15 @@ export interface Config {
         /** A simulator: its answers are shown as simulated. */
         simulated?: boolean;
       }>;
+      /**
+       * The demo backend's LLM simulator, started as provider `simulator`
+       * when no provider is configured. Development only.
+       */
+      simulator?: {
+        enabled?: boolean;
+        /** Seed of its answers (default "chorus"). */
+        seed?: string;
+      };
     };
     /** The scheduled project-level quality fit. */
     quality?: {

@@ -3,6 +3,7 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { authModuleDemoProvider } from './modules/demoSignIn';
+import { annotationModuleLlmSimulator } from './modules/llmSimulator';
 import { annotationPermissionPolicyModule } from '@chorus/plugin-annotation-backend';
 
 const backend = createBackend();
@@ -22,8 +23,9 @@ backend.add(
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@chorus/plugin-catalog-backend-module-annotation'));
 
-// Chorus
+// Chorus, with the LLM simulator as provider when none is configured
 backend.add(import('@chorus/plugin-annotation-backend'));
+backend.add(annotationModuleLlmSimulator);
 
 // scaffolder (Chorus will add a create-project action and template)
 backend.add(import('@backstage/plugin-scaffolder-backend'));
