@@ -19,6 +19,7 @@ import type {
 } from './qa';
 import type { AnnotationProjectStatus } from './kinds';
 import type {
+  LlmEvaluationReport,
   LlmDryRunItem,
   LlmJobInfo,
   LlmJobProgressInfo,
@@ -485,6 +486,25 @@ export class AnnotationClient {
       'POST',
       `${this.llmAnnotator(id, annotatorId)}/jobs`,
       job,
+    ))!;
+  }
+
+  /** A version against the known items, with the recommended threshold. */
+  async evaluateLlmAnnotator(
+    id: string,
+    annotatorId: string,
+    options: { version?: number; targetPrecision?: number } = {},
+  ): Promise<LlmEvaluationReport> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(options)) {
+      if (value !== undefined) {
+        query.set(key, String(value));
+      }
+    }
+    const search = query.size ? `?${query}` : '';
+    return (await this.call<LlmEvaluationReport>(
+      'GET',
+      `${this.llmAnnotator(id, annotatorId)}/evaluation${search}`,
     ))!;
   }
 

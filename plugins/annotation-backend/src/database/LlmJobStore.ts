@@ -182,6 +182,16 @@ export interface LlmItemAnswer {
   confidence?: number;
 }
 
+export interface LlmEvaluationRow {
+  status: 'answered' | 'refused' | 'invalid';
+  answer?: Record<string, unknown>;
+  confidence?: number;
+  cost: number;
+  gold?: Record<string, unknown>;
+  /** The humans' (or QA's) consensus, when they settled the item. */
+  consensus?: Record<string, unknown>;
+}
+
 export interface FewShotRow {
   id: string;
   externalId: string;
@@ -279,6 +289,15 @@ export interface LlmJobStore {
    * answered), with that version's config: what the roles act on.
    */
   answersForItem(itemId: string): Promise<LlmItemAnswer[]>;
+  /**
+   * A version's answers on the items whose answer is known (gold, QA
+   * resolutions) or that humans settled by consensus: what its evaluation
+   * compares.
+   */
+  evaluationRows(
+    annotatorId: string,
+    version: number,
+  ): Promise<LlmEvaluationRow[]>;
 
   /** The items a claimant holds now, with their data. */
   claimedItems(jobId: string, runnerId: string): Promise<ClaimedLlmItem[]>;
@@ -1386,6 +1405,40 @@ export class KnexLlmJobStore implements LlmJobStore {
       }
     }
     return [...newest.values()];
+  }
+
+  async evaluationRows(
+    annotatorId: string,
+    version: number,
+  ): Promise<LlmEvaluationRow[]> {
+    const rows = await this.knex('llm_answers as a')
+      .join('items as i', 'i.id', 'a.item_id')
+      .leftJoin('item_outcomes as o', join =>
+        join
+          .on('o.item_id', 'a.item_id')
+          .andOnIn('o.status', ['resolved', 'qa-resolved'])
+          .andOn(q => q.onNull('o.method').orOnVal('o.method', '<>', 'llm')),
+      )
+      .where({ 'a.annotator_id': annotatorId, 'a.version': version })
+      .andWhere(q => q.whereNotNull('i.gold').orWhereNotNull('o.item_id'))
+      .select(
+        'a.status',
+        'a.answer',
+        'a.confidence',
+        'a.cost',
+        'i.gold',
+        'o.answer as consensus',
+      );
+    return rows.map(row => ({
+      status: row.status,
+      ...(row.answer ? { answer: parseJson(row.answer) } : {}),
+      ...(row.confidence !== null
+        ? { confidence: Number(row.confidence) }
+        : {}),
+      cost: Number(row.cost),
+      ...(row.gold ? { gold: parseJson(row.gold) } : {}),
+      ...(row.consensus ? { consensus: parseJson(row.consensus) } : {}),
+    }));
   }
 
   async fewShotRows(projectId: string, limit: number): Promise<FewShotRow[]> {

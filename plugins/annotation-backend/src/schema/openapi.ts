@@ -922,6 +922,21 @@ export const spec = {
           }),
         },
       }),
+      LlmEvaluationReport: object(['version', 'targetPrecision', 'questions'], {
+        version,
+        targetPrecision: share,
+        questions: {
+          type: 'array',
+          description:
+            'Per single-choice or rating question, against the known (gold, QA-resolved) items: accuracy with and without abstentions, per label, kappa with the human consensus, expected calibration error and reliability bins, the risk-coverage curve, and the recommended auto-accept threshold for the target precision with its cost per accepted label',
+          items: object(['id', 'title', 'type', 'evaluation'], {
+            id: text,
+            title: text,
+            type: text,
+            evaluation: anyObject,
+          }),
+        },
+      }),
     },
   },
   paths: {
@@ -1413,6 +1428,38 @@ export const spec = {
         ),
         responses: {
           '201': json('The job, running', ref('LlmJob')),
+          default: errorResponse,
+        },
+      },
+    },
+    '/projects/{projectId}/llm-annotators/{annotatorId}/evaluation': {
+      get: {
+        operationId: 'evaluateLlmAnnotator',
+        description:
+          'How a version of the annotator does against the items whose answer is known; run it on the gold items (a job with scope { kind: filter, states: [gold] }) to measure it. For managers and quality analysts.',
+        parameters: [
+          projectId,
+          inPath('annotatorId', key),
+          {
+            name: 'version',
+            in: 'query',
+            required: false,
+            description: 'Default: the current version',
+            schema: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' },
+          },
+          {
+            name: 'targetPrecision',
+            in: 'query',
+            required: false,
+            description: 'For the recommended threshold; default 0.95',
+            schema: {
+              type: 'string',
+              pattern: '^(0(\\.[0-9]{1,6})?|1(\\.0{1,6})?)$',
+            },
+          },
+        ],
+        responses: {
+          '200': json('The evaluation', ref('LlmEvaluationReport')),
           default: errorResponse,
         },
       },

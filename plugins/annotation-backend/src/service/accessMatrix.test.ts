@@ -267,6 +267,16 @@ const endpoints: Array<{
     ok: 201,
   },
   {
+    name: 'GET /projects/:id/llm-annotators/:annotator/evaluation',
+    call: (s, who) =>
+      get(
+        `/projects/${s.id}/llm-annotators/${s.llmAnnotatorId}/evaluation`,
+        who,
+      ),
+    allowed: ['analyst', 'manager', 'owner', 'service'],
+    ok: 200,
+  },
+  {
     name: 'GET /projects/:id/llm-jobs',
     call: (s, who) => get(`/projects/${s.id}/llm-jobs`, who),
     allowed: ['analyst', 'manager', 'owner', 'service'],

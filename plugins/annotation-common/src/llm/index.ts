@@ -10,3 +10,4 @@ export * from './outputSchema';
 export * from './parseOutput';
 export * from './confidence';
 export * from './policy';
+export * from './evaluation';

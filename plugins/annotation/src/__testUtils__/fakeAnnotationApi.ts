@@ -18,6 +18,7 @@ import {
   STATUS_TRANSITIONS,
   WorkLease,
   LlmDryRunItem,
+  LlmEvaluationReport,
   LlmJobInfo,
   LlmJobProgressInfo,
   LlmJobScope,
@@ -551,6 +552,14 @@ export function fakeAnnotationApi(
       },
     ),
     listLlmJobs: jest.fn(async (_id: string): Promise<LlmJobInfo[]> => []),
+    evaluateLlmAnnotator: jest.fn(
+      async (
+        _id: string,
+        annotatorId: string,
+      ): Promise<LlmEvaluationReport> => {
+        throw responseError(404, `LLM annotator ${annotatorId} not found`);
+      },
+    ),
     getLlmJob: jest.fn(
       async (_id: string, jobId: string): Promise<LlmJobProgressInfo> => {
         throw responseError(404, `LLM job ${jobId} not found`);

@@ -20,6 +20,14 @@ const truth = Object.fromEntries(
     { belongs: i % 3 ? 'yes' : 'no' },
   ]),
 );
+/** Gold items (honeypots), known to the simulator too. */
+const GOLD = 6;
+const goldTruth = Object.fromEntries(
+  Array.from({ length: GOLD }, (_, i) => [
+    `g-${i}`,
+    { belongs: i % 2 ? 'yes' : 'no' },
+  ]),
+);
 
 /*
  * The LLM job API through a real backend whose runner calls the simulator
@@ -31,7 +39,7 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
   beforeAll(async () => {
     simulator = await startLlmSimulator({
       seed: 7,
-      truth,
+      truth: { ...truth, ...goldTruth },
       accuracy: 1,
       latencyMs: 0,
     });
@@ -72,6 +80,15 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
         Object.keys(truth)
           .map(externalId =>
             JSON.stringify({ externalId, data: { track_title: externalId } }),
+          )
+          .concat(
+            Object.entries(goldTruth).map(([externalId, gold]) =>
+              JSON.stringify({
+                externalId,
+                data: { track_title: externalId },
+                gold,
+              }),
+            ),
           )
           .join('\n'),
       );
@@ -228,5 +245,59 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
     } finally {
       simulator.setOptions({ latencyMs: 0 });
     }
+  });
+
+  it('evaluates a version on the gold items and recommends a threshold', async () => {
+    const { call, p, annotatorId } = await start();
+    // the gold items are not in "missing": they are run on purpose
+    const started = await call(
+      'post',
+      `/projects/${p}/llm-annotators/${annotatorId}/jobs`,
+      'manager',
+    ).send({ scope: { kind: 'filter', states: ['gold'] } });
+    expect(started.body.itemsTotal).toBe(GOLD);
+    await finished(call, p, started.body.id);
+    const res = await call(
+      'get',
+      `/projects/${p}/llm-annotators/${annotatorId}/evaluation?targetPrecision=0.9`,
+      'analyst',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ version: 1, targetPrecision: 0.9 });
+    const [belongs] = res.body.questions;
+    expect(belongs).toMatchObject({ id: 'belongs', type: 'single-choice' });
+    const e = belongs.evaluation;
+    // the simulator knows the truth here: every gold item right
+    expect(e).toMatchObject({
+      items: GOLD,
+      answered: GOLD,
+      accuracy: { value: 1 },
+      accuracyWithAbstentions: { value: 1 },
+    });
+    expect(e.perLabel).toEqual(
+      expect.arrayContaining([
+        { label: 'yes', items: 3, accuracy: { value: 1 } },
+        { label: 'no', items: 3, accuracy: { value: 1 } },
+      ]),
+    );
+    expect(e.recommended).toMatchObject({ precision: 1, targetPrecision: 0.9 });
+    expect(e.recommended.coverage).toBe(1);
+    expect(e.recommended.costPerAcceptedLabel).toBeGreaterThan(0);
+    expect(e.reliability.length).toBeGreaterThan(0);
+    const bad = await call(
+      'get',
+      `/projects/${p}/llm-annotators/${annotatorId}/evaluation?targetPrecision=2`,
+      'manager',
+    );
+    expect(bad.status).toBe(400);
+    expect(
+      (
+        await call(
+          'get',
+          `/projects/${p}/llm-annotators/${annotatorId}/evaluation`,
+          'annotator',
+        )
+      ).status,
+    ).toBe(403);
   });
 });

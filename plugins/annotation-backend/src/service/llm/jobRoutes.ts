@@ -6,6 +6,7 @@ import {
   annotationProjectMetricsReadPermission,
   annotationProjectUpdatePermission,
   describeConfigIssues,
+  evaluateLlmAnswers,
   parseLlmAnnotatorConfig,
 } from '@chorus/plugin-annotation-common';
 import express from 'express';
@@ -14,6 +15,7 @@ import {
   LlmAnnotatorStore,
   LlmJobScope,
   LlmJobStore,
+  ProjectStore,
 } from '../../database';
 import { spec } from '../../schema/openapi';
 import { Caller } from '../access';
@@ -23,6 +25,7 @@ import { LlmJobRunner } from './LlmJobRunner';
 const DRY_RUN_ITEMS = 3;
 
 export interface LlmJobRouteOptions {
+  projects: ProjectStore;
   items: ItemStore;
   llmAnnotators: LlmAnnotatorStore;
   llmJobs: LlmJobStore;
@@ -130,6 +133,66 @@ export function addLlmJobRoutes(
         actor: who.ref,
       });
       res.status(201).json(job);
+    },
+  );
+
+  router.get(
+    '/projects/:projectId/llm-annotators/:annotatorId/evaluation',
+    async (req, res) => {
+      const { project } = await o.callerIn(
+        req,
+        req.params.projectId,
+        annotationProjectMetricsReadPermission,
+        'reading an LLM evaluation',
+      );
+      const annotator = await o.llmAnnotators.get(
+        project.id,
+        req.params.annotatorId,
+      );
+      const version = req.query.version
+        ? Number(req.query.version)
+        : annotator.version;
+      await o.llmAnnotators.version(project.id, annotator.id, version);
+      const targetPrecision = req.query.targetPrecision
+        ? Number(req.query.targetPrecision)
+        : 0.95;
+      const current = await o.projects.getConfig(
+        project.id,
+        project.configVersion,
+      );
+      const rows = await o.llmJobs.evaluationRows(annotator.id, version);
+      const label = (value: unknown) =>
+        typeof value === 'string' || typeof value === 'number'
+          ? value
+          : undefined;
+      res.json({
+        version,
+        targetPrecision,
+        questions: current!.config.questions
+          .filter(
+            q => q.type === 'single-choice' || q.type === 'ordinal-rating',
+          )
+          .map(q => ({
+            id: q.id,
+            title: q.title,
+            type: q.type,
+            evaluation: {
+              ...evaluateLlmAnswers(
+                rows.map(r => ({
+                  llm:
+                    r.status === 'answered'
+                      ? label(r.answer?.[q.id])
+                      : undefined,
+                  confidence: r.confidence,
+                  truth: label(r.gold?.[q.id]),
+                  consensus: label(r.consensus?.[q.id]),
+                  cost: r.cost,
+                })),
+                { targetPrecision },
+              ),
+            },
+          })),
+      });
     },
   );
 
