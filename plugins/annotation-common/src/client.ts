@@ -44,6 +44,16 @@ export interface WorkLease {
   expiresAt: string;
   configVersion: number;
   item: { id: string; externalId: string; data: unknown };
+  /** A `prelabel` LLM annotator's answer, shown as a suggestion. */
+  suggestion?: {
+    source: 'llm';
+    annotator: string;
+    answer: Record<string, unknown>;
+    confidence?: number;
+    simulated: boolean;
+    /** Fill it in: never in blind projects unless the config allows. */
+    preselect: boolean;
+  };
 }
 
 export interface SubmitResponse {

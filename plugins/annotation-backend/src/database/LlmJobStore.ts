@@ -180,6 +180,8 @@ export interface LlmItemAnswer {
   config: LlmAnnotatorConfig;
   answer: Record<string, unknown>;
   confidence?: number;
+  /** Answered by a simulator. */
+  simulated: boolean;
 }
 
 export interface LlmEvaluationRow {
@@ -1388,6 +1390,7 @@ export class KnexLlmJobStore implements LlmJobStore {
         'v.config',
         'a.answer',
         'a.confidence',
+        'a.simulated',
       );
     const newest = new Map<string, LlmItemAnswer>();
     for (const row of rows) {
@@ -1401,6 +1404,7 @@ export class KnexLlmJobStore implements LlmJobStore {
           ...(row.confidence !== null
             ? { confidence: Number(row.confidence) }
             : {}),
+          simulated: Boolean(row.simulated),
         });
       }
     }

@@ -193,6 +193,24 @@ export const spec = {
         expiresAt: timestamp,
         configVersion: version,
         item: ref('WorkItem'),
+        suggestion: object(
+          ['source', 'annotator', 'answer', 'simulated', 'preselect'],
+          {
+            source: { type: 'string', enum: ['llm'] },
+            annotator: {
+              ...text,
+              description: 'The LLM annotator (role prelabel) that answered',
+            },
+            answer: anyObject,
+            confidence: share,
+            simulated: { type: 'boolean' },
+            preselect: {
+              type: 'boolean',
+              description:
+                'Whether the workspace fills it in: never in blind projects unless the annotator config says so',
+            },
+          },
+        ),
       }),
       Annotation: object(
         [

@@ -23,6 +23,7 @@ import {
   LeaseStore,
   ProjectStore,
   QualityStore,
+  LlmAnnotatorStore,
   LlmJobStore,
 } from '../database';
 import { ApiRouter } from '@backstage/backend-openapi-utils';
@@ -34,6 +35,7 @@ import {
 } from '../schema/requestChecks';
 import { ProjectNotifier } from './ProjectNotifier';
 import { ItemEvaluator } from './quality/ItemEvaluator';
+import { PrelabelSuggestions } from './llm/prelabel';
 import { currentConfigReader } from './projectConfigs';
 import {
   DEFAULT_IMPORT_LIMITS,
@@ -48,8 +50,9 @@ export interface WorkRouteOptions {
   leases: LeaseStore;
   annotations: AnnotationStore;
   quality: QualityStore;
-  /** LLM answers, for the roles that act on consensus. */
+  /** LLM answers, for the roles that act on consensus and leases. */
   llmJobs?: LlmJobStore;
+  llmAnnotators?: LlmAnnotatorStore;
   notifier: ProjectNotifier;
   /** The caller and the project, once the caller may do `permission`. */
   callerIn: (
@@ -87,6 +90,7 @@ export function addWorkRoutes(
 ) {
   const limits = readImportLimits(o.config);
   const evaluator = new ItemEvaluator(o);
+  const prelabels = new PrelabelSuggestions(o);
 
   const currentConfig = currentConfigReader(o.projects);
 
@@ -181,8 +185,14 @@ export function addWorkRoutes(
       res.status(204).end();
       return;
     }
+    const suggestion = await prelabels.forItem(
+      project.id,
+      lease.item.id,
+      config,
+    );
     // never the gold answer, predictions or others' answers: blind by
-    // design; a gold item's lease looks exactly like any other
+    // design; a gold item's lease looks exactly like any other. A
+    // `prelabel` LLM answer comes as a suggestion, marked as such.
     res.json({
       token: lease.token,
       expiresAt: lease.expiresAt,
@@ -192,6 +202,7 @@ export function addWorkRoutes(
         externalId: lease.item.externalId,
         data: lease.item.data,
       },
+      ...(suggestion ? { suggestion } : {}),
     });
   });
 

@@ -250,4 +250,41 @@ describe.each(databases.eachSupportedId())('LLM roles on %s', id => {
     // pairwise agreement over three answers, one pair agreeing
     expect(JSON.parse(row.agreement)).toEqual({ belongs: { value: 1 / 3 } });
   });
+
+  it('shows a prelabel as a suggestion, filled in only where allowed', async () => {
+    const { call, p, said } = await start({ role: 'prelabel' });
+    const lease = await call('post', `/projects/${p}/next`, 'annotator').send(
+      {},
+    );
+    const llm = said.get(lease.body.item.externalId)!;
+    expect(lease.body.suggestion).toEqual({
+      source: 'llm',
+      annotator: 'first-pass',
+      answer: { belongs: llm.belongs },
+      confidence: llm.confidence,
+      simulated: true,
+      // overlap 2: a blind project, the suggestion is not filled in
+      preselect: false,
+    });
+    // the item itself still carries nothing but its data
+    expect(Object.keys(lease.body.item).sort()).toEqual([
+      'data',
+      'externalId',
+      'id',
+    ]);
+    const allowed = await start({ role: 'prelabel', prelabelInBlind: true });
+    const second = await allowed
+      .call('post', `/projects/${allowed.p}/next`, 'annotator')
+      .send({});
+    expect(second.body.suggestion.preselect).toBe(true);
+  });
+
+  it('adds no suggestion where no annotator prelabels', async () => {
+    const { call, p } = await start({ role: 'vote' });
+    const lease = await call('post', `/projects/${p}/next`, 'annotator').send(
+      {},
+    );
+    expect(lease.status).toBe(200);
+    expect(lease.body.suggestion).toBeUndefined();
+  });
 });
