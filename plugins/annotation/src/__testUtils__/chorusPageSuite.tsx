@@ -189,6 +189,49 @@ export function describeChorusPages(render: RenderChorusAt) {
       ).toBeInTheDocument();
     });
 
+    it('shows a prelabel as a marked suggestion, filled in only when allowed', async () => {
+      const suggestion = {
+        source: 'llm' as const,
+        annotator: 'first-pass',
+        answer: { belongs: 'no' },
+        confidence: 0.91,
+        simulated: true,
+        preselect: false,
+      };
+      const { render: at } = setup(
+        fakeAnnotationApi({
+          suggestions: {
+            '1': suggestion,
+            '2': { ...suggestion, preselect: true },
+          },
+        }),
+      );
+      const user = userEvent.setup();
+      await at(LABEL_PATH);
+      expect(await screen.findByText('Song number 1')).toBeInTheDocument();
+      expect(
+        screen.getByText(
+          'From the LLM annotator first-pass (simulated), confidence 91%: check it, it may be wrong.',
+        ),
+      ).toBeInTheDocument();
+      expect(screen.getByLabelText('Suggested answer')).toHaveTextContent(
+        'Does the track belong on the artist page? no',
+      );
+      // blind project: shown, not filled in, until the annotator takes it
+      const no = screen.getByRole('radio', { name: /No, wrong artist/ });
+      expect(no).not.toBeChecked();
+      await user.click(
+        screen.getByRole('button', { name: 'Use the suggestion' }),
+      );
+      expect(no).toBeChecked();
+      await user.click(screen.getByRole('button', { name: /^Submit/ }));
+      // allowed here: the next item comes filled in
+      expect(await screen.findByText('Song number 2')).toBeInTheDocument();
+      expect(
+        screen.getByRole('radio', { name: /No, wrong artist/ }),
+      ).toBeChecked();
+    });
+
     it('skips with S and the chosen reason', async () => {
       const { fake, render: at } = setup();
       const user = userEvent.setup();

@@ -301,6 +301,8 @@ export function fakeAnnotationApi(
     imports?: ImportRecordResponse[];
     qa?: Parameters<typeof fakeQa>[0];
     llm?: Pick<Parameters<typeof fakeLlm>[0], 'providers' | 'annotators'>;
+    /** Per item id: a prelabel suggestion its lease carries. */
+    suggestions?: Record<string, NonNullable<WorkLease['suggestion']>>;
   } = {},
 ): FakeAnnotationApi {
   const items = options.items ?? trackItems(5);
@@ -332,6 +334,9 @@ export function fakeAnnotationApi(
       expiresAt: new Date(l.expiresAt).toISOString(),
       configVersion: 1,
       item: { id: item.id, externalId: item.externalId, data: item.data },
+      ...(options.suggestions?.[item.id]
+        ? { suggestion: options.suggestions[item.id] }
+        : {}),
     };
   };
   const sweep = () => {

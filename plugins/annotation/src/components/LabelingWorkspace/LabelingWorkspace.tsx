@@ -161,7 +161,10 @@ function Workspace(props: {
 }) {
   const { lease, config, queue } = props;
   const questions = config.questions;
-  const [draft, setDraft] = useState<Draft>({});
+  // a prelabel fills the form only where the project allows it
+  const [draft, setDraft] = useState<Draft>(() =>
+    lease.suggestion?.preselect ? (lease.suggestion.answer as Draft) : {},
+  );
   const [issues, setIssues] = useState<ConfigIssue[]>([]);
   const [skipReason, setSkipReason] = useState(SKIP_REASONS[0]);
   const [activeId, setActiveId] = useState<string | undefined>(
@@ -228,6 +231,19 @@ function Workspace(props: {
       </Grid>
       <Grid item xs={12} md={7}>
         <ItemView item={lease.item} questions={questions} />
+        {lease.suggestion ? (
+          <Box mt={2}>
+            <SuggestionCard
+              suggestion={lease.suggestion}
+              config={config}
+              onUse={() => {
+                setDraft(lease.suggestion!.answer as Draft);
+                setIssues([]);
+              }}
+              disabled={busy}
+            />
+          </Box>
+        ) : null}
       </Grid>
       <Grid item xs={12} md={5}>
         <InfoCard title="Questions">
@@ -344,5 +360,50 @@ function Workspace(props: {
         </InfoCard>
       </Grid>
     </Grid>
+  );
+}
+
+/** A `prelabel` LLM annotator's answer, marked as a machine suggestion. */
+function SuggestionCard(props: {
+  suggestion: NonNullable<WorkLease['suggestion']>;
+  config: ProjectConfig;
+  onUse: () => void;
+  disabled: boolean;
+}) {
+  const { suggestion, config, onUse, disabled } = props;
+  const text = config.questions
+    .filter(q => suggestion.answer[q.id] !== undefined)
+    .map(q => {
+      const value = suggestion.answer[q.id];
+      return `${q.title} ${
+        Array.isArray(value) ? value.join(', ') : String(value)
+      }`;
+    })
+    .join('; ');
+  return (
+    <InfoCard
+      title="Suggestion"
+      subheader={`From the LLM annotator ${suggestion.annotator}${
+        suggestion.simulated ? ' (simulated)' : ''
+      }${
+        suggestion.confidence !== undefined
+          ? `, confidence ${Math.round(suggestion.confidence * 100)}%`
+          : ''
+      }: check it, it may be wrong.`}
+    >
+      <Typography variant="body2" aria-label="Suggested answer">
+        {text}
+      </Typography>
+      <Box mt={1}>
+        <Button
+          size="small"
+          variant="outlined"
+          onClick={onUse}
+          disabled={disabled}
+        >
+          Use the suggestion
+        </Button>
+      </Box>
+    </InfoCard>
   );
 }
