@@ -54,7 +54,11 @@ export function readRssBytes(pid: number): number {
  */
 export async function startBackend(
   db: BenchDatabase,
-  options: { cpuProfileDir?: string } = {},
+  options: {
+    cpuProfileDir?: string;
+    /** More `annotation` config (e.g. LLM providers and runner options). */
+    annotation?: object;
+  } = {},
 ): Promise<BenchBackend> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -81,6 +85,7 @@ export async function startBackend(
       auth: { environment: 'development', providers: { bench: {} } },
       // the tier policy decides, as in the portal
       permission: { enabled: true },
+      ...(options.annotation ? { annotation: options.annotation } : {}),
     }),
   );
   const logPath = join(db.dir, 'backend.log');
