@@ -125,8 +125,24 @@ export const annotationPlugin = createBackendPlugin({
           quality,
           logger,
         });
+        const notifier = new ProjectNotifier({
+          events,
+          signals,
+          items,
+          logger,
+        });
+        const llmJobs = new KnexLlmJobStore(knex);
         const llm = startLlmJobs({
           onRecorded: (job, outcomes) => llmRoles.afterRecorded(job, outcomes),
+          onJobFinished: jobId =>
+            void llmJobs
+              .find(jobId)
+              .then(job => job && notifier.llmJobFinished(job))
+              .catch(error =>
+                logger.warn(
+                  `publishing LLM job ${jobId}'s end failed: ${error}`,
+                ),
+              ),
           config,
           knex,
           projects,
@@ -153,7 +169,7 @@ export const annotationPlugin = createBackendPlugin({
             llmJobs: llm.jobs,
             llmRunner: llm.runner,
             logger,
-            notifier: new ProjectNotifier({ events, signals, items, logger }),
+            notifier,
           }),
         );
       },

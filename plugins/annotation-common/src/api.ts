@@ -194,6 +194,8 @@ export interface RefitResponse {
  */
 export const ANNOTATION_EVENT_TOPICS = {
   itemCompleted: 'annotation.item.completed',
+  /** An LLM job ended: all done, out of budget, cancelled or failed. */
+  llmJobFinished: 'annotation.llm-job.finished',
   /** An item went to the quality analysts' queue, with the reasons. */
   itemEscalated: 'annotation.item.escalated',
   /** A quality analyst resolved an escalated item, or sent it back. */

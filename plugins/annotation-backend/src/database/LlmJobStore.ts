@@ -208,6 +208,8 @@ export interface LlmJobStore {
    */
   createJob(input: NewLlmJob): Promise<LlmJobRecord>;
   get(projectId: string, jobId: string): Promise<LlmJobRecord>;
+  /** A job by id alone (for runners and events, not for callers). */
+  find(jobId: string): Promise<LlmJobRecord | undefined>;
   /** A project's jobs, newest first. */
   list(projectId: string, limit?: number): Promise<LlmJobRecord[]>;
   /** running → paused; a paused job again is a no-op. Audited. */
@@ -683,6 +685,11 @@ export class KnexLlmJobStore implements LlmJobStore {
       throw new NotFoundError(`LLM job ${jobId} not found in this project`);
     }
     return jobFromRow(row);
+  }
+
+  async find(jobId: string): Promise<LlmJobRecord | undefined> {
+    const row = await this.knex('llm_jobs').where({ id: jobId }).first();
+    return row ? jobFromRow(row) : undefined;
   }
 
   async list(projectId: string, limit = 100): Promise<LlmJobRecord[]> {

@@ -46,6 +46,30 @@ export class ProjectNotifier {
     });
   }
 
+  llmJobFinished(job: {
+    id: string;
+    projectId: string;
+    annotatorId: string;
+    version: number;
+    status: string;
+    stopReason?: string;
+    itemsDone: number;
+    itemsFailed: number;
+    cost: number;
+  }): void {
+    this.publish(ANNOTATION_EVENT_TOPICS.llmJobFinished, {
+      jobId: job.id,
+      projectId: job.projectId,
+      annotatorId: job.annotatorId,
+      version: job.version,
+      status: job.status,
+      stopReason: job.stopReason,
+      itemsDone: job.itemsDone,
+      itemsFailed: job.itemsFailed,
+      cost: job.cost,
+    });
+  }
+
   itemEscalated(
     project: AnnotationProjectRecord,
     escalation: { itemId: string; escalationId: string; reasons: unknown[] },

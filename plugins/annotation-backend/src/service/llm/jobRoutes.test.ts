@@ -1,6 +1,9 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { LlmSimulator, startLlmSimulator } from '@chorus/llm-simulator';
+import { EventParams } from '@backstage/plugin-events-node';
+import { ANNOTATION_EVENT_TOPICS } from '@chorus/plugin-annotation-common';
 import { apiCaller } from '../../__testUtils__/callers';
+import { eventListener } from '../../__testUtils__/events';
 import {
   belongsQuestion,
   newProject,
@@ -48,9 +51,11 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
 
   async function start() {
     const knex = await databases.init(id);
+    const seen: EventParams[] = [];
     const call = apiCaller(
       await startAnnotationApi({
         knex,
+        features: [eventListener(seen)],
         annotation: {
           llm: {
             pollSeconds: 0.05,
@@ -104,7 +109,7 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
       },
     });
     expect(annotator.status).toBe(201);
-    return { knex, call, p, annotatorId: annotator.body.id as string };
+    return { knex, call, p, annotatorId: annotator.body.id as string, seen };
   }
 
   async function finished(
@@ -168,7 +173,7 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
   });
 
   it('runs a job to completion and reports its progress', async () => {
-    const { knex, call, p, annotatorId } = await start();
+    const { knex, call, p, annotatorId, seen } = await start();
     const started = await call(
       'post',
       `/projects/${p}/llm-annotators/${annotatorId}/jobs`,
@@ -188,6 +193,21 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
       itemsFailed: 0,
     });
     expect(done.pending).toBe(0);
+    // other plugins hear that it ended
+    await new Promise(r => setTimeout(r, 100));
+    expect(
+      seen
+        .filter(e => e.topic === ANNOTATION_EVENT_TOPICS.llmJobFinished)
+        .map(e => e.eventPayload),
+    ).toEqual([
+      expect.objectContaining({
+        jobId: started.body.id,
+        projectId: p,
+        status: 'completed',
+        stopReason: 'done',
+        itemsDone: ITEMS,
+      }),
+    ]);
     expect(done.latencyMs.count).toBe(ITEMS);
     const answers = await knex('llm_answers').where({
       annotator_id: annotatorId,
