@@ -30,6 +30,28 @@ export function simulatorProvider(
   };
 }
 
+/**
+ * `annotation` config for a test backend whose LLM runners call the
+ * simulator (looking for work every 50 ms).
+ */
+export function simulatorAnnotationConfig(simulator: LlmSimulator) {
+  return {
+    llm: {
+      pollSeconds: 0.05,
+      providers: [
+        {
+          id: 'simulator',
+          baseUrl: `${simulator.url}/v1`,
+          apiKey: 'sk-test',
+          defaultModel: SIM_MODEL,
+          models: { [SIM_MODEL]: SIM_PRICE },
+          simulated: true,
+        },
+      ],
+    },
+  };
+}
+
 /** A request body as the SDK sent it. */
 export type SentBody = Record<string, any>;
 

@@ -1,6 +1,10 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { createHash } from 'crypto';
-import { LlmAnnotatorConfig } from '@chorus/plugin-annotation-common';
+import {
+  LlmAnnotatorConfig,
+  LlmJobInfo,
+  LlmJobProgressInfo,
+} from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import { v4 as uuid } from 'uuid';
 import { ItemState } from './ItemStore';
@@ -65,47 +69,14 @@ export interface NewLlmJob {
   actor: string;
 }
 
-export interface LlmJobRecord {
-  id: string;
-  projectId: string;
-  annotatorId: string;
-  version: number;
+/** A job as stored; its fields are the API's (`LlmJobInfo`). */
+export interface LlmJobRecord extends Omit<LlmJobInfo, 'scope'> {
   scope: LlmJobScope;
   status: LlmJobStatus;
-  mode: LlmJobMode;
-  budgetCost?: number;
-  budgetTokens?: number;
-  itemsTotal: number;
-  /** Answered, by a request or from the cache. */
-  itemsDone: number;
-  itemsFailed: number;
-  /** Of the done, answered from the cache at no cost. */
-  itemsCached: number;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
-  /** Held by requests in flight. */
-  reservedCost: number;
-  reservedTokens: number;
-  stopReason?: LlmJobStopReason;
-  providerBatchId?: string;
-  error?: string;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt?: string;
 }
 
-export interface LlmJobProgress {
+export interface LlmJobProgress extends Omit<LlmJobProgressInfo, 'job'> {
   job: LlmJobRecord;
-  /** Not yet done or failed (claimed ones included). */
-  pending: number;
-  /** Claimed by a runner right now. */
-  inFlight: number;
-  /** Failed items by reason (`refusal`, `invalid-output`, ...). */
-  errors: Record<string, number>;
-  /** Of the job's own requests (cached answers left out). */
-  latencyMs: { count: number; p50?: number; p95?: number };
 }
 
 /** An item a runner claimed, with its data as stored. */

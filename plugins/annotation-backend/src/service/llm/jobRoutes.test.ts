@@ -9,7 +9,7 @@ import {
   newProject,
   workforce,
 } from '../../__testUtils__/fixtures';
-import { SIM_MODEL, SIM_PRICE } from '../../__testUtils__/llm';
+import { SIM_MODEL, simulatorAnnotationConfig } from '../../__testUtils__/llm';
 import { startAnnotationApi } from '../../__testUtils__/startApi';
 
 jest.setTimeout(120_000);
@@ -56,21 +56,7 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
       await startAnnotationApi({
         knex,
         features: [eventListener(seen)],
-        annotation: {
-          llm: {
-            pollSeconds: 0.05,
-            providers: [
-              {
-                id: 'simulator',
-                baseUrl: `${simulator.url}/v1`,
-                apiKey: 'sk-test',
-                defaultModel: SIM_MODEL,
-                models: { [SIM_MODEL]: SIM_PRICE },
-                simulated: true,
-              },
-            ],
-          },
-        },
+        annotation: simulatorAnnotationConfig(simulator),
       }),
     );
     const created = await call('post', '/projects', 'manager').send(

@@ -7,7 +7,7 @@ import {
   newProject,
   workforce,
 } from '../../__testUtils__/fixtures';
-import { SIM_MODEL, SIM_PRICE } from '../../__testUtils__/llm';
+import { simulatorAnnotationConfig } from '../../__testUtils__/llm';
 import { startAnnotationApi } from '../../__testUtils__/startApi';
 
 jest.setTimeout(120_000);
@@ -47,21 +47,7 @@ describe.each(databases.eachSupportedId())('LLM roles on %s', id => {
     const call = apiCaller(
       await startAnnotationApi({
         knex,
-        annotation: {
-          llm: {
-            pollSeconds: 0.05,
-            providers: [
-              {
-                id: 'simulator',
-                baseUrl: `${simulator.url}/v1`,
-                apiKey: 'sk-test',
-                defaultModel: SIM_MODEL,
-                models: { [SIM_MODEL]: SIM_PRICE },
-                simulated: true,
-              },
-            ],
-          },
-        },
+        annotation: simulatorAnnotationConfig(simulator),
       }),
     );
     const created = await call('post', '/projects', 'manager').send(
