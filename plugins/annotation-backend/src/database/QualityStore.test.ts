@@ -586,7 +586,7 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
       ],
       accuracy: { [annotator(1)]: 0.86 },
     };
-    const fit = (version: number, fittedAt: string, itemsUsed: number) =>
+    const saveFitAt = (version: number, fittedAt: string, itemsUsed: number) =>
       quality.saveFit(project.id, version, {
         models: { belongs: model },
         agreement: { belongs: { krippendorffNominal: { value: 0.71 } } },
@@ -595,9 +595,9 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
         fittedAt,
       });
     expect(await quality.latestFit(project.id)).toBeUndefined();
-    await fit(1, '2026-11-26T10:00:00.000Z', 10);
-    await fit(2, '2026-11-26T11:00:00.000Z', 20);
-    await fit(2, '2026-11-26T10:30:00.000Z', 15); // a slower, older run
+    await saveFitAt(1, '2026-11-26T10:00:00.000Z', 10);
+    await saveFitAt(2, '2026-11-26T11:00:00.000Z', 20);
+    await saveFitAt(2, '2026-11-26T10:30:00.000Z', 15); // a slower, older run
     expect(await quality.latestFit(project.id)).toEqual({
       projectId: project.id,
       configVersion: 2,

@@ -41,6 +41,17 @@ export type Caller =
       credentials: BackstageCredentials<BackstageServicePrincipal>;
     };
 
+/**
+ * The caller and the project, once the caller may do `permission` (any one
+ * of a list) on it; the route modules get it from the router.
+ */
+export type CallerIn = (
+  req: Request,
+  projectId: string,
+  permission: ProjectPermission | ProjectPermission[],
+  action: string,
+) => Promise<{ who: Caller; project: AnnotationProjectRecord }>;
+
 export async function callerOf(
   req: Request,
   httpAuth: HttpAuthService,

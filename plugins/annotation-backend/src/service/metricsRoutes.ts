@@ -10,7 +10,6 @@ import {
   QualityMetrics,
   VolumeBucketSize,
 } from '@chorus/plugin-annotation-common';
-import express from 'express';
 import {
   ItemStore,
   MetricsStore,
@@ -19,7 +18,7 @@ import {
   QualityStore,
 } from '../database';
 import { spec } from '../schema/openapi';
-import { Caller } from './access';
+import { Caller, CallerIn } from './access';
 import { refitProject } from './quality/refit';
 
 export interface MetricsRouteOptions {
@@ -28,12 +27,7 @@ export interface MetricsRouteOptions {
   quality: QualityStore;
   metrics: MetricsStore;
   logger?: LoggerService;
-  callerIn: (
-    req: express.Request,
-    projectId: string,
-    permission: ResourcePermission<'annotation-project'>,
-    action: string,
-  ) => Promise<{ who: Caller; project: AnnotationProjectRecord }>;
+  callerIn: CallerIn;
   /** Whether the caller may do `permission` on the project. */
   allows: (
     who: Caller,

@@ -6,7 +6,6 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import { ApiRouter } from '@backstage/backend-openapi-utils';
-import { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
   annotationItemReviewPermission,
   AnnotationProjectRecord,
@@ -28,12 +27,10 @@ import {
   QualityStore,
 } from '../database';
 import { spec } from '../schema/openapi';
-import { Caller, ProjectAccess } from './access';
+import { Caller, CallerIn, ProjectAccess } from './access';
 import { readDurationMs } from './durations';
 import { currentConfigReader } from './projectConfigs';
 import { ProjectNotifier } from './ProjectNotifier';
-
-type ProjectPermission = ResourcePermission<'annotation-project'>;
 
 export interface QaRouteOptions {
   config: Config;
@@ -44,13 +41,7 @@ export interface QaRouteOptions {
   notifier: ProjectNotifier;
   access: ProjectAccess;
   caller: (req: express.Request) => Promise<Caller>;
-  /** The caller and the project, once the caller may do `permission`. */
-  callerIn: (
-    req: express.Request,
-    projectId: string,
-    permission: ProjectPermission | ProjectPermission[],
-    action: string,
-  ) => Promise<{ who: Caller; project: AnnotationProjectRecord }>;
+  callerIn: CallerIn;
 }
 
 /** How long an analyst holds an escalation without a heartbeat. */

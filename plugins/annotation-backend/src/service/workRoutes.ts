@@ -5,7 +5,6 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
   annotationItemImportPermission,
   annotationItemLabelPermission,
@@ -28,7 +27,7 @@ import {
 } from '../database';
 import { ApiRouter } from '@backstage/backend-openapi-utils';
 import { spec } from '../schema/openapi';
-import { Caller } from './access';
+import { CallerIn } from './access';
 import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
@@ -54,13 +53,7 @@ export interface WorkRouteOptions {
   llmJobs?: LlmJobStore;
   llmAnnotators?: LlmAnnotatorStore;
   notifier: ProjectNotifier;
-  /** The caller and the project, once the caller may do `permission`. */
-  callerIn: (
-    req: express.Request,
-    projectId: string,
-    permission: ResourcePermission<'annotation-project'>,
-    action: string,
-  ) => Promise<{ who: Caller; project: AnnotationProjectRecord }>;
+  callerIn: CallerIn;
 }
 
 /** Per annotator: the item they work on and one prefetched. */
@@ -320,7 +313,7 @@ export function addWorkRoutes(
         o.notifier.itemEscalated(project, {
           itemId,
           escalationId: evaluated.escalationId,
-          reasons: evaluated.decision.reasons,
+          reasons: evaluated.reasons,
         });
       }
     },

@@ -1,6 +1,5 @@
 import { ApiRouter } from '@backstage/backend-openapi-utils';
 import { InputError } from '@backstage/errors';
-import { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
   AnnotationProjectRecord,
   annotationProjectMetricsReadPermission,
@@ -14,7 +13,7 @@ import {
 import express from 'express';
 import { ItemStore, LlmAnnotatorStore, ProjectStore } from '../../database';
 import { spec } from '../../schema/openapi';
-import { Caller } from '../access';
+import { Caller, CallerIn } from '../access';
 import { LlmProviderRegistry } from './providers';
 
 /** Items whose data fields a template may read, besides the questions'. */
@@ -26,12 +25,7 @@ export interface LlmAnnotatorRouteOptions {
   llmAnnotators: LlmAnnotatorStore;
   llmProviders: LlmProviderRegistry;
   caller: (req: express.Request) => Promise<Caller>;
-  callerIn: (
-    req: express.Request,
-    projectId: string,
-    permission: ResourcePermission<'annotation-project'>,
-    action: string,
-  ) => Promise<{ who: Caller; project: AnnotationProjectRecord }>;
+  callerIn: CallerIn;
 }
 
 /**

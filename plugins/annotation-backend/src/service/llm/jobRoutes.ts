@@ -1,15 +1,12 @@
 import { ApiRouter } from '@backstage/backend-openapi-utils';
 import { InputError, NotFoundError } from '@backstage/errors';
-import { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
-  AnnotationProjectRecord,
   annotationProjectMetricsReadPermission,
   annotationProjectUpdatePermission,
   describeConfigIssues,
   evaluateLlmAnswers,
   parseLlmAnnotatorConfig,
 } from '@chorus/plugin-annotation-common';
-import express from 'express';
 import {
   ItemStore,
   LlmAnnotatorStore,
@@ -18,7 +15,7 @@ import {
   ProjectStore,
 } from '../../database';
 import { spec } from '../../schema/openapi';
-import { Caller } from '../access';
+import { CallerIn } from '../access';
 import { LlmJobRunner } from './LlmJobRunner';
 
 /** Items a dry run answers when none are named. */
@@ -30,12 +27,7 @@ export interface LlmJobRouteOptions {
   llmAnnotators: LlmAnnotatorStore;
   llmJobs: LlmJobStore;
   llmRunner: Pick<LlmJobRunner, 'annotateOne'>;
-  callerIn: (
-    req: express.Request,
-    projectId: string,
-    permission: ResourcePermission<'annotation-project'>,
-    action: string,
-  ) => Promise<{ who: Caller; project: AnnotationProjectRecord }>;
+  callerIn: CallerIn;
 }
 
 /**

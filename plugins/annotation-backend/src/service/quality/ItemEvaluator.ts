@@ -21,6 +21,8 @@ export interface EvaluatedItem {
   decision: ItemDecision;
   /** Set when this evaluation sent the item to the QA queue. */
   escalationId?: string;
+  /** Why: the decision's reasons and any LLM-vs-human disagreement. */
+  reasons: EscalationReason[];
 }
 
 interface Cached<T> {
@@ -126,7 +128,11 @@ export class ItemEvaluator {
     try {
       if (decision.status === 'escalated' || disagreements.length) {
         const { escalation } = await this.o.quality.escalate(itemId, fields);
-        return { decision, escalationId: escalation.id };
+        return {
+          decision,
+          escalationId: escalation.id,
+          reasons: fields.reasons,
+        };
       }
       await this.o.quality.recordOutcome(
         itemId,
@@ -147,7 +153,7 @@ export class ItemEvaluator {
       }
       throw error;
     }
-    return { decision };
+    return { decision, reasons: fields.reasons };
   }
 
   /**
