@@ -3,12 +3,21 @@ import {
   LlmAnnotatorConfig,
   LlmAnnotatorRecord,
   LlmAnnotatorVersion,
+  llmRequestConfig,
 } from '@chorus/plugin-annotation-common';
+import { createHash } from 'crypto';
 import { Knex } from 'knex';
 import { isDeepStrictEqual } from 'util';
 import { v4 as uuid } from 'uuid';
 import { audit } from './ProjectStore';
 import { isUniqueViolation, parseJson, toNumber } from './util';
+
+/** Versions with the same key send the same requests (see the migration). */
+function requestKey(config: LlmAnnotatorConfig): string {
+  return createHash('sha256')
+    .update(JSON.stringify(llmRequestConfig(config)))
+    .digest('hex');
+}
 
 /**
  * LLM annotator configs. Every change is a new immutable version (the
@@ -101,6 +110,7 @@ export class KnexLlmAnnotatorStore implements LlmAnnotatorStore {
           annotator_id: id,
           version: 1,
           config: JSON.stringify(config),
+          request_key: requestKey(config),
           created_by: actor,
           created_at: now,
         });
@@ -146,6 +156,7 @@ export class KnexLlmAnnotatorStore implements LlmAnnotatorStore {
         annotator_id: id,
         version,
         config: JSON.stringify(config),
+        request_key: requestKey(config),
         created_by: actor,
         created_at: now,
       });

@@ -516,6 +516,62 @@ describe.each(databases.eachSupportedId())('LLM job store on %s', id => {
     expect((await store.get(job.projectId, job.id)).itemsCached).toBe(1);
   });
 
+  it('shares answers between versions that send the same requests', async () => {
+    const { store, create, ref, projectId, annotatorId, ids } = await setup(10);
+    // item-4 is gold, item-0 is not
+    const job = await create({ kind: 'items', ids: [ids[0], ids[4]] });
+    const claimed = await store.claim(job.id, A, 10, 60_000);
+    const gold = claimed.find(c => c.externalId === 'item-4')!;
+    const plain = claimed.find(c => c.externalId === 'item-0')!;
+    await store.record(ref(job), A, [
+      answered(gold.itemId, { contentHash: 'gold-content' }),
+      answered(plain.itemId, { contentHash: 'plain-content' }),
+    ]);
+    const annotators = new KnexLlmAnnotatorStore(knex);
+    const save = async (change: object) => {
+      const parsed = parseLlmAnnotatorConfig({
+        provider: 'simulator',
+        promptTemplate: 'Track: {{ data.track_title }}',
+        ...change,
+      });
+      if (!parsed.success) {
+        throw new Error(JSON.stringify(parsed.issues));
+      }
+      const saved = await annotators.update(
+        projectId,
+        annotatorId,
+        parsed.config,
+        jonas,
+      );
+      return saved.annotator.version;
+    };
+    // only how answers are used changes: version 2 reuses version 1's
+    const policyOnly = await save({
+      role: 'auto-accept',
+      autoAccept: { threshold: 0.8, auditRate: 0.1 },
+    });
+    expect(policyOnly).toBe(2);
+    expect([
+      ...(
+        await store.cachedAnswers(annotatorId, policyOnly, ['plain-content'])
+      ).keys(),
+    ]).toEqual(['plain-content']);
+    const evaluation = await store.evaluationRows(annotatorId, policyOnly);
+    expect(evaluation).toEqual([
+      expect.objectContaining({ cost: 0.5, gold: { belongs: 'no' } }),
+    ]);
+    // a new prompt sends other requests: nothing is shared
+    const newPrompt = await save({
+      promptTemplate: 'Title: {{ data.track_title }}',
+    });
+    expect(
+      (await store.cachedAnswers(annotatorId, newPrompt, ['plain-content']))
+        .size,
+    ).toBe(0);
+    expect(await store.evaluationRows(annotatorId, newPrompt)).toEqual([]);
+    expect(await store.evaluationRows(annotatorId, 1)).toHaveLength(1);
+  });
+
   it('pauses, resumes and cancels, audited; a finished job stays so', async () => {
     const { store, create, projectId } = await setup(4);
     const job = await create({ kind: 'missing' });

@@ -231,7 +231,10 @@ export interface LlmJobStore {
     itemId: string,
     reservation: { cost: number; tokens: number },
   ): Promise<ReserveResult>;
-  /** Answered answers of an annotator version by content hash. */
+  /**
+   * Answered answers by content hash, of the version or of any version that
+   * sends the same requests (see `llmRequestConfig`).
+   */
   cachedAnswers(
     annotatorId: string,
     version: number,
@@ -267,7 +270,8 @@ export interface LlmJobStore {
   /**
    * A version's answers on the items whose answer is known (gold, QA
    * resolutions) or that humans settled by consensus: what its evaluation
-   * compares.
+   * compares. Versions that send the same requests share their answers,
+   * one per item.
    */
   evaluationRows(
     annotatorId: string,
@@ -1106,9 +1110,11 @@ export class KnexLlmJobStore implements LlmJobStore {
   ): Promise<Map<string, CachedLlmAnswer>> {
     const found = new Map<string, CachedLlmAnswer>();
     const hashes = [...new Set(contentHashes)];
+    const versions = await this.sameRequestVersions(annotatorId, version);
     for (let i = 0; i < hashes.length; i += 500) {
       const rows = await this.knex('llm_answers')
-        .where({ annotator_id: annotatorId, version, status: 'answered' })
+        .where({ annotator_id: annotatorId, status: 'answered' })
+        .whereIn('version', versions)
         .whereIn('content_hash', hashes.slice(i, i + 500))
         .orderBy('id')
         .select(
@@ -1389,10 +1395,27 @@ export class KnexLlmJobStore implements LlmJobStore {
     return [...newest.values()];
   }
 
+  /** The versions that send the same requests as this one, itself included. */
+  private async sameRequestVersions(
+    annotatorId: string,
+    version: number,
+  ): Promise<number[]> {
+    const rows = await this.knex('llm_annotator_versions as v')
+      .join('llm_annotator_versions as same', join =>
+        join
+          .on('same.annotator_id', 'v.annotator_id')
+          .andOn('same.request_key', 'v.request_key'),
+      )
+      .where({ 'v.annotator_id': annotatorId, 'v.version': version })
+      .select('same.version');
+    return [version, ...rows.map(r => toNumber(r.version))];
+  }
+
   async evaluationRows(
     annotatorId: string,
     version: number,
   ): Promise<LlmEvaluationRow[]> {
+    const versions = await this.sameRequestVersions(annotatorId, version);
     const rows = await this.knex('llm_answers as a')
       .join('items as i', 'i.id', 'a.item_id')
       .leftJoin('item_outcomes as o', join =>
@@ -1401,9 +1424,13 @@ export class KnexLlmJobStore implements LlmJobStore {
           .andOnIn('o.status', ['resolved', 'qa-resolved'])
           .andOn(q => q.onNull('o.method').orOnVal('o.method', '<>', 'llm')),
       )
-      .where({ 'a.annotator_id': annotatorId, 'a.version': version })
+      .where({ 'a.annotator_id': annotatorId })
+      .whereIn('a.version', versions)
       .andWhere(q => q.whereNotNull('i.gold').orWhereNotNull('o.item_id'))
       .select(
+        'a.item_id',
+        'a.version',
+        'a.cached_from',
         'a.status',
         'a.answer',
         'a.confidence',
@@ -1411,7 +1438,19 @@ export class KnexLlmJobStore implements LlmJobStore {
         'i.gold',
         'o.answer as consensus',
       );
-    return rows.map(row => ({
+    // one answer per item: the paid one (its true cost), else this version's
+    const rank = (r: (typeof rows)[number]) =>
+      (r.cached_from === null ? 0 : 2) +
+      (Number(r.version) === version ? 0 : 1);
+    const best = new Map<string, (typeof rows)[number]>();
+    for (const row of rows) {
+      const key = String(row.item_id);
+      const held = best.get(key);
+      if (!held || rank(row) < rank(held)) {
+        best.set(key, row);
+      }
+    }
+    return [...best.values()].map(row => ({
       status: row.status,
       ...(row.answer ? { answer: parseJson(row.answer) } : {}),
       ...(row.confidence !== null

@@ -77,7 +77,33 @@ describe.each(databases.eachSupportedId())('migrations on %s', databaseId => {
       created_at: 0,
       updated_at: 0,
     });
-    // the LLM job runner's columns go first, then the LLM annotator's tables
+    // the request key goes first; a version saved before it gets its own
+    await knex.migrate.down(config);
+    expect(
+      await knex.schema.hasColumn('llm_annotator_versions', 'request_key'),
+    ).toBe(false);
+    const annotatorId = '00000000-0000-4000-8000-000000000002';
+    await knex('llm_annotators').insert({
+      id: annotatorId,
+      project_id: projectId,
+      name: 'first-pass',
+      current_version: 1,
+      created_at: 0,
+      updated_at: 0,
+    });
+    await knex('llm_annotator_versions').insert({
+      annotator_id: annotatorId,
+      version: 1,
+      config: '{}',
+      created_by: 'user:default/a',
+      created_at: 0,
+    });
+    await knex.migrate.up(config);
+    expect(await knex('llm_annotator_versions').select('request_key')).toEqual([
+      { request_key: `v:${annotatorId}:1` },
+    ]);
+    await knex.migrate.down(config);
+    // then the LLM job runner's columns, then the LLM annotator's tables
     expect(await knex.schema.hasColumn('llm_jobs', 'reserved_cost')).toBe(true);
     await knex.migrate.down(config);
     expect(await knex.schema.hasColumn('llm_jobs', 'reserved_cost')).toBe(

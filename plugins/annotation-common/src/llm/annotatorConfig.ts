@@ -146,6 +146,19 @@ export type LlmAnnotatorConfigInput = z.input<typeof llmAnnotatorConfigSchema>;
 /** A validated LLM annotator config with its defaults filled in. */
 export type LlmAnnotatorConfig = z.output<typeof llmAnnotatorConfigSchema>;
 
+/**
+ * What shapes the requests a version sends: everything but how its answers
+ * are used. Versions that differ only in role, auto-accept threshold or
+ * audit rate, or prelabel display send the same requests, so they share
+ * answers (the cache) and their evaluation.
+ */
+export function llmRequestConfig(
+  config: LlmAnnotatorConfig,
+): Omit<LlmAnnotatorConfig, 'role' | 'autoAccept' | 'prelabelInBlind'> {
+  const { role, autoAccept: accept, prelabelInBlind, ...request } = config;
+  return request;
+}
+
 export type LlmConfigParseResult =
   | { success: true; config: LlmAnnotatorConfig }
   | { success: false; issues: ConfigIssue[] };
