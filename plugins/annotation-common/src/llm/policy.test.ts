@@ -1,5 +1,10 @@
 import { parseLlmAnnotatorConfig } from './annotatorConfig';
-import { autoAccepts, inAuditSample, llmDisagreements } from './policy';
+import {
+  autoAccepts,
+  inAuditSample,
+  llmDisagreements,
+  reachesAutoAccept,
+} from './policy';
 
 const autoAccept = (auditRate: number) => {
   const parsed = parseLlmAnnotatorConfig({
@@ -54,6 +59,10 @@ describe('LLM roles policy', () => {
           confidence: 1,
         }),
     ).toBe(false);
+    // the audit sample still reaches the threshold: humans check it
+    expect(reachesAutoAccept(autoAccept(1), 0.8)).toBe(true);
+    expect(reachesAutoAccept(autoAccept(1), 0.79)).toBe(false);
+    expect(vote.success && reachesAutoAccept(vote.config, 1)).toBe(false);
   });
 
   it('names the questions where the LLM and the humans differ', () => {

@@ -41,22 +41,36 @@ export function inAuditSample(
   return hash32(`${annotatorId}:${itemId}`) / 2 ** 32 < rate;
 }
 
+/**
+ * Whether an auto-accepting LLM is confident enough to settle the item
+ * alone, audit sample or not. Only such answers are checked against the
+ * humans: below the threshold the item goes to humans as usual, and their
+ * disagreeing with an unsure LLM is no news.
+ */
+export function reachesAutoAccept(
+  config: LlmAnnotatorConfig,
+  confidence: number | undefined,
+): boolean {
+  return (
+    config.role === 'auto-accept' &&
+    config.autoAccept !== undefined &&
+    confidence !== undefined &&
+    confidence >= config.autoAccept.threshold
+  );
+}
+
 /** Whether this LLM answer resolves its item without humans. */
 export function autoAccepts(
   config: LlmAnnotatorConfig,
   answer: { itemId: string; annotatorId: string; confidence?: number },
 ): boolean {
-  if (config.role !== 'auto-accept' || !config.autoAccept) {
+  if (!reachesAutoAccept(config, answer.confidence) || !config.autoAccept) {
     return false;
   }
-  return (
-    answer.confidence !== undefined &&
-    answer.confidence >= config.autoAccept.threshold &&
-    !inAuditSample(
-      answer.itemId,
-      answer.annotatorId,
-      config.autoAccept.auditRate,
-    )
+  return !inAuditSample(
+    answer.itemId,
+    answer.annotatorId,
+    config.autoAccept.auditRate,
   );
 }
 

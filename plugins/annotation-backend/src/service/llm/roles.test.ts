@@ -197,9 +197,10 @@ describe.each(databases.eachSupportedId())('LLM roles on %s', id => {
   });
 
   it('sends the audit sample to humans, and escalates when they disagree with the LLM', async () => {
+    // every answer reaches the threshold (confidence 0.5 or 0.9)
     const { said, label, outcome } = await start({
       role: 'auto-accept',
-      autoAccept: { threshold: 0.8, auditRate: 1 },
+      autoAccept: { threshold: 0.5, auditRate: 1 },
     });
     // all audited: nothing resolved by the LLM
     const first = said.get('t-0')!;
@@ -218,6 +219,21 @@ describe.each(databases.eachSupportedId())('LLM roles on %s', id => {
         humanAnswer: other,
       },
     ]);
+  });
+
+  it('does not escalate when humans disagree with an answer below the threshold', async () => {
+    // no answer reaches it (confidence 0.5 or 0.9)
+    const { said, label, outcome } = await start({
+      role: 'auto-accept',
+      autoAccept: { threshold: 0.95, auditRate: 0 },
+    });
+    const first = said.get('t-0')!;
+    const other = first.belongs === 'yes' ? 'no' : 'yes';
+    await label('annotator', 't-0', other);
+    await label('otherAnnotator', 't-0', other);
+    const row = await outcome(first.itemId);
+    expect(row.status).toBe('resolved');
+    expect(JSON.parse(row.answer)).toEqual({ belongs: other });
   });
 
   it('counts a voting LLM as one more annotator', async () => {

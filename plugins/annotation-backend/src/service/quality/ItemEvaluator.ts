@@ -5,6 +5,7 @@ import {
   ItemDecision,
   llmDisagreements,
   ProjectConfig,
+  reachesAutoAccept,
 } from '@chorus/plugin-annotation-common';
 import {
   AnnotationStore,
@@ -99,13 +100,13 @@ export class ItemEvaluator {
       models,
       excluded,
     });
-    // humans who answer an item an auto-accepting LLM also answered (its
-    // audit sample, or answers below its threshold) and disagree with it
-    // send the item to QA
+    // humans who disagree with an auto-accepting LLM that was sure enough
+    // to settle the item alone (its audit sample, or an item a human
+    // reached first) send the item to QA
     const disagreements: EscalationReason[] =
       decision.status === 'resolved'
         ? llm
-            .filter(a => a.config.role === 'auto-accept')
+            .filter(a => reachesAutoAccept(a.config, a.confidence))
             .flatMap(a =>
               llmDisagreements(config, a.answer, decision.answer).map(
                 question => ({
