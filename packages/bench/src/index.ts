@@ -8,10 +8,11 @@ import { runB1 } from './b1Import';
 import { runB2 } from './b2Lease';
 import { runB3 } from './b3Quality';
 import { runB4 } from './b4Llm';
+import { runB7 } from './b7Economics';
 import { DbKind } from './databases';
 import { log } from './report';
 
-const USAGE = `usage: yarn bench <b1|b2|b3|b4> [--db sqlite|postgres|both]
+const USAGE = `usage: yarn bench <b1|b2|b3|b4|b7> [--db sqlite|postgres|both]
   [--items N] [--seed N] [--seconds N] [--annotators N] [--warmup N]
   [--cpu-prof DIR]   write V8 CPU profiles of the backend into DIR`;
 
@@ -75,10 +76,14 @@ async function main() {
     process.exitCode = pass ? 0 : 1;
     return;
   }
+  if (args.name === 'b7' && !process.argv.includes('--items')) {
+    args.items = 20_000; // B7's fixed size
+  }
   const run = {
     b1: runB1,
     b2: runB2,
     b4: runB4,
+    b7: runB7,
   }[args.name];
   if (!run) {
     throw new Error(`unknown benchmark "${args.name}"\n${USAGE}`);

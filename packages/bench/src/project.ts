@@ -6,7 +6,12 @@ import { LABELS, ndjsonChunks, QUESTION_ID } from './items';
 /** Creates a single-choice project as the service caller; returns its id. */
 export async function createProject(
   service: HttpClient,
-  options: { name: string; overlap: number },
+  options: {
+    name: string;
+    overlap: number;
+    /** More of the project config (quality policy, workforce, ...). */
+    config?: object;
+  },
 ): Promise<string> {
   const project = await service.expect<{ id: string }>(
     201,
@@ -37,6 +42,7 @@ export async function createProject(
             qualityAnalysts: ['group:default/bench-quality-analysts'],
             managers: ['group:default/bench-managers'],
           },
+          ...options.config,
         },
       },
     },
