@@ -1,5 +1,11 @@
 import { parseLlmAnnotatorConfig } from './annotatorConfig';
-import { autoAccepts, inAuditSample, llmDisagreements } from './policy';
+import {
+  autoAccepts,
+  inAuditSample,
+  llmDisagreements,
+  llmRaterId,
+  llmRaterName,
+} from './policy';
 
 const autoAccept = (auditRate: number) => {
   const parsed = parseLlmAnnotatorConfig({
@@ -91,5 +97,11 @@ describe('LLM roles policy', () => {
         { mood: 'calm', tags: ['live', 'remix'] },
       ),
     ).toEqual(['mood', 'tags']);
+  });
+
+  it('names an LLM annotator as one rater, told apart from users', () => {
+    expect(llmRaterId('first-pass')).toBe('llm:first-pass');
+    expect(llmRaterName(llmRaterId('first-pass'))).toBe('first-pass');
+    expect(llmRaterName('user:default/amara.okafor')).toBeUndefined();
   });
 });
