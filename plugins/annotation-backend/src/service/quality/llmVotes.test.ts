@@ -94,14 +94,24 @@ describe.each(databases.eachSupportedId())(
       return { projectId: created.id, itemIds };
     }
 
-    /** A fresh evaluator: no fit cached from before the last refit. */
-    const evaluator = () =>
-      new ItemEvaluator({
+    /**
+     * Evaluates the item with a fresh evaluator (no fit cached from before
+     * the last refit); the decision.
+     */
+    const evaluate = async (projectId: string, itemId: number) => {
+      const evaluated = await new ItemEvaluator({
         items: new KnexItemStore(knex),
         annotations: new KnexAnnotationStore(knex),
         quality,
         llmJobs,
+      }).evaluate({
+        projectId,
+        itemId: String(itemId),
+        configVersion: 1,
+        config,
       });
+      return evaluated!.decision;
+    };
 
     it('fits the voting LLM its own confusion matrix, and the consensus weighs its vote by it', async () => {
       // 20 items all three people answer right; then X and Y, where two of
@@ -177,18 +187,13 @@ describe.each(databases.eachSupportedId())(
 
       // under the old fit its vote weighs as the pooled (human) matrix: the
       // two people cancel out and the LLM's "yes" carries X
-      const onX = (await evaluator().evaluate({
-        projectId,
-        itemId: String(itemIds[X]),
-        configVersion: 1,
-        config,
-      }))!;
-      expect(onX.decision).toMatchObject({
+      const onX = await evaluate(projectId, itemIds[X]);
+      expect(onX).toMatchObject({
         status: 'resolved',
         method: 'dawid-skene',
         answer: { belongs: 'yes' },
       });
-      expect(onX.decision.confidence).toBeCloseTo(
+      expect(onX.confidence).toBeCloseTo(
         posterior(before.models.belongs).confidence,
         12,
       );
@@ -218,22 +223,14 @@ describe.each(databases.eachSupportedId())(
       }
 
       // Y has the same answers as X, and now its "yes" says "no"
-      const onY = (await evaluator().evaluate({
-        projectId,
-        itemId: String(itemIds[Y]),
-        configVersion: 1,
-        config,
-      }))!;
-      expect(onY.decision).toMatchObject({
+      const onY = await evaluate(projectId, itemIds[Y]);
+      expect(onY).toMatchObject({
         status: 'resolved',
         method: 'dawid-skene',
         answer: { belongs: 'no' },
       });
-      expect(onY.decision.confidence).toBeCloseTo(
-        posterior(model).confidence,
-        12,
-      );
-      expect(onY.decision.confidence).toBeGreaterThan(0.6);
+      expect(onY.confidence).toBeCloseTo(posterior(model).confidence, 12);
+      expect(onY.confidence).toBeGreaterThan(0.6);
 
       // Y's resolution is a new consensus for the next refit; then it rests
       expect((await refitProject(deps, projectId)).status).toBe('fitted');
