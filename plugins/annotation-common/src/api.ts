@@ -95,9 +95,15 @@ export interface ProjectProgress {
 /** Buckets of the volume-over-time series. */
 export type VolumeBucketSize = 'hour' | 'day';
 
-/** One annotator's row of the quality dashboard. */
+/**
+ * One annotator's row of the quality dashboard: a person, or a voting LLM
+ * annotator (a rater of the latest fit: `annotator` is its rater id,
+ * `llmAnnotator` its name; its `annotations` are its answers in that fit).
+ */
 export interface AnnotatorQuality {
   annotator: string;
+  /** Set when the row is a voting LLM annotator: its name. */
+  llmAnnotator?: string;
   annotations: number;
   skips: number;
   timeSpentMs: number;

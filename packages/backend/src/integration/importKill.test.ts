@@ -1,10 +1,12 @@
-import { ChildProcess, spawn } from 'child_process';
+import {
+  backendConfig,
+  freePort,
+  killed,
+  postgresDatabase,
+  sqliteDatabase,
+  startBackend,
+} from '@chorus/plugin-annotation-backend/testUtils';
 import { randomBytes } from 'crypto';
-import fs from 'fs';
-import knexFactory, { Knex } from 'knex';
-import net from 'net';
-import os from 'os';
-import path from 'path';
 import { Readable } from 'stream';
 
 jest.setTimeout(120_000);
@@ -21,9 +23,6 @@ const STALE_AFTER_MS = 2000;
 
 const ITEMS = 60_000;
 const token = randomBytes(24).toString('hex');
-const pgUrl =
-  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
-  'postgresql://postgres@127.0.0.1:5432';
 
 function line(n: number) {
   return `${JSON.stringify({
@@ -45,147 +44,24 @@ function file(): Readable {
   );
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-type Db = {
-  id: string;
-  database: object;
-  /** The Chorus plugin's own database, as the backend names it. */
-  open(): Knex;
-  cleanup(): Promise<void>;
-};
-
-function sqlite(dir: string): Db {
-  return {
-    id: 'SQLite',
-    database: { client: 'better-sqlite3', connection: { directory: dir } },
-    open: () =>
-      knexFactory({
-        client: 'better-sqlite3',
-        connection: { filename: path.join(dir, 'annotation.sqlite') },
-        useNullAsDefault: true,
-      }),
-    cleanup: async () => {},
-  };
-}
-
-function postgres(): Db {
-  const prefix = `chorus_r2_${randomBytes(4).toString('hex')}_`;
-  const url = new URL(pgUrl);
-  const connection = {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    user: decodeURIComponent(url.username || 'postgres'),
-    password: decodeURIComponent(url.password),
-  };
-  return {
-    id: 'PostgreSQL',
-    database: { client: 'pg', connection, prefix },
-    open: () =>
-      knexFactory({
-        client: 'pg',
-        connection: { ...connection, database: `${prefix}annotation` },
-      }),
-    cleanup: async () => {
-      const admin = knexFactory({
-        client: 'pg',
-        connection: { ...connection, database: 'postgres' },
-      });
-      await admin.raw(`DROP DATABASE IF EXISTS "${prefix}annotation"`);
-      await admin.destroy();
-    },
-  };
-}
-
-/** Starts the Chorus-only backend; resolves once it answers. */
-async function startBackend(configFile: string, port: number) {
-  const child = spawn(
-    process.execPath,
-    [
-      '--require',
-      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-      path.join(__dirname, '__fixtures__', 'annotationBackend.ts'),
-      '--config',
-      configFile,
-    ],
-    {
-      cwd: path.resolve(__dirname, '../..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout!.on('data', d => (output += d));
-  child.stderr!.on('data', d => (output += d));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`backend exited early:\n${output.slice(-3000)}`);
-    }
-    try {
-      const res = await fetch(
-        `http://localhost:${port}/.backstage/health/v1/readiness`,
-      );
-      if (res.ok) {
-        return child;
-      }
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`backend did not start:\n${output.slice(-3000)}`);
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
-}
-
-async function killed(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return;
-  }
-  await new Promise(resolve => {
-    child.once('exit', resolve);
-    child.kill('SIGKILL');
-  });
-}
-
 describe.each([
-  ['SQLite', () => sqlite(fs.mkdtempSync(path.join(os.tmpdir(), 'r2-')))],
-  ['PostgreSQL', postgres],
+  ['SQLite', sqliteDatabase],
+  ['PostgreSQL', postgresDatabase],
 ])('R2 import killed on %s', (_name, makeDb) => {
   it('re-running the import after a SIGKILL gives exactly the file', async () => {
     const db = makeDb();
     const port = await freePort();
-    const configFile = path.join(
-      fs.mkdtempSync(path.join(os.tmpdir(), 'r2-config-')),
-      'app-config.json',
-    );
-    fs.writeFileSync(
-      configFile,
-      JSON.stringify({
-        backend: {
-          baseUrl: `http://localhost:${port}`,
-          listen: { port },
-          database: db.database,
-          auth: {
-            externalAccess: [
-              { type: 'static', options: { token, subject: 'r2-test' } },
-            ],
-          },
+    const configFile = backendConfig(
+      port,
+      db,
+      { import: { staleAfter: { milliseconds: STALE_AFTER_MS } } },
+      {
+        auth: {
+          externalAccess: [
+            { type: 'static', options: { token, subject: 'r2-test' } },
+          ],
         },
-        annotation: {
-          import: { staleAfter: { milliseconds: STALE_AFTER_MS } },
-        },
-      }),
+      },
     );
     let child = await startBackend(configFile, port);
     const knex = db.open();

@@ -53,3 +53,39 @@ export async function seedAnswers(
   }
   return itemIds;
 }
+
+/** One LLM answer to store: item id, annotator version, answer, time. */
+export interface SeedLlmAnswer {
+  itemId: number;
+  version: number;
+  answer: Record<string, unknown>;
+  /** `answered` unless given. */
+  status?: 'answered' | 'refused' | 'invalid';
+  createdAt?: number;
+}
+
+/**
+ * Stores answers of an LLM annotator straight into `llm_answers`, as a job
+ * would have recorded them (for readers of many LLM answers).
+ */
+export async function seedLlmAnswers(
+  knex: Knex,
+  projectId: string,
+  annotatorId: string,
+  answers: SeedLlmAnswer[],
+): Promise<void> {
+  const rows = answers.map(a => ({
+    project_id: projectId,
+    item_id: a.itemId,
+    annotator_id: annotatorId,
+    version: a.version,
+    content_hash: `hash-${a.itemId}`,
+    status: a.status ?? 'answered',
+    answer:
+      a.status && a.status !== 'answered' ? null : JSON.stringify(a.answer),
+    created_at: a.createdAt ?? Date.now(),
+  }));
+  for (let at = 0; at < rows.length; at += 200) {
+    await knex('llm_answers').insert(rows.slice(at, at + 200));
+  }
+}

@@ -1,3 +1,7 @@
+import {
+  LlmAnnotatorConfig,
+  llmRaterId,
+} from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import { readCounters } from './counters';
 import { parseJson, toNumber } from './util';
@@ -15,6 +19,7 @@ import { parseJson, toNumber } from './util';
 /** One stored answer as the refit reads it. */
 export interface AnswerBatchRow {
   itemId: number;
+  /** A user ref, or a voting LLM annotator's rater id (`llmRaterId`). */
   annotator: string;
   answer: Record<string, unknown>;
   /** The item's consensus answer, when it is resolved or QA-resolved. */
@@ -52,13 +57,17 @@ export interface EscalationCounts {
 export interface MetricsStore {
   /**
    * What a fit of the project depends on (the config version, the number
-   * of answers and their last change, the number of consensus outcomes):
-   * an unchanged signature means a new fit would find the same.
+   * of answers and their last change, the number of consensus outcomes;
+   * with voting LLM annotators, their vote versions and the number and
+   * last time of their answers): an unchanged signature means a new fit
+   * would find the same.
    */
   fitSignature(projectId: string, configVersion: number): Promise<string>;
   /**
-   * Every answer of the project, `batchSize` at a time, oldest first, each
-   * with its item's consensus answer. Only one batch is in memory at once.
+   * Every answer of the project, `batchSize` at a time, each with its
+   * item's consensus answer: the humans' oldest first, then the votes of
+   * the LLM annotators whose role is `vote`, each as one rater (see
+   * `llmRaterId`). Only one batch is in memory at once.
    */
   answerBatches(
     projectId: string,
@@ -86,6 +95,20 @@ interface AnswerRowFromDb {
   consensus: string | null;
 }
 
+interface LlmVoteRowFromDb {
+  item_id: number | string;
+  answer: string;
+  consensus: string | null;
+}
+
+/** An LLM annotator of the project with versions whose role is `vote`. */
+interface LlmVoter {
+  id: string;
+  rater: string;
+  /** Ascending. */
+  voteVersions: number[];
+}
+
 export const DEFAULT_ANSWER_BATCH = 5_000;
 
 export class KnexMetricsStore implements MetricsStore {
@@ -99,17 +122,82 @@ export class KnexMetricsStore implements MetricsStore {
     const counters = await readCounters(this.knex, projectId);
     const decided =
       counters['quality.resolved'] + counters['quality.qa-resolved'];
-    return [
+    const parts = [
       `v${configVersion}`,
       `answers ${toNumber(answers.n)}`,
       `last ${toNumber(answers.last)}`,
       `decided ${decided}`,
-    ].join(' ');
+    ];
+    const voters = await this.llmVoters(projectId);
+    if (voters.length) {
+      // every answer of a voting annotator, whatever its version's role: a
+      // newer answer on an item replaces the older vote there. Answered
+      // rows never change again (a refusal may become an answer, with a
+      // new time), so their count and last time say when votes changed.
+      const [llm] = await this.knex('llm_answers')
+        .whereIn(
+          'annotator_id',
+          voters.map(v => v.id),
+        )
+        .andWhere('status', 'answered')
+        .count({ n: '*' })
+        .max({ last: 'created_at' });
+      parts.push(
+        `votes ${voters
+          .map(v => `${v.rater}@${v.voteVersions.join(',')}`)
+          .join(' ')}`,
+        `llm answers ${toNumber(llm.n)}`,
+        `llm last ${toNumber(llm.last ?? 0)}`,
+      );
+    }
+    return parts.join(' ');
+  }
+
+  /**
+   * The project's LLM annotators that have versions whose role is `vote`
+   * (a handful of rows: configs are few and small).
+   */
+  private async llmVoters(projectId: string): Promise<LlmVoter[]> {
+    const rows: Array<{
+      id: string;
+      name: string;
+      version: number | string;
+      config: string;
+    }> = await this.knex('llm_annotators as a')
+      .join('llm_annotator_versions as v', 'v.annotator_id', 'a.id')
+      .where('a.project_id', projectId)
+      .select('a.id', 'a.name', 'v.version', 'v.config')
+      .orderBy([{ column: 'a.name' }, { column: 'v.version' }]);
+    const voters = new Map<string, LlmVoter>();
+    for (const row of rows) {
+      if (parseJson<LlmAnnotatorConfig>(row.config).role !== 'vote') {
+        continue;
+      }
+      let voter = voters.get(row.id);
+      if (!voter) {
+        voter = { id: row.id, rater: llmRaterId(row.name), voteVersions: [] };
+        voters.set(row.id, voter);
+      }
+      voter.voteVersions.push(toNumber(row.version));
+    }
+    return [...voters.values()];
   }
 
   async *answerBatches(
     projectId: string,
     batchSize = DEFAULT_ANSWER_BATCH,
+  ): AsyncGenerator<AnswerBatchRow[]> {
+    yield* this.humanAnswerBatches(projectId, batchSize);
+    for (const voter of await this.llmVoters(projectId)) {
+      for (const version of voter.voteVersions) {
+        yield* this.llmVoteBatches(voter, version, batchSize);
+      }
+    }
+  }
+
+  private async *humanAnswerBatches(
+    projectId: string,
+    batchSize: number,
   ): AsyncGenerator<AnswerBatchRow[]> {
     // keyset on (created_at, id) through the volume index: each batch is a
     // range read, never an OFFSET that rescans what came before
@@ -152,6 +240,66 @@ export class KnexMetricsStore implements MetricsStore {
       yield rows.map(row => ({
         itemId: toNumber(row.item_id),
         annotator: row.annotator,
+        answer: parseJson(row.answer),
+        ...(row.consensus ? { consensus: parseJson(row.consensus) } : {}),
+      }));
+      if (rows.length < batchSize) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * One vote version's answers that count, by keyset on item id through
+   * the unique (annotator, version, item) index. An answer counts where it
+   * is the config's newest answered one on the item (what the per-item
+   * evaluation joins; a point read of the item index per row) and where
+   * humans answered the item too: the LLM votes only beside humans, and
+   * items it alone answered would teach its confusion matrix nothing but
+   * its own answers (and, at a million items, be most of the read).
+   */
+  private async *llmVoteBatches(
+    voter: LlmVoter,
+    version: number,
+    batchSize: number,
+  ): AsyncGenerator<AnswerBatchRow[]> {
+    let after = -1;
+    for (;;) {
+      const rows: LlmVoteRowFromDb[] = await this.knex('llm_answers as a')
+        .leftJoin('item_outcomes as o', join =>
+          join
+            .on('o.item_id', 'a.item_id')
+            .andOnIn('o.status', ['resolved', 'qa-resolved']),
+        )
+        .where({
+          'a.annotator_id': voter.id,
+          'a.version': version,
+          'a.status': 'answered',
+        })
+        .andWhere('a.item_id', '>', after)
+        .whereNotExists(
+          this.knex('llm_answers as b')
+            .select(this.knex.raw('1'))
+            .whereRaw('b.item_id = a.item_id')
+            .andWhereRaw('b.annotator_id = a.annotator_id')
+            .andWhereRaw('b.version > a.version')
+            .andWhere('b.status', 'answered'),
+        )
+        .whereExists(
+          this.knex('annotations as h')
+            .select(this.knex.raw('1'))
+            .whereRaw('h.item_id = a.item_id'),
+        )
+        .select('a.item_id', 'a.answer', 'o.answer as consensus')
+        .orderBy('a.item_id')
+        .limit(batchSize);
+      if (!rows.length) {
+        return;
+      }
+      after = toNumber(rows[rows.length - 1].item_id);
+      yield rows.map(row => ({
+        itemId: toNumber(row.item_id),
+        annotator: voter.rater,
         answer: parseJson(row.answer),
         ...(row.consensus ? { consensus: parseJson(row.consensus) } : {}),
       }));

@@ -126,10 +126,15 @@ export interface QualityFit {
   /** Per question id: each label's agreement against the rest. */
   labelAgreement?: Record<string, LabelAgreement[]>;
   /**
-   * Per annotator: their answers compared with the item's consensus (items
-   * resolved or QA-resolved), and how many of them equal it.
+   * Per annotator (voting LLM annotators too, by rater id): their answers
+   * read (absent in fits stored before it was counted), their answers
+   * compared with the item's consensus (items resolved or QA-resolved, one
+   * per question), and how many of them equal it.
    */
-  annotators?: Record<string, { compared: number; agreed: number }>;
+  annotators?: Record<
+    string,
+    { answers?: number; compared: number; agreed: number }
+  >;
   /** What the fit read; an unchanged signature needs no new fit. */
   signature?: string;
   itemsUsed: number;

@@ -611,8 +611,21 @@ export const spec = {
                 'dawidSkeneAccuracy',
               ],
               {
-                annotator: { ...text, description: 'User entity ref' },
-                annotations: { ...count, description: 'Answers given' },
+                annotator: {
+                  ...text,
+                  description:
+                    'User entity ref, or llm:<name> for a voting LLM annotator',
+                },
+                llmAnnotator: {
+                  ...text,
+                  description:
+                    "A voting LLM annotator's name (the row is that LLM annotator, a rater of the latest fit)",
+                },
+                annotations: {
+                  ...count,
+                  description:
+                    'Answers given (a voting LLM annotator: its answers in the latest fit)',
+                },
                 skips: { ...count, description: 'Items skipped' },
                 timeSpentMs: {
                   ...count,

@@ -2,13 +2,16 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import {
   dawidSkene,
   encodeAnswers,
+  llmRaterId,
   QualityMetrics,
 } from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import { apiCaller, users, Who } from '../__testUtils__/callers';
 import { workforce } from '../__testUtils__/fixtures';
+import { llmConfig } from '../__testUtils__/llm';
+import { seedLlmAnswers } from '../__testUtils__/seedAnswers';
 import { startAnnotationApi } from '../__testUtils__/startApi';
-import { KnexQualityStore } from '../database';
+import { KnexLlmAnnotatorStore, KnexQualityStore } from '../database';
 
 jest.setTimeout(120_000);
 
@@ -310,6 +313,93 @@ describe.each(databases.eachSupportedId())('quality metrics on %s', dbId => {
     expect(body.volume.bucket).toBe('day');
     expect(body.volume.points).toHaveLength(31);
     expect(body.volume.points.reduce((n, p) => n + p.human, 0)).toBe(8);
+  });
+
+  it('lists a voting LLM annotator by its name, after the people, with its fitted figures', async () => {
+    const { id, itemIds } = await labelledProject();
+    const llm = new KnexLlmAnnotatorStore(knex);
+    const voter = await llm.create(
+      id,
+      'first-pass',
+      llmConfig(),
+      users.manager,
+    );
+    const prelabeller = await llm.create(
+      id,
+      'suggester',
+      llmConfig({ role: 'prelabel' }),
+      users.manager,
+    );
+    const LLM_SAYS: Record<string, string> = {
+      a: 'yes',
+      b: 'no',
+      c: 'no',
+      d: 'no',
+    };
+    for (const annotator of [voter, prelabeller]) {
+      await seedLlmAnswers(
+        knex,
+        id,
+        annotator.id,
+        Object.entries(LLM_SAYS).map(([x, belongs]) => ({
+          itemId: Number(itemIds[x]),
+          version: 1,
+          answer: { belongs },
+        })),
+      );
+    }
+    const refit = await call(
+      'post',
+      `/projects/${id}/quality/refit`,
+      'manager',
+    );
+    // the people's 8 answers and the voter's 4; the prelabels do not vote
+    expect(refit.body).toMatchObject({ itemsUsed: 4, answersUsed: 12 });
+
+    const body = await metrics(id);
+    const rater = llmRaterId('first-pass');
+    expect(body.annotators.map(a => a.annotator)).toEqual([
+      users.annotator,
+      users.otherAnnotator,
+      rater,
+    ]);
+    expect(body.annotators[2]).toEqual({
+      annotator: rater,
+      llmAnnotator: 'first-pass',
+      annotations: 4,
+      skips: 0,
+      timeSpentMs: 0,
+      // a and d were resolved "yes": a agrees, d does not
+      consensusAgreement: 0.5,
+      consensusCompared: 2,
+      belowMinGoldAccuracy: false,
+      dawidSkeneAccuracy: { belongs: expect.any(Number) },
+    });
+    const model = dawidSkene(
+      encodeAnswers(
+        [
+          ...Object.entries(ANSWERS).flatMap(([who, answers]) =>
+            Object.entries(answers).map(([item, value]) => ({
+              item,
+              rater: who,
+              value,
+            })),
+          ),
+          ...Object.entries(LLM_SAYS).map(([item, value]) => ({
+            item,
+            rater,
+            value,
+          })),
+        ],
+        { categories: ['yes', 'no'] },
+      ),
+    ).model;
+    for (const row of body.annotators) {
+      expect(row.dawidSkeneAccuracy.belongs).toBeCloseTo(
+        model.accuracy[row.annotator],
+        9,
+      );
+    }
   });
 
   it('bounds the volume window and names a bad parameter', async () => {

@@ -7,6 +7,7 @@ import {
   annotationProjectMetricsReadPermission,
   annotationProjectUpdatePermission,
   AnnotatorQuality,
+  llmRaterName,
   QualityMetrics,
   VolumeBucketSize,
 } from '@chorus/plugin-annotation-common';
@@ -78,7 +79,12 @@ function volumeWindow(query: { bucket?: string; since?: string }, now: number) {
   return { bucket, from, to: now, bucketMs: size.ms };
 }
 
-/** The annotator table: activity, medians, gold, fit figures. */
+/**
+ * The annotator table: activity, medians, gold, fit figures; people first,
+ * then the voting LLM annotators the latest fit estimated (their activity
+ * is their answers in that fit; they have no gold standing here, the LLM
+ * annotator's evaluation scores them on gold).
+ */
 function annotatorRows(
   progress: Awaited<ReturnType<ItemStore['progress']>>,
   gold: Awaited<ReturnType<QualityStore['goldStats']>>,
@@ -90,8 +96,15 @@ function annotatorRows(
     ...progress.annotators.map(a => a.annotator),
     ...gold.map(g => g.annotator),
   ]);
+  const llmRaters = new Set(
+    [
+      ...Object.keys(fit?.annotators ?? {}),
+      ...Object.values(fit?.models ?? {}).flatMap(m => Object.keys(m.accuracy)),
+    ].filter(rater => llmRaterName(rater) !== undefined),
+  );
   const activity = new Map(progress.annotators.map(a => [a.annotator, a]));
-  return [...names].sort().map(annotator => {
+  return [...[...names].sort(), ...[...llmRaters].sort()].map(annotator => {
+    const llmAnnotator = llmRaterName(annotator);
     const a = activity.get(annotator);
     const g = goldOf.get(annotator);
     const tally = fit?.annotators?.[annotator];
@@ -103,7 +116,9 @@ function annotatorRows(
     }
     return {
       annotator,
-      annotations: a?.annotations ?? 0,
+      ...(llmAnnotator !== undefined ? { llmAnnotator } : {}),
+      annotations:
+        llmAnnotator !== undefined ? tally?.answers ?? 0 : a?.annotations ?? 0,
       skips: a?.skips ?? 0,
       timeSpentMs: a?.timeSpentMs ?? 0,
       ...(a?.medianTimeMs !== undefined

@@ -3,6 +3,8 @@ import {
   autoAccepts,
   inAuditSample,
   llmDisagreements,
+  llmRaterId,
+  llmRaterName,
   reachesAutoAccept,
 } from './policy';
 
@@ -100,5 +102,11 @@ describe('LLM roles policy', () => {
         { mood: 'calm', tags: ['live', 'remix'] },
       ),
     ).toEqual(['mood', 'tags']);
+  });
+
+  it('names an LLM annotator as one rater, told apart from users', () => {
+    expect(llmRaterId('first-pass')).toBe('llm:first-pass');
+    expect(llmRaterName(llmRaterId('first-pass'))).toBe('first-pass');
+    expect(llmRaterName('user:default/amara.okafor')).toBeUndefined();
   });
 });

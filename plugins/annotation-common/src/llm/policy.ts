@@ -89,3 +89,27 @@ export function llmDisagreements(
     .filter(([, agrees]) => !agrees)
     .map(([id]) => id);
 }
+
+const LLM_RATER_PREFIX = 'llm:';
+
+/**
+ * The rater a voting LLM annotator is, in an item's consensus and in the
+ * project's quality fit: `llm:<name>`, one per annotator config, all its
+ * versions together. Why one: the evaluation counts only the newest answer
+ * of a config per item, so a config is one voice per item anyway; most
+ * version changes (thresholds, audit rate, wording) leave the model's
+ * behaviour as it was, and a rater per version would split its evidence
+ * and leave every new version on the pooled matrix until the next fit. A
+ * manager who changes the model itself can make it a new annotator. Names
+ * are unique in a project and never change; user refs start `user:`.
+ */
+export function llmRaterId(name: string): string {
+  return `${LLM_RATER_PREFIX}${name}`;
+}
+
+/** The LLM annotator's name, when `rater` is an LLM annotator's rater. */
+export function llmRaterName(rater: string): string | undefined {
+  return rater.startsWith(LLM_RATER_PREFIX)
+    ? rater.slice(LLM_RATER_PREFIX.length)
+    : undefined;
+}

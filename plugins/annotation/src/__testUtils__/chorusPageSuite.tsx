@@ -1266,6 +1266,24 @@ export function describeChorusPages(render: RenderChorusAt) {
       expect(names()).toEqual(['amara', 'bo']);
     });
 
+    it('shows a voting LLM annotator by its name, not as a user', async () => {
+      const { render: at } = setup();
+      await at(QUALITY_PATH);
+      const llm = (
+        await screen.findByTitle('LLM annotator first-pass, voting')
+      ).closest('tr')!;
+      expect(within(llm).getByText('first-pass')).toBeInTheDocument();
+      expect(within(llm).getByText('LLM')).toBeInTheDocument();
+      expect(screen.queryByText('llm:first-pass')).toBeNull();
+      // its answers in the fit, its agreement and Dawid-Skene accuracy; no
+      // median time or gold standing of a person
+      expect(
+        within(llm)
+          .getAllByRole('cell')
+          .map(c => c.textContent),
+      ).toEqual(['first-passLLM', '8', '—', '75%', '—', '77%']);
+    });
+
     it('recomputes for a manager and shows the new fit', async () => {
       const { fake, render: at } = setup();
       const user = userEvent.setup();

@@ -187,6 +187,17 @@ export function sampleQualityMetrics(
         belowMinGoldAccuracy: true,
         dawidSkeneAccuracy: { belongs: 0.61 },
       },
+      {
+        annotator: 'llm:first-pass',
+        llmAnnotator: 'first-pass',
+        annotations: 8,
+        skips: 0,
+        timeSpentMs: 0,
+        consensusAgreement: 0.75,
+        consensusCompared: 8,
+        belowMinGoldAccuracy: false,
+        dawidSkeneAccuracy: { belongs: 0.77 },
+      },
     ],
     minGoldAccuracy: 0.8,
     agreement: {

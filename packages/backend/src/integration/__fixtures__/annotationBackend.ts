@@ -1,6 +1,7 @@
 /*
  * A real backend holding only Chorus, for tests that kill and restart it
- * (started by importKill.test.ts with its own config file).
+ * (started with its own config file by `startBackend` of
+ * `@chorus/plugin-annotation-backend/testUtils`).
  */
 import { createBackend } from '@backstage/backend-defaults';
 

@@ -1,16 +1,8 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { LlmSimulator, startLlmSimulator } from '@chorus/llm-simulator';
-import { EventParams } from '@backstage/plugin-events-node';
 import { ANNOTATION_EVENT_TOPICS } from '@chorus/plugin-annotation-common';
-import { apiCaller } from '../../__testUtils__/callers';
-import { eventListener } from '../../__testUtils__/events';
-import {
-  belongsQuestion,
-  newProject,
-  workforce,
-} from '../../__testUtils__/fixtures';
-import { SIM_MODEL, simulatorAnnotationConfig } from '../../__testUtils__/llm';
-import { startAnnotationApi } from '../../__testUtils__/startApi';
+import { SIM_MODEL } from '../../__testUtils__/llm';
+import { jobStopped, llmApiProject } from '../../__testUtils__/llmApi';
 
 jest.setTimeout(120_000);
 
@@ -49,75 +41,20 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
   });
   afterAll(() => simulator.close());
 
-  async function start() {
-    const knex = await databases.init(id);
-    const seen: EventParams[] = [];
-    const call = apiCaller(
-      await startAnnotationApi({
-        knex,
-        features: [eventListener(seen)],
-        annotation: simulatorAnnotationConfig(simulator),
-      }),
-    );
-    const created = await call('post', '/projects', 'manager').send(
-      newProject({
-        config: { overlap: 1, workforce, questions: [belongsQuestion] },
-      }),
-    );
-    const p = created.body.id as string;
-    await call('post', `/projects/${p}/items/import`, 'manager')
-      .set('Content-Type', 'application/x-ndjson')
-      .send(
-        Object.keys(truth)
-          .map(externalId =>
-            JSON.stringify({ externalId, data: { track_title: externalId } }),
-          )
-          .concat(
-            Object.entries(goldTruth).map(([externalId, gold]) =>
-              JSON.stringify({
-                externalId,
-                data: { track_title: externalId },
-                gold,
-              }),
-            ),
-          )
-          .join('\n'),
-      );
-    const annotator = await call(
-      'post',
-      `/projects/${p}/llm-annotators`,
-      'manager',
-    ).send({
-      name: 'first-pass',
-      config: {
-        provider: 'simulator',
-        promptTemplate: 'Track: {{ data.track_title }}',
-      },
+  const start = () =>
+    llmApiProject({
+      databases,
+      databaseId: id,
+      simulator,
+      overlap: 1,
+      items: [
+        ...Object.keys(truth).map(externalId => ({ externalId })),
+        ...Object.entries(goldTruth).map(([externalId, gold]) => ({
+          externalId,
+          gold,
+        })),
+      ],
     });
-    expect(annotator.status).toBe(201);
-    return { knex, call, p, annotatorId: annotator.body.id as string, seen };
-  }
-
-  async function finished(
-    call: ReturnType<typeof apiCaller>,
-    p: string,
-    jobId: string,
-  ) {
-    for (let i = 0; i < 200; i++) {
-      const res = await call(
-        'get',
-        `/projects/${p}/llm-jobs/${jobId}`,
-        'analyst',
-      );
-      expect(res.status).toBe(200);
-      if (res.body.job.status !== 'running') {
-        return res.body;
-      }
-      await new Promise(r => setTimeout(r, 50));
-    }
-    throw new Error(`job ${jobId} still running`);
-  }
-
   it('dry-runs on a few items and stores nothing', async () => {
     const { knex, call, p, annotatorId } = await start();
     const res = await call(
@@ -171,7 +108,7 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
       version: 1,
       itemsTotal: ITEMS,
     });
-    const done = await finished(call, p, started.body.id);
+    const done = await jobStopped(call, p, started.body.id, 'analyst');
     expect(done.job).toMatchObject({
       status: 'completed',
       stopReason: 'done',
@@ -262,7 +199,7 @@ describe.each(databases.eachSupportedId())('LLM job API on %s', id => {
       'manager',
     ).send({ scope: { kind: 'filter', states: ['gold'] } });
     expect(started.body.itemsTotal).toBe(GOLD);
-    await finished(call, p, started.body.id);
+    await jobStopped(call, p, started.body.id, 'analyst');
     const res = await call(
       'get',
       `/projects/${p}/llm-annotators/${annotatorId}/evaluation?targetPrecision=0.9`,

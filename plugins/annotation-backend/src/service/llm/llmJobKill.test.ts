@@ -10,7 +10,7 @@ import {
   postgresDatabase,
   sqliteDatabase,
   startBackend,
-} from '../../__testUtils__/killableBackend';
+} from '../../testUtils';
 import { llmConfig, SIM_MODEL, SIM_PRICE } from '../../__testUtils__/llm';
 import { JONAS, trackItems } from '../../__testUtils__/llmJobs';
 import {

@@ -1,14 +1,7 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { LlmSimulator, startLlmSimulator } from '@chorus/llm-simulator';
-import { Knex } from 'knex';
-import { apiCaller, Who } from '../../__testUtils__/callers';
-import {
-  belongsQuestion,
-  newProject,
-  workforce,
-} from '../../__testUtils__/fixtures';
-import { simulatorAnnotationConfig } from '../../__testUtils__/llm';
-import { startAnnotationApi } from '../../__testUtils__/startApi';
+import { Who } from '../../__testUtils__/callers';
+import { jobStopped, llmApiProject } from '../../__testUtils__/llmApi';
 
 jest.setTimeout(120_000);
 
@@ -43,69 +36,28 @@ describe.each(databases.eachSupportedId())('LLM roles on %s', id => {
   afterAll(() => simulator.close());
 
   async function start(llm: object, quality: object = {}) {
-    const knex: Knex = await databases.init(id);
-    const call = apiCaller(
-      await startAnnotationApi({
-        knex,
-        annotation: simulatorAnnotationConfig(simulator),
-      }),
-    );
-    const created = await call('post', '/projects', 'manager').send(
-      newProject({
-        config: {
-          overlap: 2,
-          workforce,
-          questions: [belongsQuestion],
-          quality,
-        } as never,
-      }),
-    );
-    const p = created.body.id as string;
-    await call('post', `/projects/${p}/items/import`, 'manager')
-      .set('Content-Type', 'application/x-ndjson')
-      .send(
-        Object.keys(truth)
-          .map((externalId, n) =>
-            JSON.stringify({
-              externalId,
-              data: { track_title: externalId },
-              priority: ITEMS - n,
-            }),
-          )
-          .join('\n'),
-      );
-    await call('put', `/projects/${p}/status`, 'manager').send({
-      status: 'active',
+    const { knex, call, p, annotatorId } = await llmApiProject({
+      databases,
+      databaseId: id,
+      simulator,
+      overlap: 2,
+      quality,
+      active: true,
+      // labelled in order: t-0 first
+      items: Object.keys(truth).map((externalId, n) => ({
+        externalId,
+        priority: ITEMS - n,
+      })),
+      llm,
     });
-    const annotator = await call(
-      'post',
-      `/projects/${p}/llm-annotators`,
-      'manager',
-    ).send({
-      name: 'first-pass',
-      config: {
-        provider: 'simulator',
-        promptTemplate: 'Track: {{ data.track_title }}',
-        ...llm,
-      },
-    });
-    expect(annotator.status).toBe(201);
     const job = await call(
       'post',
-      `/projects/${p}/llm-annotators/${annotator.body.id}/jobs`,
+      `/projects/${p}/llm-annotators/${annotatorId}/jobs`,
       'manager',
     ).send({ scope: { kind: 'missing' } });
-    for (let i = 0; i < 200; i++) {
-      const res = await call(
-        'get',
-        `/projects/${p}/llm-jobs/${job.body.id}`,
-        'manager',
-      );
-      if (res.body.job.status === 'completed') {
-        break;
-      }
-      await new Promise(r => setTimeout(r, 50));
-    }
+    expect((await jobStopped(call, p, job.body.id)).job.status).toBe(
+      'completed',
+    );
     // what the LLM said, by external id
     const rows = await knex('llm_answers as a')
       .join('items as i', 'i.id', 'a.item_id')

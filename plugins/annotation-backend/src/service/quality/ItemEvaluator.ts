@@ -4,6 +4,7 @@ import {
   decideItemOutcome,
   ItemDecision,
   llmDisagreements,
+  llmRaterId,
   ProjectConfig,
   reachesAutoAccept,
 } from '@chorus/plugin-annotation-common';
@@ -83,10 +84,12 @@ export class ItemEvaluator {
       this.excluded(projectId, config.quality.minGoldAccuracy),
       this.o.llmJobs?.answersForItem(itemId) ?? [],
     ]);
-    // a `vote` LLM annotator is one more annotator in the consensus
+    // a `vote` LLM annotator is one more annotator in the consensus: its
+    // newest answer, as the rater the scheduled fit estimated (one per
+    // annotator config, see `llmRaterId`)
     const votes = llm
       .filter(a => a.config.role === 'vote')
-      .map(a => ({ annotator: `llm:${a.name}`, answer: a.answer }));
+      .map(a => ({ annotator: llmRaterId(a.name), answer: a.answer }));
     const decision = decideItemOutcome({
       config,
       answers: [

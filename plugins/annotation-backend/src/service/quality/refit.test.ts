@@ -275,12 +275,22 @@ describe.each(databases.eachSupportedId())('quality refit on %s', dbId => {
     // free text has no agreement
     expect(fit.agreement.note).toBeUndefined();
 
-    // agreement with the consensus: the 15 answers of the 5 resolved items,
-    // on belongs, mix and genres (spans are not compared)
-    const expected = new Map<string, { compared: number; agreed: number }>();
+    // each annotator's answers, and agreement with the consensus: the 15
+    // answers of the 5 resolved items, on belongs, mix and genres (spans
+    // are not compared)
+    const expected = new Map<
+      string,
+      { answers: number; compared: number; agreed: number }
+    >();
+    const tallyOf = (who: string) => {
+      const t = expected.get(who) ?? { answers: 0, compared: 0, agreed: 0 };
+      expected.set(who, t);
+      return t;
+    };
+    seeds.forEach(s => tallyOf(s.annotator).answers++);
     for (const s of seeds.filter(x => x.item < 5)) {
       const c = consensus(s.item);
-      const t = expected.get(s.annotator) ?? { compared: 0, agreed: 0 };
+      const t = tallyOf(s.annotator);
       t.compared += 3;
       t.agreed +=
         Number(s.answer.belongs === c.belongs) +
@@ -289,7 +299,6 @@ describe.each(databases.eachSupportedId())('quality refit on %s', dbId => {
           JSON.stringify([...(s.answer.genres as string[])].sort()) ===
             JSON.stringify([...(c.genres as string[])].sort()),
         );
-      expected.set(s.annotator, t);
     }
     expect(fit.annotators).toEqual(Object.fromEntries(expected));
     expect(

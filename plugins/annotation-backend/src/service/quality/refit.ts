@@ -33,8 +33,11 @@ import {
  * in batches into typed arrays (never one object per answer for the whole
  * project), then per question Dawid-Skene (single choice, rating) and the
  * agreement coefficients, per label too, and each annotator's agreement
- * with the items' consensus. The fit is stored with QualityStore.saveFit;
- * the metrics endpoint and the per-submit consensus read it.
+ * with the items' consensus. The answers are the humans' and the votes of
+ * LLM annotators whose role is `vote`, each such annotator one rater: as
+ * in the per-item evaluation, where its vote then weighs by its own
+ * confusion matrix. The fit is stored with QualityStore.saveFit; the
+ * metrics endpoint and the per-submit consensus read it.
  */
 
 export interface RefitDeps {
@@ -59,8 +62,23 @@ export type RefitResult =
 /** Projects the schedule refits: those whose answers can still change. */
 export const REFIT_STATUSES = ['active', 'paused', 'completed'] as const;
 
-/** Per-annotator answers compared with the consensus, and agreeing. */
-type ConsensusTally = Map<string, { compared: number; agreed: number }>;
+/**
+ * Per annotator: answers read, answers (one per question) compared with
+ * the consensus, and those agreeing.
+ */
+type ConsensusTally = Map<
+  string,
+  { answers: number; compared: number; agreed: number }
+>;
+
+function tallyOf(tally: ConsensusTally, annotator: string) {
+  let t = tally.get(annotator);
+  if (!t) {
+    t = { answers: 0, compared: 0, agreed: 0 };
+    tally.set(annotator, t);
+  }
+  return t;
+}
 
 /**
  * What one question gathers from the answers, and what it yields. `item`
@@ -83,11 +101,7 @@ function compare(
   annotator: string,
   agreed: boolean,
 ): void {
-  let t = tally.get(annotator);
-  if (!t) {
-    t = { compared: 0, agreed: 0 };
-    tally.set(annotator, t);
-  }
+  const t = tallyOf(tally, annotator);
   t.compared++;
   if (agreed) {
     t.agreed++;
@@ -237,6 +251,7 @@ async function computeFit(
   )) {
     answersUsed += batch.length;
     for (const row of batch) {
+      tallyOf(tally, row.annotator).answers++;
       const item = items.indexOf(row.itemId);
       for (const c of collectors) {
         c.add(row, item, tally);

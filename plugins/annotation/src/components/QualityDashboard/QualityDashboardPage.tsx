@@ -353,7 +353,18 @@ function AnnotatorsTable(props: { metrics: QualityMetrics }) {
     {
       title: 'Annotator',
       field: 'annotator',
-      render: r => <span title={r.annotator}>{shortRef(r.annotator)}</span>,
+      // a voting LLM annotator by its own name, marked as such
+      render: r =>
+        r.llmAnnotator !== undefined ? (
+          <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+            <span title={`LLM annotator ${r.llmAnnotator}, voting`}>
+              {r.llmAnnotator}
+            </span>
+            <Chip size="small" variant="outlined" label="LLM" />
+          </Box>
+        ) : (
+          <span title={r.annotator}>{shortRef(r.annotator)}</span>
+        ),
     },
     { title: 'Annotations', field: 'annotations', type: 'numeric' },
     {

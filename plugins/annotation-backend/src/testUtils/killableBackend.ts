@@ -1,3 +1,4 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import fs from 'fs';
@@ -11,10 +12,16 @@ import path from 'path';
  * with SIGKILL and start again on the same database (R2). The process is
  * the demo backend's Chorus-only fixture
  * (packages/backend/src/integration/__fixtures__/annotationBackend.ts),
- * started by path, as packages/backend's importKill.test.ts starts it.
+ * started by path: this package cannot depend on the backend, which
+ * depends on it. The backend's own R2 test imports these helpers through
+ * `@chorus/plugin-annotation-backend/testUtils`.
  */
 
-const REPO = path.resolve(__dirname, '../../../..');
+// this package's directory is plugins/annotation-backend in the repository
+const REPO = path.resolve(
+  resolvePackagePath('@chorus/plugin-annotation-backend'),
+  '../..',
+);
 const BACKEND_DIR = path.join(REPO, 'packages/backend');
 const FIXTURE = path.join(
   BACKEND_DIR,
@@ -85,11 +92,15 @@ export function postgresDatabase(): ChildDatabase {
   };
 }
 
-/** Writes the child's config file: port, database and `annotation`. */
+/**
+ * Writes the child's config file: port, database, `annotation`, and any
+ * more `backend` settings (such as `auth.externalAccess`).
+ */
 export function backendConfig(
   port: number,
   database: ChildDatabase,
   annotation: object,
+  backend: object = {},
 ): string {
   const file = path.join(
     fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-kill-config-')),
@@ -99,6 +110,7 @@ export function backendConfig(
     file,
     JSON.stringify({
       backend: {
+        ...backend,
         baseUrl: `http://localhost:${port}`,
         listen: { port },
         database: database.config,
