@@ -133,7 +133,7 @@ export const annotationPlugin = createBackendPlugin({
         });
         const llmJobs = new KnexLlmJobStore(knex);
         const llm = startLlmJobs({
-          onRecorded: (job, outcomes) => llmRoles.afterRecorded(job, outcomes),
+          onResults: (job, outcomes) => llmRoles.actOn(job, outcomes),
           onJobFinished: jobId =>
             void llmJobs
               .find(jobId)

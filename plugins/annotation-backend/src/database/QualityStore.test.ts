@@ -141,6 +141,50 @@ describe.each(databases.eachSupportedId())('quality store on %s', id => {
     ).rejects.toThrow('item 999999 not found');
   });
 
+  it('accepts LLM answers only on items nobody answered or leased, once, in one batch', async () => {
+    // items 0-1 answered by two people, 2-5 untouched
+    const { project, itemIds, quality, claim, counters, itemRow } = await setup(
+      6,
+      2,
+    );
+    const rows = await knex('items')
+      .where({ project_id: project.id })
+      .orderBy('id')
+      .pluck('id');
+    const ids = rows.map(String);
+    const leased = await claim(annotator(3)); // item 2
+    expect(leased!.item.id).toBe(ids[2]);
+    const before = await counters();
+    const llm = (itemId: string) => ({
+      itemId,
+      answer: { belongs: 'yes' },
+      confidence: 0.97,
+    });
+    const offered = [itemIds[0], ids[2], ids[3], ids[4], ids[5]].map(llm);
+    const accepted = await quality.acceptLlmAnswers(project.id, 1, offered);
+    expect(accepted.sort()).toEqual([ids[3], ids[4], ids[5]].sort());
+    expect(await quality.outcome(ids[3])).toMatchObject({
+      status: 'resolved',
+      method: 'llm',
+      answer: { belongs: 'yes' },
+      confidence: 0.97,
+    });
+    expect((await itemRow(ids[4])).state).toBe('complete');
+    expect((await itemRow(ids[2])).state).toBe('open');
+    expect(await quality.outcome(ids[2])).toBeUndefined();
+    const after = await counters();
+    expect(after['items.complete'] - before['items.complete']).toBe(3);
+    expect(after['items.open'] - before['items.open']).toBe(-3);
+    expect(after['quality.resolved'] - before['quality.resolved']).toBe(3);
+    // accepting again (a retried batch) changes nothing
+    expect(await quality.acceptLlmAnswers(project.id, 1, offered)).toEqual([]);
+    expect(await counters()).toEqual(after);
+    // another project's items are not touched
+    expect(await quality.acceptLlmAnswers('other', 1, [llm(ids[5])])).toEqual(
+      [],
+    );
+  });
+
   it('asks for extra annotators by reopening a complete item, and completes it after them', async () => {
     const { itemIds, quality, counters, itemRow, claim, answer } = await setup(
       1,

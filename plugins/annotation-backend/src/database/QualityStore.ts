@@ -229,19 +229,17 @@ export interface QualityStore {
   ): Promise<void>;
   goldStats(projectId: string): Promise<GoldStats[]>;
   /**
-   * Resolves an item with an LLM answer (its annotator's role is
-   * auto-accept): only an open item no one has answered or leased, which
-   * then leaves the annotators' pool (`complete`). False when humans got
-   * there first, or it is decided already.
+   * Resolves items with LLM answers (their annotator's role is
+   * auto-accept), in one transaction: only open items no one has answered
+   * or leased, which then leave the annotators' pool (`complete`). Items
+   * humans got to first, or decided already, are left alone; accepting
+   * again changes nothing. Returns the ids accepted.
    */
-  acceptLlmAnswer(
-    itemId: string,
-    accepted: {
-      configVersion: number;
-      answer: Record<string, unknown>;
-      confidence: number;
-    },
-  ): Promise<boolean>;
+  acceptLlmAnswers(
+    projectId: string,
+    configVersion: number,
+    accepted: LlmAcceptance[],
+  ): Promise<string[]>;
   /**
    * Complete items left undecided (no outcome, or `pending` though complete)
    * whose last change is older than `before` (ms): what a process killed
@@ -307,6 +305,13 @@ function goldStatsFromRow(row: {
     correct,
     accuracy: answered ? correct / answered : 0,
   };
+}
+
+/** An auto-accepting LLM's answer to settle an item with. */
+export interface LlmAcceptance {
+  itemId: string;
+  answer: Record<string, unknown>;
+  confidence: number;
 }
 
 interface OutcomeRow {
@@ -939,43 +944,65 @@ export class KnexQualityStore implements QualityStore {
     return rows.map(goldStatsFromRow);
   }
 
-  async acceptLlmAnswer(
-    itemId: string,
-    accepted: {
-      configVersion: number;
-      answer: Record<string, unknown>;
-      confidence: number;
-    },
-  ): Promise<boolean> {
+  async acceptLlmAnswers(
+    projectId: string,
+    configVersion: number,
+    accepted: LlmAcceptance[],
+  ): Promise<string[]> {
+    if (!accepted.length) {
+      return [];
+    }
+    const byId = new Map(accepted.map(a => [String(a.itemId), a]));
     return this.knex.transaction(async tx => {
-      const item = await this.lockItemRow(tx, itemId);
-      if (
-        item.state !== 'open' ||
-        item.answer_count > 0 ||
-        item.slots_taken > 0 ||
-        (await this.outcomeRow(tx, itemId))
-      ) {
-        return false;
+      const taken: string[] = [];
+      const ids = [...byId.keys()];
+      for (let i = 0; i < ids.length; i += 500) {
+        let query = tx('items as i')
+          .where('i.project_id', projectId)
+          .whereIn('i.id', ids.slice(i, i + 500))
+          .andWhere({ 'i.state': 'open', 'i.answer_count': 0 })
+          .andWhere('i.slots_taken', 0)
+          .whereNotExists(
+            tx('item_outcomes as o').whereRaw('o.item_id = i.id').select(1),
+          )
+          // in id order: two replicas' batches never wait on each other
+          // in a cycle
+          .orderBy('i.id')
+          .pluck('i.id');
+        if (isPostgres(tx)) {
+          query = query.forNoKeyUpdate();
+        }
+        const open: string[] = (await query).map(String);
+        if (!open.length) {
+          continue;
+        }
+        const now = Date.now();
+        await tx('items')
+          .whereIn('id', open)
+          .update({ state: 'complete', updated_at: now });
+        await tx('item_outcomes').insert(
+          open.map(id => ({
+            item_id: id,
+            project_id: projectId,
+            status: 'resolved',
+            config_version: configVersion,
+            answer: JSON.stringify(byId.get(id)!.answer),
+            method: 'llm',
+            confidence: byId.get(id)!.confidence,
+            agreement: '{}',
+            reasons: '[]',
+            guidance: null,
+            updated_at: now,
+          })),
+        );
+        await addToCounters(tx, projectId, {
+          'items.open': -open.length,
+          'items.complete': open.length,
+          'quality.resolved': open.length,
+        });
+        taken.push(...open);
       }
-      await tx('items')
-        .where({ id: itemId })
-        .update({ state: 'complete', updated_at: Date.now() });
-      await this.writeOutcome(tx, item.project_id, itemId, undefined, {
-        status: 'resolved',
-        config_version: accepted.configVersion,
-        answer: JSON.stringify(accepted.answer),
-        method: 'llm',
-        confidence: accepted.confidence,
-        agreement: '{}',
-        reasons: '[]',
-        guidance: null,
-      });
-      await addToCounters(tx, item.project_id, {
-        'items.open': -1,
-        'items.complete': 1,
-        'quality.resolved': 1,
-      });
-      return true;
+      return taken;
     });
   }
 

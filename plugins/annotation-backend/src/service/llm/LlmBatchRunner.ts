@@ -12,7 +12,7 @@ import {
 } from '../../database/LlmJobStore';
 import { ProjectStore } from '../../database/ProjectStore';
 import { parseJson } from '../../database/util';
-import { OnRecorded } from './OutcomeRecorder';
+import { OnResults } from './OutcomeRecorder';
 import { sleep } from './backoff';
 import { costOf, priceOf, requestReservation } from './budget';
 import {
@@ -84,7 +84,7 @@ export class LlmBatchRunner {
       logger: LoggerService;
       options?: Partial<LlmBatchOptions>;
       onJobFinished?: (jobId: string) => void;
-      onRecorded?: OnRecorded;
+      onResults?: OnResults;
     },
   ) {
     this.options = { ...DEFAULT_BATCH_OPTIONS, ...deps.options };
@@ -497,14 +497,14 @@ export class LlmBatchRunner {
   ) {
     for (let i = 0; i < outcomes.length; i += RECORD_CHUNK) {
       const chunk = outcomes.slice(i, i + RECORD_CHUNK);
-      const { finished } = await this.deps.jobs.record(job, claimant, chunk);
       await this.deps
-        .onRecorded?.(job, chunk)
+        .onResults?.(job, chunk)
         .catch(error =>
           this.deps.logger.error(
             `LLM job ${job.id}: acting on its results failed: ${error}`,
           ),
         );
+      const { finished } = await this.deps.jobs.record(job, claimant, chunk);
       if (finished) {
         this.deps.onJobFinished?.(job.id);
       }

@@ -26,7 +26,7 @@ import {
   noSpend,
   resultOutcome,
 } from './jobParts';
-import { OnRecorded, OutcomeRecorder } from './OutcomeRecorder';
+import { OnResults, OutcomeRecorder } from './OutcomeRecorder';
 import {
   buildMessages,
   contentHash,
@@ -124,7 +124,7 @@ export interface LlmJobRunnerDeps {
   /** Told when a job completes (all done, budget or error). */
   onJobFinished?: (jobId: string) => void;
   /** Told once results are stored (the annotator's role acts on them). */
-  onRecorded?: OnRecorded;
+  onResults?: OnResults;
 }
 
 /** A dry run's result: what would be sent and what came back. */
@@ -176,7 +176,7 @@ export class LlmJobRunner {
       this.runnerId,
       deps.logger,
       jobId => this.finished(jobId),
-      deps.onRecorded,
+      deps.onResults,
     );
   }
 

@@ -8,8 +8,13 @@ import { sleep } from './backoff';
 
 const MAX_WRITE_ATTEMPTS = 8;
 
-/** Called with results once they are stored; its failure is logged only. */
-export type OnRecorded = (
+/**
+ * Acts on results (an auto-accepting LLM settles items) before they are
+ * stored, so a job is never complete with its acceptances still to come.
+ * It must be idempotent: results that fail to store are claimed, answered
+ * and acted on again. Its failure is logged only.
+ */
+export type OnResults = (
   job: LlmJobRef,
   outcomes: LlmItemOutcome[],
 ) => Promise<void>;
@@ -37,7 +42,7 @@ export class OutcomeRecorder {
     private readonly runnerId: string,
     private readonly logger: LoggerService,
     private readonly onFinished: (jobId: string) => void,
-    private readonly onRecorded?: OnRecorded,
+    private readonly onResults?: OnResults,
     private readonly options = { flushMs: 20, maxBatch: 200 },
   ) {}
 
@@ -92,6 +97,11 @@ export class OutcomeRecorder {
 
   private async write(batch: Pending[]) {
     for (const entry of batch) {
+      await this.onResults?.(entry.job, entry.outcomes).catch(error =>
+        this.logger.error(
+          `LLM job ${entry.job.id}: acting on its results failed: ${error}`,
+        ),
+      );
       for (let attempt = 1; ; attempt++) {
         try {
           const { finished } = await this.store.record(
@@ -100,11 +110,6 @@ export class OutcomeRecorder {
             entry.outcomes,
           );
           entry.settled.forEach(settle => settle());
-          await this.onRecorded?.(entry.job, entry.outcomes).catch(error =>
-            this.logger.error(
-              `LLM job ${entry.job.id}: acting on its results failed: ${error}`,
-            ),
-          );
           if (finished) {
             this.onFinished(entry.job.id);
           }

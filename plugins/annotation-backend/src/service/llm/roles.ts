@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { autoAccepts } from '@chorus/plugin-annotation-common';
 import {
+  LlmAcceptance,
   LlmAnnotatorStore,
   LlmItemOutcome,
   LlmJobRef,
@@ -9,7 +10,7 @@ import {
 } from '../../database';
 
 /**
- * What an LLM annotator's answers do once stored, by its role: an
+ * What an LLM annotator's answers do as they come in, by its role: an
  * `auto-accept` answer at or above the threshold (outside the audit
  * sample) resolves its item before any human sees it. `vote` and
  * `prelabel` act when the item is read (the evaluation, the lease).
@@ -24,8 +25,8 @@ export class LlmRoles {
     },
   ) {}
 
-  /** The job runners' `onRecorded` hook. */
-  async afterRecorded(job: LlmJobRef, outcomes: LlmItemOutcome[]) {
+  /** The job runners' `onResults` hook (see `OnResults`). */
+  async actOn(job: LlmJobRef, outcomes: LlmItemOutcome[]) {
     const { config } = await this.o.annotators.version(
       job.projectId,
       job.annotatorId,
@@ -38,31 +39,33 @@ export class LlmRoles {
     if (!project) {
       return;
     }
-    let accepted = 0;
+    const settle: LlmAcceptance[] = [];
     for (const outcome of outcomes) {
       const answer = outcome.answer;
       if (
-        outcome.status !== 'done' ||
-        answer?.status !== 'answered' ||
-        !answer.answer ||
-        !autoAccepts(config, {
+        outcome.status === 'done' &&
+        answer?.status === 'answered' &&
+        answer.answer &&
+        autoAccepts(config, {
           itemId: outcome.itemId,
           annotatorId: job.annotatorId,
           confidence: answer.confidence,
         })
       ) {
-        continue;
-      }
-      if (
-        await this.o.quality.acceptLlmAnswer(outcome.itemId, {
-          configVersion: project.configVersion,
+        settle.push({
+          itemId: outcome.itemId,
           answer: answer.answer,
           confidence: answer.confidence!,
-        })
-      ) {
-        accepted++;
+        });
       }
     }
+    const accepted = (
+      await this.o.quality.acceptLlmAnswers(
+        job.projectId,
+        project.configVersion,
+        settle,
+      )
+    ).length;
     if (accepted) {
       this.o.logger.info(
         `LLM job ${job.id}: ${accepted} items resolved by auto-accept`,

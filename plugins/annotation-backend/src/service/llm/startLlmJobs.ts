@@ -6,7 +6,7 @@ import { KnexLlmAnnotatorStore } from '../../database/LlmAnnotatorStore';
 import { KnexLlmJobStore } from '../../database/LlmJobStore';
 import { ProjectStore } from '../../database/ProjectStore';
 import { DEFAULT_BATCH_OPTIONS, LlmBatchRunner } from './LlmBatchRunner';
-import { OnRecorded } from './OutcomeRecorder';
+import { OnResults } from './OutcomeRecorder';
 import { LlmClient } from './LlmClient';
 import { LlmJobRunner, readLlmRunnerOptions } from './LlmJobRunner';
 import { LlmProviderRegistry } from './providers';
@@ -25,7 +25,7 @@ export function startLlmJobs(deps: {
   logger: LoggerService;
   lifecycle: LifecycleService;
   onJobFinished?: (jobId: string) => void;
-  onRecorded?: OnRecorded;
+  onResults?: OnResults;
 }) {
   const options = readLlmRunnerOptions(deps.config);
   const batch = deps.config.getOptionalConfig('annotation.llm.batch');
