@@ -764,7 +764,7 @@ export function describeLlmPages(render: RenderChorusAt) {
         ).toHaveTextContent('0.85'),
       );
       expect(recommended).toHaveTextContent(
-        'Does the track belong on the artist page?: 44.4% of known items accepted, 100% right',
+        'Accepts 44.4% of the known items, 100% of them right.',
       );
 
       await u.click(

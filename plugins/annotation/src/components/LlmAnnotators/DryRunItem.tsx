@@ -88,11 +88,16 @@ export function DryRunItem(props: { item: LlmDryRunItem }) {
       <Typography variant="body2" aria-label={`Figures of ${item.externalId}`}>
         {figures.join(' · ')}
       </Typography>
-      {item.messages.map((m, i) => (
-        <Part key={i} title={`Prompt: ${m.role}`}>
-          {m.content}
-        </Part>
-      ))}
+      <Box mt={1} component="details">
+        <Typography component="summary" variant="body2">
+          The prompt as sent ({item.messages.length} messages)
+        </Typography>
+        {item.messages.map((m, i) => (
+          <Part key={i} title={m.role}>
+            {m.content}
+          </Part>
+        ))}
+      </Box>
       <Part title="Raw output">{r.rawOutput ?? '(none)'}</Part>
       <Part title="Parsed answer">
         {r.answer ? JSON.stringify(r.answer, null, 2) : '(none)'}

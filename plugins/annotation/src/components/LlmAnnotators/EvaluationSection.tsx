@@ -94,64 +94,66 @@ export function EvaluationSection(props: LlmAnnotatorSectionProps) {
   }
 
   return (
-    <InfoCard title="Evaluation">
-      <Box display="flex" gridGap={16} alignItems="flex-start" mb={2}>
-        <TextField
-          id="chorus-llm-eval-version"
-          select
-          SelectProps={{ native: true }}
-          label="Version"
-          value={version}
-          onChange={e => setVersion(Number(e.target.value))}
-          variant="outlined"
-          size="small"
-        >
-          {versions.map(v => (
-            <option key={v.version} value={v.version}>
-              Version {v.version}
-              {v.version === annotator.version ? ' (current)' : ''}
-            </option>
-          ))}
-        </TextField>
-        <TextField
-          id="chorus-llm-eval-target"
-          label="Target precision"
-          type="number"
-          inputProps={{ min: 0, max: 1, step: 0.01 }}
-          value={targetText}
-          onChange={e => {
-            setTargetText(e.target.value);
-            const value = targetOf(e.target.value);
-            if (value !== undefined) {
-              setTarget(value);
+    <section aria-label="LLM evaluation">
+      <InfoCard title="Evaluation">
+        <Box display="flex" gridGap={16} alignItems="flex-start" mb={2}>
+          <TextField
+            id="chorus-llm-eval-version"
+            select
+            SelectProps={{ native: true }}
+            label="Version"
+            value={version}
+            onChange={e => setVersion(Number(e.target.value))}
+            variant="outlined"
+            size="small"
+          >
+            {versions.map(v => (
+              <option key={v.version} value={v.version}>
+                Version {v.version}
+                {v.version === annotator.version ? ' (current)' : ''}
+              </option>
+            ))}
+          </TextField>
+          <TextField
+            id="chorus-llm-eval-target"
+            label="Target precision"
+            type="number"
+            inputProps={{ min: 0, max: 1, step: 0.01 }}
+            value={targetText}
+            onChange={e => {
+              setTargetText(e.target.value);
+              const value = targetOf(e.target.value);
+              if (value !== undefined) {
+                setTarget(value);
+              }
+            }}
+            error={targetInvalid}
+            helperText={
+              targetInvalid
+                ? 'a number above 0 and at most 1 expected'
+                : 'Of the auto-accepted answers, the share that must be right'
             }
-          }}
-          error={targetInvalid}
-          helperText={
-            targetInvalid
-              ? 'a number above 0 and at most 1 expected'
-              : 'Of the auto-accepted answers, the share that must be right'
-          }
-          variant="outlined"
-          size="small"
+            variant="outlined"
+            size="small"
+          />
+          {evaluation.loading && report ? (
+            <Typography variant="body2" color="textSecondary">
+              Updating…
+            </Typography>
+          ) : null}
+        </Box>
+        {body}
+        <Box my={3}>
+          <Divider />
+        </Box>
+        <VersionComparison
+          projectId={projectId}
+          annotatorId={annotator.id}
+          versions={versions}
+          targetPrecision={target}
+          jobsEnded={jobsEnded}
         />
-        {evaluation.loading && report ? (
-          <Typography variant="body2" color="textSecondary">
-            Updating…
-          </Typography>
-        ) : null}
-      </Box>
-      {body}
-      <Box my={3}>
-        <Divider />
-      </Box>
-      <VersionComparison
-        projectId={projectId}
-        annotatorId={annotator.id}
-        versions={versions}
-        targetPrecision={target}
-        jobsEnded={jobsEnded}
-      />
-    </InfoCard>
+      </InfoCard>
+    </section>
   );
 }

@@ -125,7 +125,7 @@ export function JobRow(props: {
           </>
         ) : null}
       </TableCell>
-      <TableCell>
+      <TableCell style={{ whiteSpace: 'nowrap' }}>
         {statusText(job)}
         {job.error ? (
           <Typography variant="body2" color="error">
@@ -156,7 +156,7 @@ export function JobRow(props: {
           </Typography>
         ) : null}
       </TableCell>
-      <TableCell>
+      <TableCell style={{ whiteSpace: 'nowrap' }}>
         {formatCost(job.cost)}
         {job.budgetCost !== undefined ? (
           <Typography variant="body2" color="textSecondary">

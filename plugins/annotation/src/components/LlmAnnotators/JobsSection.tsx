@@ -84,7 +84,9 @@ export function JobsSection(props: LlmAnnotatorSectionProps) {
             <TableHead>
               <TableRow>
                 {HEADERS.map((h, i) => (
-                  <TableCell key={i}>{h}</TableCell>
+                  <TableCell key={i} style={{ whiteSpace: 'nowrap' }}>
+                    {h}
+                  </TableCell>
                 ))}
               </TableRow>
             </TableHead>
@@ -106,29 +108,31 @@ export function JobsSection(props: LlmAnnotatorSectionProps) {
   }
 
   return (
-    <InfoCard title="Jobs">
-      <StartJobForm
-        projectId={projectId}
-        annotator={annotator}
-        versions={versions}
-        onStarted={job => {
-          setMessage({
-            text: `Started a job over ${job.itemsTotal} items`,
-          });
-          jobs.reload();
-        }}
-      />
-      {message ? (
-        <Box mt={1}>
-          <Typography
-            role={message.error ? 'alert' : 'status'}
-            color={message.error ? 'error' : 'textPrimary'}
-          >
-            {message.text}
-          </Typography>
-        </Box>
-      ) : null}
-      <Box mt={3}>{list}</Box>
-    </InfoCard>
+    <section aria-label="LLM jobs">
+      <InfoCard title="Jobs">
+        <StartJobForm
+          projectId={projectId}
+          annotator={annotator}
+          versions={versions}
+          onStarted={job => {
+            setMessage({
+              text: `Started a job over ${job.itemsTotal} items`,
+            });
+            jobs.reload();
+          }}
+        />
+        {message ? (
+          <Box mt={1}>
+            <Typography
+              role={message.error ? 'alert' : 'status'}
+              color={message.error ? 'error' : 'textPrimary'}
+            >
+              {message.text}
+            </Typography>
+          </Box>
+        ) : null}
+        <Box mt={3}>{list}</Box>
+      </InfoCard>
+    </section>
   );
 }

@@ -12,6 +12,7 @@ import {
   formatCalibrationError,
   formatConfidence,
   formatCost,
+  formatKappa,
   formatShare,
 } from './format';
 import { ReliabilityChart } from './ReliabilityChart';
@@ -56,7 +57,7 @@ export function QuestionEvaluation(props: {
           {describeMeasure('accuracy', e.accuracyWithAbstentions)}
         </Figure>
         <Figure label="Kappa with consensus">
-          {describeMeasure('cohensKappa', e.kappaWithConsensus)}
+          {formatKappa(e.kappaWithConsensus)}
         </Figure>
         <Figure label="Calibration error (ECE)">
           {formatCalibrationError(e.expectedCalibrationError)}

@@ -112,20 +112,22 @@ export function RecommendedThreshold(props: {
           {formatConfidence(threshold)}
         </span>
       </Typography>
-      <Typography variant="body2">
-        {combined.questions
-          .map(
-            q =>
-              `${titles.get(q.id)}: ${formatShare(
-                q.coverage,
-              )} of known items accepted${
-                q.precision !== undefined
-                  ? `, ${formatShare(q.precision)} right`
-                  : ''
-              }`,
-          )
-          .join('; ')}
-        . Target precision {formatShare(report.targetPrecision)}.
+      {combined.questions.map(q => (
+        <Typography variant="body2" key={q.id}>
+          {combined.questions.length > 1
+            ? `${titles.get(q.id)}: accepts`
+            : 'Accepts'}{' '}
+          {formatShare(q.coverage)} of the known items
+          {q.precision !== undefined
+            ? `, ${formatShare(q.precision)} of them right`
+            : ''}
+          .
+        </Typography>
+      ))}
+      <Typography variant="body2" color="textSecondary">
+        The lowest confidence at which the accepted answers reach the target
+        precision of {formatShare(report.targetPrecision)}
+        {combined.questions.length > 1 ? ' on every question' : ''}.
       </Typography>
       {otherConfig ? (
         <Typography variant="body2" color="textSecondary">

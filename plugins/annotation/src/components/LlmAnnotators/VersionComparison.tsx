@@ -19,6 +19,7 @@ import {
   formatCalibrationError,
   formatConfidence,
   formatCost,
+  formatKappa,
   formatShare,
 } from './format';
 import { useEvaluation } from './useEvaluation';
@@ -31,10 +32,7 @@ const ROWS: Array<[string, (e: LlmEvaluation) => string]> = [
     'Accuracy, abstentions as wrong',
     e => describeMeasure('accuracy', e.accuracyWithAbstentions),
   ],
-  [
-    'Kappa with consensus',
-    e => describeMeasure('cohensKappa', e.kappaWithConsensus),
-  ],
+  ['Kappa with consensus', e => formatKappa(e.kappaWithConsensus)],
   [
     'Calibration error (ECE)',
     e => formatCalibrationError(e.expectedCalibrationError),

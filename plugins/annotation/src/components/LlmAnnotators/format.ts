@@ -48,6 +48,17 @@ export function formatLatency(ms: number): string {
       })} s`;
 }
 
+/**
+ * Cohen's kappa of the LLM with the humans' consensus, or why there is
+ * none: with no item both answered, in this comparison's words.
+ */
+export function formatKappa(measure: Measure): string {
+  if (!('value' in measure) && measure.undefined === 'no-pairable-values') {
+    return 'none yet (no item with a human consensus)';
+  }
+  return describeMeasure('cohensKappa', measure);
+}
+
 /** The expected calibration error (a share of confidence), or why none. */
 export function formatCalibrationError(measure: Measure): string {
   return 'value' in measure
