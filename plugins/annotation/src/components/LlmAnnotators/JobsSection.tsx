@@ -10,6 +10,7 @@ import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import { annotationApiRef } from '../../api';
 import { reasonOf } from '../../errors';
+import { formatCount } from './format';
 import { JobAction, JobRow } from './JobRow';
 import type { LlmAnnotatorSectionProps } from './LlmAnnotatorsPage';
 import { StartJobForm } from './StartJobForm';
@@ -116,7 +117,11 @@ export function JobsSection(props: LlmAnnotatorSectionProps) {
           versions={versions}
           onStarted={job => {
             setMessage({
-              text: `Started a job over ${job.itemsTotal} items`,
+              text: `Started a job over ${
+                job.itemsTotal === 1
+                  ? '1 item'
+                  : `${formatCount(job.itemsTotal)} items`
+              }`,
             });
             jobs.reload();
           }}
