@@ -1,19 +1,59 @@
 import {
   coreServices,
   createBackendModule,
+  RootConfigService,
 } from '@backstage/backend-plugin-api';
-import { startLlmSimulator } from '@chorus/llm-simulator';
+import { startLlmSimulator, TruthEntry } from '@chorus/llm-simulator';
 import { annotationLlmProvidersExtensionPoint } from '@chorus/plugin-annotation-node';
 
 /** The provider id LLM annotator configs name in the demo. */
 export const SIMULATOR_PROVIDER_ID = 'simulator';
 
 /**
+ * The gold answers of the seeded projects' items (`annotation.seed.projects`,
+ * NDJSON lines with `gold`), by external id: the simulator finds the item
+ * by the `id:` line every prompt ends with. Against them its answers are
+ * right as often as its accuracy says, so the demo's LLM evaluation (which
+ * measures against the same gold) shows what a real model's would. Lines
+ * that are not JSON are skipped: seeding reports them.
+ */
+export function seedGoldTruth(
+  config: RootConfigService,
+): Record<string, TruthEntry> {
+  const truth: Record<string, TruthEntry> = {};
+  const seeds = config.getOptionalConfigArray('annotation.seed.projects') ?? [];
+  for (const seed of seeds) {
+    const items = seed.getOptional('items');
+    if (typeof items !== 'string') {
+      continue;
+    }
+    for (const line of items.split('\n')) {
+      let item: { externalId?: unknown; gold?: unknown };
+      try {
+        item = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (
+        typeof item?.externalId === 'string' &&
+        typeof item.gold === 'object' &&
+        item.gold !== null &&
+        !Array.isArray(item.gold)
+      ) {
+        truth[item.externalId] = item.gold as TruthEntry;
+      }
+    }
+  }
+  return truth;
+}
+
+/**
  * The development start without a real LLM provider: when
  * `annotation.llm.simulator.enabled` is true and `annotation.llm.providers`
  * names none, Chorus's OpenAI-compatible simulator is started on loopback
  * and added as the provider `simulator` (every answer it gives is shown as
- * simulated). Not for production: app-config.production.yaml leaves it off.
+ * simulated), knowing the seeded gold answers (`seedGoldTruth`). Not for
+ * production: app-config.production.yaml leaves it off.
  */
 export const annotationModuleLlmSimulator = createBackendModule({
   pluginId: 'annotation',
@@ -40,6 +80,7 @@ export const annotationModuleLlmSimulator = createBackendModule({
             config.getOptionalString('annotation.llm.simulator.seed') ??
             'chorus',
           latencyMs: [50, 250],
+          truth: seedGoldTruth(config),
         });
         lifecycle.addShutdownHook(() => simulator.close());
         const model = 'chorus-sim-1';

@@ -57,7 +57,8 @@ describe('readSeedProjects', () => {
       'podcast-policy-review',
       'overlaid-music-marking',
     ]);
-    expect(seeds[0].items?.split('\n').filter(Boolean)).toHaveLength(60);
+    // 60 to label, 24 gold for the LLM evaluation
+    expect(seeds[0].items?.split('\n').filter(Boolean)).toHaveLength(84);
     expect(() => readSeedProjects(config([{ ...seed, items: 42 }]))).toThrow(
       'annotation.seed.projects[0].items: NDJSON text expected',
     );
@@ -152,8 +153,12 @@ describe.each(databases.eachSupportedId())('seedProjects on %s', id => {
       .count({ n: '*' })
       .groupBy('project_id');
     expect(counts.map(c => Number(c.n)).sort((a, b) => a - b)).toEqual([
-      30, 60,
+      30, 84,
     ]);
+    const [{ n: gold }] = await knex('items')
+      .where({ state: 'gold' })
+      .count({ n: '*' });
+    expect(Number(gold)).toBe(24);
     const messages = logger.info.mock.calls.map(c => String(c[0]));
     expect(messages.filter(m => m.includes('rejected'))).toEqual([]);
   }, 60_000);
@@ -190,7 +195,7 @@ describe.each(databases.eachSupportedId())('seedProjects on %s', id => {
       seedProjects(store, itemStore, seeds, logger),
       seedProjects(store, itemStore, seeds, logger),
     ]);
-    expect(await itemCount(seeded.id)).toBe(60);
+    expect(await itemCount(seeded.id)).toBe(84);
     expect(await itemCount(own.id)).toBe(0); // not a seeded project
     // the table was not empty: no other demo project came
     expect((await store.list()).map(p => p.name).sort()).toEqual([
@@ -207,6 +212,6 @@ describe.each(databases.eachSupportedId())('seedProjects on %s', id => {
     // once done, later starts leave it alone
     await seedProjects(store, itemStore, seeds, logger);
     expect(await seedImports()).toBe(imported);
-    expect(await itemCount(seeded.id)).toBe(60);
+    expect(await itemCount(seeded.id)).toBe(84);
   }, 60_000);
 });

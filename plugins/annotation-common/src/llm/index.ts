@@ -11,3 +11,4 @@ export * from './parseOutput';
 export * from './confidence';
 export * from './policy';
 export * from './evaluation';
+export * from './figures';

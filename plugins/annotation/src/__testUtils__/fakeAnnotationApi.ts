@@ -17,14 +17,9 @@ import {
   QualityMetrics,
   STATUS_TRANSITIONS,
   WorkLease,
-  LlmDryRunItem,
-  LlmEvaluationReport,
-  LlmJobInfo,
-  LlmJobProgressInfo,
-  LlmJobScope,
 } from '@chorus/plugin-annotation-common';
 import { AnnotationApi } from '../api';
-import { fakeLlm, FakeLlm } from './fakeLlmApi';
+import { fakeLlm, FakeLlm, FakeLlmItem } from './fakeLlmApi';
 import { fakeQa, FakeQa } from './fakeQaApi';
 
 /** A failed call as `AnnotationClient` throws it (a ResponseError). */
@@ -311,7 +306,13 @@ export function fakeAnnotationApi(
     ttlMs?: number;
     imports?: ImportRecordResponse[];
     qa?: Parameters<typeof fakeQa>[0];
-    llm?: Pick<Parameters<typeof fakeLlm>[0], 'providers' | 'annotators'>;
+    llm?: Pick<
+      Parameters<typeof fakeLlm>[0],
+      'providers' | 'annotators' | 'dryRun' | 'evaluationRows'
+    > & {
+      /** Item states by id (default open): gold ones for the jobs. */
+      states?: Record<string, NonNullable<FakeLlmItem['state']>>;
+    };
     /** Per item id: a prelabel suggestion its lease carries. */
     suggestions?: Record<string, NonNullable<WorkLease['suggestion']>>;
   } = {},
@@ -335,7 +336,7 @@ export function fakeAnnotationApi(
     ...options.llm,
     project: config,
     projectId: project.id,
-    itemData: items.map(i => i.data),
+    items: items.map(i => ({ ...i, state: options.llm?.states?.[i.id] })),
   });
 
   const toLease = (l: FakeLease): WorkLease => {
@@ -554,42 +555,6 @@ export function fakeAnnotationApi(
     })),
     ...qa.methods,
     ...llm.methods,
-    // LLM jobs and dry runs: none in these pages' tests yet
-    dryRunLlmAnnotator: jest.fn(
-      async (_id: string, _annotatorId: string): Promise<LlmDryRunItem[]> => [],
-    ),
-    startLlmJob: jest.fn(
-      async (
-        _id: string,
-        annotatorId: string,
-        _job: { scope: LlmJobScope },
-      ): Promise<LlmJobInfo> => {
-        throw responseError(404, `LLM annotator ${annotatorId} not found`);
-      },
-    ),
-    listLlmJobs: jest.fn(async (_id: string): Promise<LlmJobInfo[]> => []),
-    evaluateLlmAnnotator: jest.fn(
-      async (
-        _id: string,
-        annotatorId: string,
-      ): Promise<LlmEvaluationReport> => {
-        throw responseError(404, `LLM annotator ${annotatorId} not found`);
-      },
-    ),
-    getLlmJob: jest.fn(
-      async (_id: string, jobId: string): Promise<LlmJobProgressInfo> => {
-        throw responseError(404, `LLM job ${jobId} not found`);
-      },
-    ),
-    controlLlmJob: jest.fn(
-      async (
-        _id: string,
-        jobId: string,
-        _action: 'pause' | 'resume' | 'cancel',
-      ): Promise<LlmJobInfo> => {
-        throw responseError(404, `LLM job ${jobId} not found`);
-      },
-    ),
   };
 
   return {

@@ -8,7 +8,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { fakeSignals, RenderChorusAt } from './chorusPageSuite';
 import { fakeAnnotationApi, responseError } from './fakeAnnotationApi';
-import { FakeLlmAnnotator, llmConfig } from './fakeLlmApi';
+import { FakeEvaluationRow, FakeLlmAnnotator, llmConfig } from './fakeLlmApi';
 
 const PROJECT_PATH = '/chorus/projects/p-track';
 const LLM_PATH = `${PROJECT_PATH}/llm`;
@@ -59,14 +59,63 @@ function sampleAnnotators(): FakeLlmAnnotator[] {
   ];
 }
 
+/** Known items of a belongs question: [LLM, truth, confidence]. */
+function knownRows(
+  rows: Array<[string | undefined, string, number | undefined]>,
+): FakeEvaluationRow[] {
+  return rows.map(([llm, truth, confidence]) => ({
+    status: llm === undefined ? 'refused' : 'answered',
+    ...(llm !== undefined ? { answer: { belongs: llm } } : {}),
+    confidence,
+    cost: 0.001,
+    gold: { belongs: truth },
+    consensus: { belongs: truth },
+  }));
+}
+
+/**
+ * first-pass v2 on 9 known items: 6 of 8 answers right, one refusal. From
+ * the top: right at 0.98, 0.95, 0.9, 0.85, wrong at 0.8, right at 0.7 and
+ * 0.6, wrong at 0.55: 95% precision is reached down to 0.85, covering 4
+ * of 9 items.
+ */
+const V2_ROWS = knownRows([
+  ['yes', 'yes', 0.98],
+  ['no', 'no', 0.95],
+  ['yes', 'yes', 0.9],
+  ['yes', 'yes', 0.85],
+  ['no', 'yes', 0.8],
+  ['yes', 'yes', 0.7],
+  ['no', 'no', 0.6],
+  ['yes', 'no', 0.55],
+  [undefined, 'yes', undefined],
+]);
+/** v1: wrong at the top, 4 of 8 right. */
+const V1_ROWS = knownRows([
+  ['no', 'yes', 0.97],
+  ['no', 'no', 0.9],
+  ['yes', 'yes', 0.8],
+  ['no', 'yes', 0.75],
+  ['yes', 'yes', 0.7],
+  ['yes', 'no', 0.65],
+  ['no', 'no', 0.6],
+  ['no', 'yes', 0.5],
+]);
+
+/** Polling runs every second: what it brings may take two rounds. */
+const POLLED = { timeout: 4000 };
+
 const rowTexts = (table: HTMLElement) =>
   within(table)
     .getAllByRole('row')
     .map(r => r.textContent);
 
-/** A form input by its label (the form's own, not the version compare). */
-const input = (label: string) =>
-  within(screen.getByRole('form')).getByLabelText(label);
+/** The editor's form (not the dry run's or the job's). */
+const editorForm = () =>
+  screen.getByRole('form', { name: /^(Edit .*|New LLM annotator)$/ });
+
+/** An input of the editor by its label (not the version compare). */
+const input = (label: string) => within(editorForm()).getByLabelText(label);
 
 const change = (label: string, value: string) =>
   fireEvent.change(input(label), { target: { value } });
@@ -380,6 +429,458 @@ export function describeLlmPages(render: RenderChorusAt) {
       const saved = fake.llm.annotators[1].versions[2].config;
       expect(saved.autoAccept).toBeUndefined();
       expect(saved).toMatchObject({ role: 'prelabel', prelabelInBlind: true });
+    });
+
+    it('dry-runs the saved version, then the unsaved edits, each item with its prompt, output, figures and errors', async () => {
+      const { fake, render: at } = setup(
+        fakeAnnotationApi({
+          llm: {
+            annotators: sampleAnnotators(),
+            dryRun: {
+              // model output is shown as text, never as markup
+              'track-0001': {
+                rawOutput:
+                  '{"belongs": "yes"} <img src=x onerror="window.__dryRunRan = true">',
+              },
+              'track-0002': {
+                status: 'error',
+                answer: undefined,
+                rawOutput: undefined,
+                confidence: undefined,
+                tokensIn: 0,
+                tokensOut: 0,
+                cost: 0,
+                attempts: 3,
+                error: 'the provider did not answer in 30 s (timeout)',
+              },
+              'track-0003': {
+                status: 'invalid',
+                answer: undefined,
+                rawOutput: 'maybe?',
+                reason: 'the output is not JSON',
+              },
+            },
+          },
+        }),
+      );
+      const u = user();
+      await at(LLM_PATH);
+      await open(u, 'first-pass');
+      const card = screen.getByRole('form', { name: 'Dry run' });
+      expect(
+        screen.getByText(/Real items through version 2: nothing is stored/),
+      ).toBeInTheDocument();
+      await u.click(within(card).getByRole('button', { name: 'Dry run' }));
+
+      const results = await screen.findByRole('region', {
+        name: 'Dry run results',
+      });
+      expect(fake.api.dryRunLlmAnnotator).toHaveBeenLastCalledWith(
+        'p-track',
+        'llm-a',
+        { count: 3, version: 2 },
+      );
+      expect(within(results).getByRole('status')).toHaveTextContent(
+        '3 items: 1 answered · 260 tokens · cost 0.0000456',
+      );
+      const first = within(results).getByRole('region', {
+        name: 'Dry run of track-0001',
+      });
+      expect(
+        within(first).getByLabelText('Figures of track-0001'),
+      ).toHaveTextContent(
+        'confidence 0.91 · 121 + 8 tokens · cost 0.0000228 · 230 ms · 1 attempt · gpt-4o-mini',
+      );
+      // the system prompt, the item as rendered ending with its id, the
+      // raw output (text, never markup), the parsed answer
+      const parts = [...first.querySelectorAll('pre')].map(
+        pre => pre.textContent,
+      );
+      expect(parts).toHaveLength(4);
+      expect(parts[1]).toMatch(
+        /^Track: Song number 1\nArtist: Velvet Static\n[\s\S]*\n\nid: track-0001$/,
+      );
+      expect(parts[2]).toBe(
+        '{"belongs": "yes"} <img src=x onerror="window.__dryRunRan = true">',
+      );
+      expect(first.querySelector('img')).toBeNull();
+      expect((window as any).__dryRunRan).toBeUndefined();
+      expect(parts[3]).toBe('{\n  "belongs": "yes"\n}');
+      expect(within(first).queryByRole('alert')).toBeNull();
+      // failures say what went wrong, first
+      const second = within(results).getByRole('region', {
+        name: 'Dry run of track-0002',
+      });
+      expect(within(second).getByRole('alert')).toHaveTextContent(
+        'error: the provider did not answer in 30 s (timeout)',
+      );
+      expect(
+        within(second).getByLabelText('Figures of track-0002'),
+      ).toHaveTextContent(
+        'no confidence · 0 + 0 tokens · cost 0 · 230 ms · 3 attempts',
+      );
+      expect(
+        within(
+          within(results).getByRole('region', {
+            name: 'Dry run of track-0003',
+          }),
+        ).getByRole('alert'),
+      ).toHaveTextContent('invalid output: the output is not JSON');
+
+      // an edit is tried as it is, unsaved, on the items named
+      change('Temperature', '0.5');
+      expect(
+        screen.getByText(
+          /Real items through the edited config \(unsaved\): nothing is stored/,
+        ),
+      ).toBeInTheDocument();
+      await u.click(
+        within(card).getByRole('radio', { name: 'These item ids' }),
+      );
+      fireEvent.change(within(card).getByLabelText('Item ids'), {
+        target: { value: '2, x' },
+      });
+      await u.click(within(card).getByRole('button', { name: 'Dry run' }));
+      expect(
+        within(card).getByLabelText('Item ids'),
+      ).toHaveAccessibleDescription(
+        '1 to 5 item ids (numbers, separated by commas) expected',
+      );
+      expect(fake.api.dryRunLlmAnnotator).toHaveBeenCalledTimes(1);
+      fireEvent.change(within(card).getByLabelText('Item ids'), {
+        target: { value: '2, 4' },
+      });
+      await u.click(within(card).getByRole('button', { name: 'Dry run' }));
+      await waitFor(() =>
+        expect(fake.api.dryRunLlmAnnotator).toHaveBeenCalledTimes(2),
+      );
+      expect(fake.api.dryRunLlmAnnotator).toHaveBeenLastCalledWith(
+        'p-track',
+        'llm-a',
+        {
+          itemIds: ['2', '4'],
+          config: expect.objectContaining({ temperature: 0.5 }),
+        },
+      );
+      expect(
+        await screen.findByRole('region', { name: 'Dry run of track-0004' }),
+      ).toBeInTheDocument();
+      // an unknown item: the server's reason
+      fireEvent.change(within(card).getByLabelText('Item ids'), {
+        target: { value: '99' },
+      });
+      await u.click(within(card).getByRole('button', { name: 'Dry run' }));
+      expect(
+        await screen.findByText('item 99 not found in this project'),
+      ).toBeInTheDocument();
+    });
+
+    it('starts a job over the gold items with a budget, shows its live progress, pauses, resumes and cancels it', async () => {
+      const { fake, render: at } = setup(
+        fakeAnnotationApi({
+          llm: {
+            annotators: sampleAnnotators(),
+            states: { '1': 'gold', '2': 'gold', '3': 'gold', '4': 'gold' },
+          },
+        }),
+      );
+      const u = user();
+      await at(LLM_PATH);
+      await open(u, 'gate');
+      expect(
+        await screen.findByText('No job of this annotator yet.'),
+      ).toBeInTheDocument();
+      const form = screen.getByRole('form', { name: 'Start a job' });
+      fireEvent.change(within(form).getByLabelText('Items'), {
+        target: { value: 'filter' },
+      });
+      // gold is what the evaluation measures: chosen to begin with
+      expect(
+        within(form).getByRole('checkbox', { name: 'gold' }),
+      ).toBeChecked();
+      expect(
+        within(form).getByRole('checkbox', { name: 'open' }),
+      ).not.toBeChecked();
+      fireEvent.change(within(form).getByLabelText('Budget (cost)'), {
+        target: { value: '-1' },
+      });
+      await u.click(within(form).getByRole('button', { name: 'Start job' }));
+      expect(
+        within(form).getByLabelText('Budget (cost)'),
+      ).toHaveAccessibleDescription(
+        'a positive number expected (empty: no budget)',
+      );
+      expect(fake.api.startLlmJob).not.toHaveBeenCalled();
+
+      fireEvent.change(within(form).getByLabelText('Budget (cost)'), {
+        target: { value: '0.5' },
+      });
+      await u.click(within(form).getByRole('button', { name: 'Start job' }));
+      expect(
+        await screen.findByText('Started a job over 4 items'),
+      ).toBeInTheDocument();
+      expect(fake.api.startLlmJob).toHaveBeenCalledWith('p-track', 'llm-b', {
+        version: 1,
+        scope: { kind: 'filter', states: ['gold'] },
+        mode: 'online',
+        budgetCost: 0.5,
+      });
+      const jobs = await screen.findByRole('table', { name: 'Jobs' });
+      const row = () => within(jobs).getAllByRole('row')[1];
+      await waitFor(() => expect(row()).toHaveTextContent('0 / 4 done'));
+      expect(row()).toHaveTextContent('Items gold');
+      expect(row()).toHaveTextContent('running');
+
+      // the runners work: the page asks again while the job runs
+      fake.llm.advance('job-1', {
+        done: 2,
+        failed: { 'rate-limit': 1 },
+        tokensIn: 1200,
+        tokensOut: 40,
+        cost: 0.0002,
+        inFlight: 1,
+        latencyMs: { count: 2, p50: 210, p95: 1450 },
+      });
+      await waitFor(
+        () => expect(row()).toHaveTextContent('2 / 4 done'),
+        POLLED,
+      );
+      expect(row()).toHaveTextContent('1 failed: rate-limit 1');
+      expect(row()).toHaveTextContent('1 in flight, 1 pending');
+      expect(row()).toHaveTextContent('1,200 in / 40 out');
+      expect(row()).toHaveTextContent('0.0002of 0.5');
+      expect(row()).toHaveTextContent('p50 210 ms · p95 1.5 s');
+      expect(row()).toHaveTextContent(/[\d,.]+ items\/min/);
+
+      await u.click(within(row()).getByRole('button', { name: 'Pause' }));
+      await waitFor(() => expect(row()).toHaveTextContent('paused'));
+      expect(fake.api.controlLlmJob).toHaveBeenLastCalledWith(
+        'p-track',
+        'job-1',
+        'pause',
+      );
+      expect(within(row()).queryByRole('button', { name: 'Pause' })).toBeNull();
+      await u.click(within(row()).getByRole('button', { name: 'Resume' }));
+      await waitFor(() => expect(row()).toHaveTextContent('running'));
+      expect(fake.api.controlLlmJob).toHaveBeenLastCalledWith(
+        'p-track',
+        'job-1',
+        'resume',
+      );
+      await u.click(within(row()).getByRole('button', { name: 'Cancel' }));
+      await waitFor(() => expect(row()).toHaveTextContent('cancelled'));
+      expect(fake.api.controlLlmJob).toHaveBeenLastCalledWith(
+        'p-track',
+        'job-1',
+        'cancel',
+      );
+      expect(within(row()).queryAllByRole('button')).toHaveLength(0);
+    });
+
+    it('evaluates a version against the known items and saves its recommended threshold as a new version', async () => {
+      const { fake, render: at } = setup(
+        fakeAnnotationApi({
+          llm: {
+            annotators: sampleAnnotators(),
+            evaluationRows: { 'llm-a@2': V2_ROWS },
+          },
+        }),
+      );
+      const u = user();
+      await at(LLM_PATH);
+      await open(u, 'first-pass');
+      const question = await screen.findByRole('region', {
+        name: 'Evaluation of Does the track belong on the artist page?',
+      });
+      expect(fake.api.evaluateLlmAnnotator).toHaveBeenCalledWith(
+        'p-track',
+        'llm-a',
+        { version: 2, targetPrecision: 0.95 },
+      );
+      const figure = (label: string) => within(question).getByLabelText(label);
+      expect(figure('Known items')).toHaveTextContent('9 (8 answered)');
+      expect(figure('Accuracy')).toHaveTextContent('75%');
+      expect(figure('Accuracy, abstentions as wrong')).toHaveTextContent(
+        '66.7%',
+      );
+      expect(figure('Kappa with consensus')).toHaveTextContent(
+        /^\d\.\d\d · [a-z ]+$/,
+      );
+      // Σ n/N |accuracy − confidence| over the bins with answers
+      expect(figure('Calibration error (ECE)')).toHaveTextContent('0.259');
+      expect(figure('Threshold for 95%')).toHaveTextContent('0.85');
+      expect(figure('Coverage at the target')).toHaveTextContent('44.4%');
+      // 9 requests at 0.001 for the 4 labels accepted
+      expect(figure('Cost per accepted label')).toHaveTextContent('0.00225');
+      expect(
+        rowTexts(
+          within(question).getByRole('table', {
+            name: 'Accuracy per label of Does the track belong on the artist page?',
+          }),
+        ),
+      ).toEqual(['LabelKnown itemsAccuracy', 'yes666.7%', 'no366.7%']);
+      expect(
+        within(question).getByRole('img', {
+          name: /^Reliability curve of Does the track belong on the artist page\?: 0% right at confidence 0.55 \(1\)/,
+        }),
+      ).toBeInTheDocument();
+      expect(
+        within(question).getByRole('img', {
+          name: 'Risk-coverage curve of Does the track belong on the artist page?: 8 thresholds; target precision 95%, reached at threshold 0.85 with coverage 44.4%',
+        }),
+      ).toBeInTheDocument();
+
+      // a lower target accepts more
+      fireEvent.change(screen.getByLabelText('Target precision'), {
+        target: { value: '0.8' },
+      });
+      await waitFor(() =>
+        expect(
+          within(
+            screen.getByRole('region', { name: 'Recommended threshold' }),
+          ).getByLabelText('Recommended threshold'),
+        ).toHaveTextContent('0.6'),
+      );
+      expect(fake.api.evaluateLlmAnnotator).toHaveBeenLastCalledWith(
+        'p-track',
+        'llm-a',
+        expect.objectContaining({ targetPrecision: 0.8 }),
+      );
+      fireEvent.change(screen.getByLabelText('Target precision'), {
+        target: { value: '1.5' },
+      });
+      expect(
+        screen.getByLabelText('Target precision'),
+      ).toHaveAccessibleDescription('a number above 0 and at most 1 expected');
+      fireEvent.change(screen.getByLabelText('Target precision'), {
+        target: { value: '0.95' },
+      });
+      const recommended = screen.getByRole('region', {
+        name: 'Recommended threshold',
+      });
+      await waitFor(() =>
+        expect(
+          within(recommended).getByLabelText('Recommended threshold'),
+        ).toHaveTextContent('0.85'),
+      );
+      expect(recommended).toHaveTextContent(
+        'Accepts 44.4% of the known items, 100% of them right.',
+      );
+
+      await u.click(
+        within(recommended).getByRole('button', { name: 'Use this threshold' }),
+      );
+      expect(
+        await within(recommended).findByText(
+          'Saved version 3: auto-accept at confidence ≥ 0.85',
+        ),
+      ).toBeInTheDocument();
+      expect(fake.api.updateLlmAnnotator).toHaveBeenCalledTimes(1);
+      expect(fake.api.updateLlmAnnotator).toHaveBeenCalledWith(
+        'p-track',
+        'llm-a',
+        {
+          ...fake.llm.annotators[0].versions[1].config,
+          role: 'auto-accept',
+          autoAccept: { threshold: 0.85, auditRate: 0.05 },
+        },
+      );
+      // the new version everywhere: list, editor, history
+      await waitFor(() =>
+        expect(
+          rowTexts(screen.getByRole('table', { name: 'LLM annotators' }))[1],
+        ).toMatch(
+          /^first-pass3openai \/ gpt-4o-miniauto-accept ≥ 0.85 \(audit 5%\)/,
+        ),
+      );
+      await screen.findByText('first-pass: version 3');
+      expect(input('Role')).toHaveValue('auto-accept');
+      expect(input('Auto-accept threshold')).toHaveValue(0.85);
+      expect(
+        within(screen.getByRole('table', { name: 'Versions' })).getAllByRole(
+          'row',
+        ),
+      ).toHaveLength(4);
+      expect(
+        within(recommended).getByRole('button', { name: 'Use this threshold' }),
+      ).toBeDisabled();
+    });
+
+    it('compares two versions side by side, and reloads the evaluation when a job ends', async () => {
+      const { fake, render: at } = setup(
+        fakeAnnotationApi({
+          llm: {
+            annotators: sampleAnnotators(),
+            evaluationRows: { 'llm-a@1': V1_ROWS },
+            states: { '1': 'gold', '2': 'gold' },
+          },
+        }),
+      );
+      const u = user();
+      await at(LLM_PATH);
+      await open(u, 'first-pass');
+      // version 2 has answered no known item yet
+      expect(
+        await screen.findByText(
+          /Version 2 has not answered any item whose answer is known yet/,
+        ),
+      ).toBeInTheDocument();
+
+      // a job of version 2 over the gold items ends: the figures come
+      const form = screen.getByRole('form', { name: 'Start a job' });
+      fireEvent.change(within(form).getByLabelText('Items'), {
+        target: { value: 'filter' },
+      });
+      await u.click(within(form).getByRole('button', { name: 'Start job' }));
+      await screen.findByText('Started a job over 2 items');
+      await waitFor(() =>
+        expect(
+          within(screen.getByRole('table', { name: 'Jobs' })).getAllByRole(
+            'row',
+          ),
+        ).toHaveLength(2),
+      );
+      fake.llm.evaluationRows.set('llm-a@2', V2_ROWS);
+      fake.llm.advance('job-1', { done: 2 });
+      await waitFor(
+        () =>
+          expect(
+            within(screen.getByRole('table', { name: 'Jobs' })).getAllByRole(
+              'row',
+            )[1],
+          ).toHaveTextContent('completed'),
+        POLLED,
+      );
+      expect(
+        await screen.findByRole('region', {
+          name: 'Evaluation of Does the track belong on the artist page?',
+        }),
+      ).toBeInTheDocument();
+
+      // the previous version against the current one, at the same target
+      const compare = screen.getByRole('region', { name: 'Compare versions' });
+      const table = await within(compare).findByRole('table', {
+        name: 'Version 1 against version 2',
+      });
+      expect(rowTexts(table)).toEqual([
+        'FigureVersion 1Version 2',
+        'Known items89',
+        'Accuracy50%75%',
+        'Accuracy, abstentions as wrong50%66.7%',
+        expect.stringMatching(
+          /^Kappa with consensus-?\d\.\d\d · .+\d\.\d\d · .+$/,
+        ),
+        expect.stringMatching(/^Calibration error \(ECE\)0\.\d{3}0\.259$/),
+        'Threshold at the targetnot reached0.85',
+        'Coverage at the target—44.4%',
+        'Cost per accepted label—0.00225',
+      ]);
+      fireEvent.change(within(compare).getByLabelText('With version'), {
+        target: { value: '1' },
+      });
+      expect(
+        within(compare).getByText('Choose two different versions to compare.'),
+      ).toBeInTheDocument();
     });
 
     it('tells an annotator that LLM annotators are not for them', async () => {

@@ -31,6 +31,7 @@ import {
   questionFields,
   serverIssues,
 } from './form';
+import { DryRunSection } from './DryRunSection';
 import { OutputSchemaPreview, PromptPreview } from './previews';
 
 /** What a section beside the editor gets: the project and the edited config. */
@@ -38,15 +39,17 @@ export interface LlmEditorSectionProps {
   projectId: string;
   /** The project's current config (undefined: it has none yet). */
   project?: ProjectConfig;
+  /** The saved annotator; none while creating one. */
+  annotator?: LlmAnnotatorRecord;
   /** The editor's config when it passes the checks, else undefined. */
   config?: LlmAnnotatorConfig;
   draft: LlmDraft;
 }
 
 /**
- * The sections beside the form, in order. The dry run (a few items through
- * the edited config: rendered prompt, raw output, parsed answer,
- * confidence, cost) joins them when the API has it.
+ * The sections beside the form, in order: the prompt as a sample item gets
+ * it, the structured output, and the dry run (a few real items through the
+ * saved or the edited config).
  */
 export const LLM_EDITOR_SECTIONS: Array<{
   id: string;
@@ -54,6 +57,7 @@ export const LLM_EDITOR_SECTIONS: Array<{
 }> = [
   { id: 'prompt-preview', Section: PromptPreview },
   { id: 'output-schema', Section: OutputSchemaPreview },
+  { id: 'dry-run', Section: DryRunSection },
 ];
 
 const FIELD_PATHS = [
@@ -107,6 +111,12 @@ export function LlmAnnotatorEditor(props: {
     issues: ConfigIssue[];
   }>();
   const [saving, setSaving] = useState(false);
+  // a version saved elsewhere on the page (a threshold) shows here
+  const [shownVersion, setShownVersion] = useState(annotator?.version);
+  if (annotator && annotator.version !== shownVersion) {
+    setShownVersion(annotator.version);
+    setDraft(draftFromConfig(annotator.name, annotator.config));
+  }
 
   const check = useMemo(
     () => checkLlmDraft(draft, { creating, project }),
@@ -450,6 +460,7 @@ export function LlmAnnotatorEditor(props: {
             <Section
               projectId={projectId}
               project={project}
+              annotator={annotator}
               config={checkedConfig}
               draft={draft}
             />

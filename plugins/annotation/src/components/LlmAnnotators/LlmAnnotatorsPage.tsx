@@ -31,6 +31,9 @@ import { annotationApiRef } from '../../api';
 import { statusOf } from '../../errors';
 import { useChorusLinks } from '../../hooks/useChorusLinks';
 import { ChorusErrorPanel } from '../ChorusErrorPanel';
+import { EvaluationSection } from './EvaluationSection';
+import { formatRole } from './format';
+import { JobsSection } from './JobsSection';
 import { LlmAnnotatorEditor } from './LlmAnnotatorEditor';
 import { VersionHistory } from './VersionHistory';
 
@@ -41,18 +44,29 @@ export interface LlmAnnotatorSectionProps {
   annotator: LlmAnnotatorRecord;
   /** Newest first. */
   versions: LlmAnnotatorVersion[];
+  /** A section saved a new version (a threshold): the page reloads it. */
+  onSaved(annotator: LlmAnnotatorRecord, created: boolean): void;
+  /** Jobs of the annotator that ended while the page was open. */
+  jobsEnded: number;
+  onJobEnded(): void;
+  /** The editor has edits not saved yet. */
+  unsavedEdits: boolean;
 }
 
 /**
- * The sections below the selected annotator's editor, in order. Its jobs
- * (start, pause, cancel, live progress) and its evaluation (calibration,
- * risk-coverage, the recommended threshold) join them when the API has
- * them.
+ * The sections below the selected annotator's editor, in order. A new
+ * version remounts each, but those that `keep` it (the evaluation, which
+ * says what its threshold saved).
  */
 export const LLM_ANNOTATOR_SECTIONS: Array<{
   id: string;
   Section: ComponentType<LlmAnnotatorSectionProps>;
-}> = [{ id: 'versions', Section: VersionHistory }];
+  keep?: boolean;
+}> = [
+  { id: 'jobs', Section: JobsSection },
+  { id: 'evaluation', Section: EvaluationSection, keep: true },
+  { id: 'versions', Section: VersionHistory },
+];
 
 function rateLimits(p: LlmProviderInfo): string {
   const limits = [
@@ -112,15 +126,6 @@ function ProvidersCard(props: { providers: LlmProviderInfo[] }) {
   );
 }
 
-function roleText(a: LlmAnnotatorRecord): string {
-  const { role, autoAccept } = a.config;
-  return role === 'auto-accept' && autoAccept
-    ? `auto-accept ≥ ${autoAccept.threshold} (audit ${Math.round(
-        autoAccept.auditRate * 100,
-      )}%)`
-    : role;
-}
-
 function AnnotatorsCard(props: {
   annotators: LlmAnnotatorRecord[];
   providers: LlmProviderInfo[];
@@ -169,7 +174,7 @@ function AnnotatorsCard(props: {
                 <TableCell>
                   {a.config.provider} / {modelOf(a)}
                 </TableCell>
-                <TableCell>{roleText(a)}</TableCell>
+                <TableCell>{formatRole(a.config)}</TableCell>
                 <TableCell>{new Date(a.updatedAt).toLocaleString()}</TableCell>
               </TableRow>
             ))}
@@ -189,11 +194,13 @@ function SelectedAnnotator(props: {
   /** Changes when a save from this page made a new version. */
   reloadKey: number;
   notice?: string;
+  unsavedEdits: boolean;
   onSaved(annotator: LlmAnnotatorRecord, created: boolean): void;
   onEdited(): void;
 }) {
   const { projectId, annotatorId } = props;
   const api = useApi(annotationApiRef);
+  const [jobsEnded, setJobsEnded] = useState(0);
   const details = useAsync(
     () => api.getLlmAnnotator(projectId, annotatorId),
     [api, projectId, annotatorId, props.reloadKey],
@@ -218,13 +225,17 @@ function SelectedAnnotator(props: {
         onSaved={props.onSaved}
         onEdited={props.onEdited}
       />
-      {LLM_ANNOTATOR_SECTIONS.map(({ id, Section }) => (
-        <Box key={`${id}:${annotator.version}`} mt={3}>
+      {LLM_ANNOTATOR_SECTIONS.map(({ id, Section, keep }) => (
+        <Box key={keep ? id : `${id}:${annotator.version}`} mt={3}>
           <Section
             projectId={projectId}
             project={props.project}
             annotator={annotator}
             versions={versions}
+            onSaved={props.onSaved}
+            jobsEnded={jobsEnded}
+            onJobEnded={() => setJobsEnded(n => n + 1)}
+            unsavedEdits={props.unsavedEdits}
           />
         </Box>
       ))}
@@ -235,7 +246,8 @@ function SelectedAnnotator(props: {
 /**
  * A project's LLM annotators for its managers (quality analysts read
  * them): the configured providers, the annotators with their current
- * version, and the selected one's editor and version history.
+ * version, and the selected one's editor (with its dry run), jobs,
+ * evaluation and version history.
  */
 export function LlmAnnotatorsPage(props: { projectId: string }) {
   const { projectId } = props;
@@ -261,8 +273,10 @@ export function LlmAnnotatorsPage(props: { projectId: string }) {
   const [selected, setSelected] = useState<string>();
   const [saves, setSaves] = useState(0);
   const [notice, setNotice] = useState<string>();
+  const [unsavedEdits, setUnsavedEdits] = useState(false);
 
   const onSaved = (annotator: LlmAnnotatorRecord, created: boolean) => {
+    setUnsavedEdits(false);
     setNotice(
       created
         ? `Saved version ${annotator.version}`
@@ -274,7 +288,12 @@ export function LlmAnnotatorsPage(props: { projectId: string }) {
   };
   const select = (id: string) => {
     setNotice(undefined);
+    setUnsavedEdits(false);
     setSelected(id);
+  };
+  const onEdited = () => {
+    setNotice(undefined);
+    setUnsavedEdits(true);
   };
 
   let body;
@@ -325,7 +344,7 @@ export function LlmAnnotatorsPage(props: { projectId: string }) {
                 project={config}
                 providers={providers}
                 onSaved={onSaved}
-                onEdited={() => setNotice(undefined)}
+                onEdited={onEdited}
               />
             ) : null}
             {selected && selected !== 'new' ? (
@@ -337,8 +356,9 @@ export function LlmAnnotatorsPage(props: { projectId: string }) {
                 annotatorId={selected}
                 reloadKey={saves}
                 notice={notice}
+                unsavedEdits={unsavedEdits}
                 onSaved={onSaved}
-                onEdited={() => setNotice(undefined)}
+                onEdited={onEdited}
               />
             ) : null}
           </Grid>
