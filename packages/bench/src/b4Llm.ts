@@ -3,16 +3,13 @@ import { createBenchDatabase, DbKind } from './databases';
 import { HttpClient } from './http';
 import { createProject, importGenerated } from './project';
 import { emit, log, round } from './report';
-import { startBackend } from './server';
+import { BENCH_PRICE, simulatorProvider, startBackend } from './server';
 
 export interface B4Options {
   items: number;
   seed: number;
 }
 
-const MODEL = 'chorus-sim-1';
-/** Per million tokens; what the budget part counts in. */
-const PRICE = { inputPerMillion: 100, outputPerMillion: 400 };
 const CONCURRENCY = 64;
 const LATENCY_MS = 200;
 
@@ -61,8 +58,8 @@ function billed(simulator: LlmSimulator) {
   const entries = simulator.requests.completions().filter(e => e.billed);
   const costs = entries.map(
     e =>
-      (e.promptTokens * PRICE.inputPerMillion +
-        e.completionTokens * PRICE.outputPerMillion) /
+      (e.promptTokens * BENCH_PRICE.inputPerMillion +
+        e.completionTokens * BENCH_PRICE.outputPerMillion) /
       1e6,
   );
   return {
@@ -91,16 +88,7 @@ export async function runB4(kind: DbKind, o: B4Options): Promise<boolean> {
           concurrency: CONCURRENCY,
           claimBatch: 256,
           pollSeconds: 0.2,
-          providers: [
-            {
-              id: 'simulator',
-              baseUrl: `${simulator.url}/v1`,
-              apiKey: 'bench',
-              defaultModel: MODEL,
-              models: { [MODEL]: PRICE },
-              simulated: true,
-            },
-          ],
+          providers: [simulatorProvider(simulator.url)],
         },
       },
     });

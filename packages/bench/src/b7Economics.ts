@@ -16,7 +16,7 @@ import { HttpClient } from './http';
 import { LABELS, makeItem, QUESTION_ID, seededRandom } from './items';
 import { createProject, setStatus } from './project';
 import { emit, log, round } from './report';
-import { startBackend } from './server';
+import { simulatorProvider, startBackend } from './server';
 
 export interface B7Options {
   items: number;
@@ -25,8 +25,6 @@ export interface B7Options {
 
 const PRIORS = [0.6, 0.3, 0.1];
 const GOLD = 500;
-const MODEL = 'chorus-sim-1';
-const PRICE = { inputPerMillion: 100, outputPerMillion: 400 };
 
 /**
  * Chorus's policy, as a manager would set it: the LLM auto-accepts at the
@@ -239,16 +237,7 @@ export async function runB7(kind: DbKind, o: B7Options): Promise<boolean> {
       annotation: {
         llm: {
           concurrency: 64,
-          providers: [
-            {
-              id: 'simulator',
-              baseUrl: `${simulator.url}/v1`,
-              apiKey: 'bench',
-              defaultModel: MODEL,
-              models: { [MODEL]: PRICE },
-              simulated: true,
-            },
-          ],
+          providers: [simulatorProvider(simulator.url)],
         },
       },
     });

@@ -203,3 +203,19 @@ export function startCpuMeter(backend: BenchBackend) {
     };
   };
 }
+
+/** The bench's model on the simulator, and its prices (per million tokens). */
+export const BENCH_MODEL = 'chorus-sim-1';
+export const BENCH_PRICE = { inputPerMillion: 100, outputPerMillion: 400 };
+
+/** The simulator at `url` as the backend's one LLM provider. */
+export function simulatorProvider(url: string) {
+  return {
+    id: 'simulator',
+    baseUrl: `${url}/v1`,
+    apiKey: 'bench',
+    defaultModel: BENCH_MODEL,
+    models: { [BENCH_MODEL]: BENCH_PRICE },
+    simulated: true,
+  };
+}
