@@ -12,6 +12,7 @@ import {
   KnexMetricsStore,
   KnexProjectStore,
   KnexQualityStore,
+  startWalCheckpoints,
   tuneSqlite,
 } from './database';
 import { createRouter } from './service/router';
@@ -77,6 +78,14 @@ export const annotationPlugin = createBackendPlugin({
           await applyDatabaseMigrations(knex);
         }
         await tuneSqlite(knex);
+        const checkpoints = await startWalCheckpoints(knex, logger);
+        lifecycle.addShutdownHook(() =>
+          checkpoints
+            .stop()
+            .catch(error =>
+              logger.warn('stopping SQLite checkpoints failed', error),
+            ),
+        );
         const projects = new KnexProjectStore(knex);
         permissionsRegistry.addResourceType({
           resourceRef: annotationProjectResourceRef,

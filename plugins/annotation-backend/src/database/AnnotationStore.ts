@@ -528,8 +528,15 @@ export class KnexAnnotationStore implements AnnotationStore {
     projectId: string,
     itemId: string,
   ): Promise<AnnotationRecord[]> {
+    // by the item's own index: with `project_id` beside it, SQLite's planner
+    // walked every answer of the project instead
     const rows = await this.knex<AnnotationRow>('annotations')
-      .where({ project_id: projectId, item_id: itemId })
+      .where(
+        'item_id',
+        this.knex('items')
+          .where({ id: itemId, project_id: projectId })
+          .select('id'),
+      )
       .orderBy('id');
     return rows.map(fromRow);
   }

@@ -11,3 +11,4 @@ export * from './QualityStore';
 export * from './LlmAnnotatorStore';
 export * from './LlmJobStore';
 export * from './MetricsStore';
+export * from './walCheckpoints';

@@ -83,7 +83,23 @@ function isUser(
 
 /** How long one caller's policy decisions are reused. */
 const DECISION_TTL_MS = 5_000;
+/**
+ * A caller still asking after this share of the TTL gets their decisions
+ * renewed in the background, at a random point so that callers who started
+ * together do not all renew at once. Without it, every caller of a busy
+ * loop waited on the permission backend at the same moment, every TTL.
+ */
+const RENEW_FROM = 0.5;
+const RENEW_SPREAD = 0.3;
 const MAX_CACHED_CALLERS = 10_000;
+
+interface CachedDecisions {
+  /** When the decisions were asked for: none is used past `at` + TTL. */
+  at: number;
+  renewAt: number;
+  decisions: Map<string, PolicyDecision>;
+  renewing?: boolean;
+}
 
 /**
  * Asks the permission framework about Chorus projects. Decisions come back
@@ -97,10 +113,9 @@ export class ProjectAccess {
     decision: PolicyDecision,
     project: AnnotationProjectRecord,
   ) => boolean;
-  private readonly cache = new Map<
-    string,
-    { at: number; decisions: Map<string, PolicyDecision> }
-  >();
+  private readonly cache = new Map<string, CachedDecisions>();
+  /** Every permission asked about, by name, for renewing. */
+  private readonly permissionsByName = new Map<string, ProjectPermission>();
 
   constructor(
     private readonly permissions: PermissionsService,
@@ -173,21 +188,61 @@ export class ProjectAccess {
     const now = Date.now();
     let entry = this.cache.get(caller.ref);
     if (!entry || now - entry.at > DECISION_TTL_MS) {
-      entry = { at: now, decisions: new Map() };
-      if (this.cache.size >= MAX_CACHED_CALLERS) {
-        this.cache.clear();
-      }
-      this.cache.set(caller.ref, entry);
+      entry = this.remember(caller, now, new Map());
+    } else if (now >= entry.renewAt && !entry.renewing) {
+      this.renew(caller, entry);
     }
     const cached = entry.decisions;
     const missing = [...new Set(wanted.filter(p => !cached.has(p.name)))];
     if (missing.length) {
-      const answers = await this.permissions.authorizeConditional(
-        missing.map(permission => ({ permission })),
-        { credentials: caller.credentials },
-      );
+      missing.forEach(p => this.permissionsByName.set(p.name, p));
+      const answers = await this.ask(caller, missing);
       missing.forEach((p, i) => cached.set(p.name, answers[i]));
     }
     return wanted.map(p => cached.get(p.name)!);
+  }
+
+  private ask(caller: Caller, permissions: ProjectPermission[]) {
+    return this.permissions.authorizeConditional(
+      permissions.map(permission => ({ permission })),
+      { credentials: caller.credentials },
+    );
+  }
+
+  private remember(
+    caller: Caller,
+    at: number,
+    decisions: Map<string, PolicyDecision>,
+  ): CachedDecisions {
+    if (this.cache.size >= MAX_CACHED_CALLERS && !this.cache.has(caller.ref)) {
+      this.cache.clear();
+    }
+    const spread = RENEW_FROM + Math.random() * RENEW_SPREAD;
+    const entry = { at, renewAt: at + DECISION_TTL_MS * spread, decisions };
+    this.cache.set(caller.ref, entry);
+    return entry;
+  }
+
+  /** Asks again for everything the caller holds; the old answers serve meanwhile. */
+  private renew(caller: Caller, entry: CachedDecisions) {
+    entry.renewing = true;
+    const at = Date.now();
+    const names = [...entry.decisions.keys()];
+    const permissions = names.map(name => this.permissionsByName.get(name)!);
+    this.ask(caller, permissions).then(
+      answers => {
+        if (this.cache.get(caller.ref) === entry) {
+          this.remember(
+            caller,
+            at,
+            new Map(names.map((name, i) => [name, answers[i]])),
+          );
+        }
+      },
+      () => {
+        // the entry ages out as usual; the next request asks and reports
+        entry.renewing = false;
+      },
+    );
   }
 }
