@@ -181,3 +181,35 @@ describe.each(databases.eachSupportedId())('item import on %s', id => {
     expect(plain.annotators.every(a => !('medianTimeMs' in a))).toBe(true);
   });
 });
+
+describe('item import on POSTGRES_15', () => {
+  it('renews the planner statistics as a project grows', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    await applyDatabaseMigrations(knex);
+    const project = await new KnexProjectStore(knex).create(
+      newProject(),
+      choiceConfig(),
+      'user:default/jonas.berg',
+    );
+    const store = new KnexItemStore(knex);
+    await store.importBatch(project.id, [item(0)]);
+    await knex.raw('ANALYZE items');
+    const planned = async () => {
+      const { rows } = await knex.raw(
+        "SELECT reltuples FROM pg_class WHERE relname = 'items'",
+      );
+      return Number(rows[0].reltuples);
+    };
+    expect(await planned()).toBe(1);
+
+    // stale, the statistics would plan each batch's existing-id lookup as a
+    // walk over the whole project
+    for (let from = 1; from <= 30_000; from += 5000) {
+      await store.importBatch(
+        project.id,
+        Array.from({ length: 5000 }, (_, i) => item(from + i)),
+      );
+    }
+    expect(await planned()).toBeGreaterThanOrEqual(25_000);
+  });
+});
