@@ -163,7 +163,10 @@ const ANALYZE_AFTER_ITEMS = 10_000;
 
 export class KnexItemStore implements ItemStore {
   /** Per project: items this process inserted by its last ANALYZE, and since. */
-  private readonly growth = new Map<string, { analysed: number; since: number }>();
+  private readonly growth = new Map<
+    string,
+    { analysed: number; since: number }
+  >();
 
   constructor(private readonly knex: Knex) {}
 
