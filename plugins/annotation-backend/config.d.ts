@@ -8,7 +8,7 @@ export interface Config {
       maxLineBytes?: number;
       /** Largest accepted body, in bytes (default 2 GiB). */
       maxBodyBytes?: number;
-      /** Lines stored per transaction (default 5000). */
+      /** Lines stored per transaction (default 2000). */
       batchSize?: number;
       /**
        * A `running` import with no batch stored for this long is marked

@@ -71,6 +71,33 @@ describe.each(databases.eachSupportedId())('item import on %s', id => {
     expect((await readCounters(knex, project.id))['items.open']).toBe(5000);
   });
 
+  it('stores a batch taken for new the same, whether or not it is', async () => {
+    const { project, store } = await setup();
+    const likelyNew = { likelyNew: true };
+    const fresh = Array.from({ length: 10 }, (_, i) => item(i));
+    expect(
+      await store.importBatch(project.id, fresh, undefined, likelyNew),
+    ).toEqual({ inserted: 10, updated: 0, unchanged: 0, rejected: [] });
+
+    // five stored (one of them changed) and five new: PostgreSQL's copy
+    // fails on the first stored id, and nothing of it stays
+    const mixed = Array.from({ length: 10 }, (_, i) =>
+      i === 0 ? item(5, 'Renamed') : item(5 + i),
+    );
+    expect(
+      await store.importBatch(project.id, mixed, undefined, likelyNew),
+    ).toEqual({ inserted: 5, updated: 1, unchanged: 4, rejected: [] });
+    const [{ n }] = await knex('items')
+      .where({ project_id: project.id })
+      .count({ n: '*' });
+    expect(Number(n)).toBe(15);
+    expect((await readCounters(knex, project.id))['items.open']).toBe(15);
+    const renamed = await knex('items')
+      .where({ project_id: project.id, external_id: 'item-5' })
+      .first();
+    expect(JSON.parse(renamed.data)).toEqual({ track_title: 'Renamed' });
+  });
+
   it('keeps text with tabs, newlines, backslashes and quotes intact', async () => {
     const { project, store } = await setup();
     const title = 'tab\there\nnew line \\N back\\slash "quoted" ünï 🎵';

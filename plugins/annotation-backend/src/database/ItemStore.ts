@@ -62,11 +62,15 @@ export interface ItemStore {
    * Stores a batch in one transaction, by external id: new ones are
    * inserted, changed ones updated unless someone has answered or holds
    * them (then rejected), identical ones left alone. Safe to re-run.
+   * `likelyNew` (the import's batches so far were all new) lets PostgreSQL
+   * copy the batch without looking its ids up first; any stored id sends
+   * it down the usual path, with the same outcome.
    */
   importBatch(
     projectId: string,
     items: ImportItem[],
     importId?: string,
+    options?: { likelyNew?: boolean },
   ): Promise<ImportBatchOutcome>;
   get(projectId: string, itemId: string): Promise<ItemRecord | undefined>;
   /**
@@ -174,6 +178,7 @@ export class KnexItemStore implements ItemStore {
     projectId: string,
     items: ImportItem[],
     importId?: string,
+    options: { likelyNew?: boolean } = {},
   ): Promise<ImportBatchOutcome> {
     const outcome: ImportBatchOutcome = {
       inserted: 0,
@@ -196,6 +201,15 @@ export class KnexItemStore implements ItemStore {
       }
     }
     if (byId.size === 0) {
+      return outcome;
+    }
+    if (
+      options.likelyNew &&
+      isPostgres(this.knex) &&
+      (await this.copyAllNew(projectId, [...byId.values()], importId))
+    ) {
+      outcome.inserted = byId.size;
+      await this.keepStatisticsFresh(projectId, outcome.inserted);
       return outcome;
     }
 
@@ -261,6 +275,38 @@ export class KnexItemStore implements ItemStore {
     });
     await this.keepStatisticsFresh(projectId, outcome.inserted);
     return outcome;
+  }
+
+  /**
+   * PostgreSQL: the batch in one COPY, no lookup (a 2,000-id lookup's
+   * planning alone costs milliseconds); false, with nothing stored, when
+   * any of its ids is stored already.
+   */
+  private async copyAllNew(
+    projectId: string,
+    fresh: ImportItem[],
+    importId: string | undefined,
+  ): Promise<boolean> {
+    try {
+      await this.knex.transaction(async tx => {
+        const now = Date.now();
+        if (importId) {
+          await tx('imports')
+            .where({ id: importId })
+            .update({ updated_at: now });
+        }
+        await copyItems(tx, projectId, fresh, now);
+        const moved: Partial<Record<CounterName, number>> = {};
+        fresh.forEach(item => addTo(moved, `items.${initialState(item)}`, 1));
+        await addToCounters(tx, projectId, moved);
+      });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        return false;
+      }
+      throw error;
+    }
   }
 
   private async keepStatisticsFresh(projectId: string, inserted: number) {
