@@ -37,40 +37,51 @@ export function findUnstorableText(
   value: unknown,
   path: PropertyKey[] = [],
 ): string | undefined {
-  if (path.length > MAX_NESTING) {
-    // deeper JSON is no real data, and would overflow recursive checks
-    return `${
-      formatPath(path.slice(0, 1)) || 'body'
-    }: at most ${MAX_NESTING} levels of nesting expected`;
-  }
-  const check = (text: string, at: PropertyKey[]) => {
-    const where = formatPath(at) || 'body';
-    if (text.includes('\u0000')) {
-      return `${where}: text without NUL characters expected`;
+  // one path, extended and restored as the walk goes, and formatted only
+  // for a finding: an import walks every line this way
+  const at = [...path];
+  const walk = (v: unknown): string | undefined => {
+    if (at.length > MAX_NESTING) {
+      // deeper JSON is no real data, and would overflow recursive checks
+      return `${
+        formatPath(at.slice(0, 1)) || 'body'
+      }: at most ${MAX_NESTING} levels of nesting expected`;
     }
-    if (!text.isWellFormed()) {
-      return `${where}: well-formed Unicode text expected (it has an unpaired surrogate)`;
+    if (typeof v === 'string') {
+      return unstorable(v, at);
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        at.push(i);
+        const found = walk(v[i]);
+        at.pop();
+        if (found) {
+          return found;
+        }
+      }
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, child] of Object.entries(v)) {
+        at.push(key);
+        const found = unstorable(key, at) ?? walk(child);
+        at.pop();
+        if (found) {
+          return found;
+        }
+      }
     }
     return undefined;
   };
-  if (typeof value === 'string') {
-    return check(value, path);
+  return walk(value);
+}
+
+function unstorable(text: string, at: PropertyKey[]): string | undefined {
+  if (text.includes('\u0000')) {
+    return `${formatPath(at) || 'body'}: text without NUL characters expected`;
   }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableText(value[i], [...path, i]);
-      if (found) {
-        return found;
-      }
-    }
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [key, child] of Object.entries(value)) {
-      const found =
-        check(key, [...path, key]) ?? findUnstorableText(child, [...path, key]);
-      if (found) {
-        return found;
-      }
-    }
+  if (!text.isWellFormed()) {
+    return `${
+      formatPath(at) || 'body'
+    }: well-formed Unicode text expected (it has an unpaired surrogate)`;
   }
   return undefined;
 }
