@@ -319,7 +319,9 @@ export class KnexItemStore implements ItemStore {
     if (growth.since >= Math.max(ANALYZE_AFTER_ITEMS, growth.analysed)) {
       growth.analysed += growth.since;
       growth.since = 0;
-      await this.knex.raw('ANALYZE items');
+      // the batch is stored: statistics are only a planner's aid, and a
+      // failure here must not report the import as failed
+      await this.knex.raw('ANALYZE items').catch(() => {});
     }
   }
 

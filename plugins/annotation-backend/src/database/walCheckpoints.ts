@@ -42,10 +42,10 @@ export interface WalCheckpoints {
 /**
  * Moves SQLite's write-ahead-log checkpoints off the event loop. SQLite runs
  * one inside whichever commit takes the log past 1,000 pages: it copies the
- * pages into the database file and waits for the disk, tens of milliseconds
- * during which no request is served (about a tenth of the lease loop's time
- * in B2). A worker thread with its own connection runs them instead, every
- * quarter second. Nothing on PostgreSQL or an in-memory database.
+ * pages into the database file and waits for the disk (in B2, 8 ms at the
+ * median and up to 118 ms), and no request is served meanwhile. A worker
+ * thread with its own connection runs them instead, every quarter second.
+ * Nothing on PostgreSQL or an in-memory database.
  */
 export async function startWalCheckpoints(
   knex: Knex,

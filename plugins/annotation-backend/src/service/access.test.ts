@@ -30,8 +30,12 @@ function permissionBackend() {
   let result: AuthorizeResult.ALLOW | AuthorizeResult.DENY =
     AuthorizeResult.ALLOW;
   let held: Array<() => void> | undefined;
+  let failing = false;
   const backend = {
     asked: 0,
+    fail: () => {
+      failing = true;
+    },
     allow: () => {
       result = AuthorizeResult.ALLOW;
     },
@@ -54,6 +58,9 @@ function permissionBackend() {
         backend.asked += 1;
         if (held) {
           await new Promise<void>(resolve => held!.push(resolve));
+        }
+        if (failing) {
+          throw new Error('permission backend unavailable');
         }
         return queries.map((): PolicyDecision => ({ result }));
       },
@@ -137,6 +144,23 @@ describe('ProjectAccess', () => {
     expect(backend.asked).toBe(3); // asked again, and waits for the answer
     backend.release();
     await expect(waiting).rejects.toThrow(NotFoundError);
+  });
+
+  it('tries a failed renewal once, then asks in the foreground at expiry', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0.5);
+    const backend = permissionBackend();
+    const a = access(backend);
+    await label(a);
+    backend.fail();
+    now = start + 3_500;
+    await label(a); // the renewal fails in the background
+    await flush();
+    await label(a);
+    await label(a);
+    expect(backend.asked).toBe(2); // not once per request
+
+    now = start + 5_001;
+    await expect(label(a)).rejects.toThrow('permission backend unavailable');
   });
 
   it('spreads the renewals of callers who started together', async () => {

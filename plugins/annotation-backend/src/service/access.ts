@@ -240,8 +240,8 @@ export class ProjectAccess {
         }
       },
       () => {
-        // the entry ages out as usual; the next request asks and reports
-        entry.renewing = false;
+        // no second try: the entry ages out as usual, and the first request
+        // after that asks in the foreground and reports the failure
       },
     );
   }
