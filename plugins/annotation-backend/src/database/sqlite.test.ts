@@ -20,14 +20,16 @@ describe('tuneSqlite', () => {
     const connection = await knex.client.acquireConnection();
     const compile = connection.prepare.bind(connection);
     ran = [];
+    const recorded =
+      (sql: string, call: (...args: unknown[]) => unknown) =>
+      (...args: unknown[]) => {
+        ran.push(sql);
+        return call(...args);
+      };
     connection.prepare = (sql: string) => {
       const statement = compile(sql);
       for (const method of ['all', 'get', 'run'] as const) {
-        const call = statement[method].bind(statement);
-        statement[method] = (...args: unknown[]) => {
-          ran.push(sql);
-          return call(...args);
-        };
+        statement[method] = recorded(sql, statement[method].bind(statement));
       }
       return statement;
     };
