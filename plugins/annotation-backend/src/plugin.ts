@@ -118,12 +118,7 @@ export const annotationPlugin = createBackendPlugin({
             quality,
             metrics,
             logger,
-            evaluator: new ItemEvaluator({
-              items,
-              annotations,
-              quality,
-              llmJobs: new KnexLlmJobStore(knex),
-            }),
+            evaluator: new ItemEvaluator({ quality }),
           },
         });
         // LLM annotator jobs run in every replica; the store, runner

@@ -155,6 +155,50 @@ export interface LlmItemAnswer {
   simulated: boolean;
 }
 
+/**
+ * The LLM answers to the item `:itemId`, each annotator's newest version
+ * first. Shared with the item's evaluation, which reads them under its lock.
+ */
+export const LLM_ITEM_ANSWERS_SQL = `SELECT a.annotator_id, n.name, a.version,
+    v.config, a.answer, a.confidence, a.simulated
+  FROM llm_answers a
+  JOIN llm_annotators n ON n.id = a.annotator_id
+  JOIN llm_annotator_versions v
+    ON v.annotator_id = a.annotator_id AND v.version = a.version
+  WHERE a.item_id = :itemId AND a.status = 'answered'
+  ORDER BY a.annotator_id, a.version DESC`;
+
+export interface LlmItemAnswerRow {
+  annotator_id: string;
+  name: string;
+  version: number | string;
+  config: string;
+  answer: string;
+  confidence: number | string | null;
+  simulated: boolean | number;
+}
+
+/** Each annotator's newest answer, from `LLM_ITEM_ANSWERS_SQL`'s rows. */
+export function newestLlmAnswers(rows: LlmItemAnswerRow[]): LlmItemAnswer[] {
+  const newest = new Map<string, LlmItemAnswer>();
+  for (const row of rows) {
+    if (!newest.has(row.annotator_id)) {
+      newest.set(row.annotator_id, {
+        annotatorId: row.annotator_id,
+        name: row.name,
+        version: toNumber(row.version),
+        config: parseJson(row.config),
+        answer: parseJson(row.answer),
+        ...(row.confidence !== null
+          ? { confidence: Number(row.confidence) }
+          : {}),
+        simulated: Boolean(row.simulated),
+      });
+    }
+  }
+  return [...newest.values()];
+}
+
 export interface LlmEvaluationRow {
   status: 'answered' | 'refused' | 'invalid';
   answer?: Record<string, unknown>;
@@ -1355,44 +1399,10 @@ export class KnexLlmJobStore implements LlmJobStore {
   }
 
   async answersForItem(itemId: string): Promise<LlmItemAnswer[]> {
-    const rows = await this.knex('llm_answers as a')
-      .join('llm_annotators as n', 'n.id', 'a.annotator_id')
-      .join('llm_annotator_versions as v', join =>
-        join
-          .on('v.annotator_id', 'a.annotator_id')
-          .andOn('v.version', 'a.version'),
-      )
-      .where({ 'a.item_id': itemId, 'a.status': 'answered' })
-      .orderBy([
-        { column: 'a.annotator_id' },
-        { column: 'a.version', order: 'desc' },
-      ])
-      .select(
-        'a.annotator_id',
-        'n.name',
-        'a.version',
-        'v.config',
-        'a.answer',
-        'a.confidence',
-        'a.simulated',
-      );
-    const newest = new Map<string, LlmItemAnswer>();
-    for (const row of rows) {
-      if (!newest.has(row.annotator_id)) {
-        newest.set(row.annotator_id, {
-          annotatorId: row.annotator_id,
-          name: row.name,
-          version: toNumber(row.version),
-          config: parseJson(row.config),
-          answer: parseJson(row.answer),
-          ...(row.confidence !== null
-            ? { confidence: Number(row.confidence) }
-            : {}),
-          simulated: Boolean(row.simulated),
-        });
-      }
-    }
-    return [...newest.values()];
+    const rows = await this.knex.raw(LLM_ITEM_ANSWERS_SQL, {
+      itemId,
+    });
+    return newestLlmAnswers(isPostgres(this.knex) ? rows.rows : rows);
   }
 
   /** The versions that send the same requests as this one, itself included. */

@@ -8,9 +8,21 @@ import {
 } from '@chorus/plugin-annotation-common';
 import { Knex } from 'knex';
 import { v4 as uuid } from 'uuid';
-import { addToCounters, CounterName, readCounters } from './counters';
+import {
+  ADD_TO_COUNTER_SQL,
+  addToCounters,
+  CounterName,
+  counterRows,
+  readCounters,
+} from './counters';
+import {
+  LlmItemAnswer,
+  LlmItemAnswerRow,
+  LLM_ITEM_ANSWERS_SQL,
+  newestLlmAnswers,
+} from './LlmJobStore';
 import { isPostgres, lockItem } from './slots';
-import { sqliteWrite } from './sqlite';
+import { SqliteConnection, sqliteWrite } from './sqlite';
 import { parseJson, toNumber } from './util';
 
 /*
@@ -54,6 +66,31 @@ export type OutcomeInput = OutcomeFields &
         overlap: number;
       }
   );
+
+/** A decision that sends the item to the QA queue. */
+export type EscalationInput = OutcomeFields & { reasons: EscalationReason[] };
+
+/** What an item's evaluation decides to write. */
+export type DecisionInput =
+  | OutcomeInput
+  | (EscalationInput & { status: 'escalated' });
+
+/** What an item's evaluation reads of it, under the item's lock. */
+export interface EvaluationInputs {
+  /** The item's slot state: only a complete item has answers to decide. */
+  state: string;
+  before?: ItemOutcome;
+  /** Its human answers, oldest first. */
+  answers: Array<{ annotator: string; answer: Record<string, unknown> }>;
+  /** Each LLM annotator's newest answer to it. */
+  llm: LlmItemAnswer[];
+}
+
+/** What `evaluateItem` wrote: the outcome and, for an escalation, it. */
+export interface WrittenDecision {
+  outcome?: ItemOutcome;
+  escalation?: { escalation: Escalation; created: boolean };
+}
 
 export interface ItemOutcome {
   itemId: string;
@@ -164,8 +201,20 @@ export interface QualityStore {
    */
   escalate(
     itemId: string,
-    escalation: OutcomeFields & { reasons: EscalationReason[] },
+    escalation: EscalationInput,
   ): Promise<{ escalation: Escalation; created: boolean }>;
+  /**
+   * An item's evaluation as one step under the item's lock: reads its
+   * answers and outcome, asks `decide` (synchronous; nothing is written when
+   * it returns undefined) and writes the decision as `recordOutcome` or
+   * `escalate` would. Undefined when the item is not in the project. Three
+   * statements on PostgreSQL, one synchronous transaction on SQLite.
+   */
+  evaluateItem(
+    projectId: string,
+    itemId: string,
+    decide: (inputs: EvaluationInputs) => DecisionInput | undefined,
+  ): Promise<WrittenDecision | undefined>;
   /**
    * The analyst's next escalation, oldest first: the live claim they hold,
    * else a newly claimed one. Never one another analyst holds live.
@@ -461,55 +510,8 @@ export class KnexQualityStore implements QualityStore {
     itemId: string,
     outcome: OutcomeInput,
   ): Promise<ItemOutcome> {
-    return this.knex.transaction(async tx => {
-      const { item, before } = await this.lockWithOutcome(tx, itemId);
-      if (before?.status === 'escalated' || before?.status === 'qa-resolved') {
-        throw new ConflictError(
-          `item ${itemId} is ${before.status}: quality analysts decide it`,
-        );
-      }
-      const deltas = move(
-        before && `quality.${before.status}`,
-        `quality.${outcome.status}`,
-      );
-      const granted =
-        outcome.status === 'pending' &&
-        outcome.extraAnnotators > item.extra_slots;
-      if (granted) {
-        Object.assign(
-          deltas,
-          await this.grantSlots(
-            tx,
-            itemId,
-            item,
-            outcome.extraAnnotators,
-            outcome.overlap,
-          ),
-        );
-      }
-      const written = await this.writeOutcome(
-        tx,
-        item.project_id,
-        itemId,
-        before,
-        {
-          status: outcome.status,
-          config_version: outcome.configVersion,
-          answer: json(outcome.answer),
-          method: outcome.method ?? null,
-          confidence: outcome.confidence ?? null,
-          agreement: json(outcome.agreement ?? {}),
-          reasons: json(outcome.reasons ?? []),
-          guidance:
-            outcome.status === 'pending' ? before?.guidance ?? null : null,
-        },
-      );
-      await addToCounters(tx, item.project_id, deltas);
-      return outcomeFromRow(
-        written,
-        granted ? outcome.extraAnnotators : item.extra_slots,
-      );
-    });
+    const written = await this.writeDecision(itemId, {}, () => outcome);
+    return written!.outcome!;
   }
 
   async outcome(itemId: string): Promise<ItemOutcome | undefined> {
@@ -518,47 +520,69 @@ export class KnexQualityStore implements QualityStore {
 
   async escalate(
     itemId: string,
-    escalation: OutcomeFields & { reasons: EscalationReason[] },
+    escalation: EscalationInput,
   ): Promise<{ escalation: Escalation; created: boolean }> {
-    return this.knex.transaction(async tx => {
-      const { item, before } = await this.lockWithOutcome(tx, itemId);
-      const open: EscalationRow | undefined = await tx('escalations')
-        .where({ item_id: itemId })
-        .whereNull('resolved_at')
-        .first();
-      if (open) {
-        return { escalation: escalationFromRow(open), created: false };
+    const written = await this.writeDecision(itemId, {}, () => ({
+      ...escalation,
+      status: 'escalated',
+    }));
+    return written!.escalation!;
+  }
+
+  async evaluateItem(
+    projectId: string,
+    itemId: string,
+    decide: (inputs: EvaluationInputs) => DecisionInput | undefined,
+  ): Promise<WrittenDecision | undefined> {
+    return this.writeDecision(
+      itemId,
+      { projectId, answers: true },
+      ({ item, before, answers, llm }) =>
+        decide({
+          state: item.state,
+          ...(before
+            ? { before: outcomeFromRow(before, item.extra_slots) }
+            : {}),
+          answers: answers ?? [],
+          llm: llm ?? [],
+        }),
+    );
+  }
+
+  /**
+   * The one write path of an item's outcome: lock the item, read what
+   * `decide` needs, write its decision (a statement each on PostgreSQL); on
+   * SQLite all in one synchronous transaction. A missing
+   * item, or one of another project than `projectId`: NotFoundError, or
+   * undefined when evaluating.
+   */
+  private async writeDecision(
+    itemId: string,
+    options: { projectId?: string; answers?: boolean },
+    decide: (locked: LockedForDecision) => DecisionInput | undefined,
+  ): Promise<WrittenDecision | undefined> {
+    const work = (locked: LockedForDecision | undefined) => {
+      if (
+        !locked ||
+        (options.projectId && locked.item.project_id !== options.projectId)
+      ) {
+        if (options.projectId) {
+          return undefined;
+        }
+        throw new NotFoundError(`item ${itemId} not found`);
       }
-      if (before?.status === 'qa-resolved') {
-        throw new ConflictError(
-          `item ${itemId} was resolved by a quality analyst; a resolution is final`,
-        );
-      }
-      const now = Date.now();
-      const [row] = await tx('escalations')
-        .insert({
-          project_id: item.project_id,
-          item_id: itemId,
-          reasons: JSON.stringify(escalation.reasons),
-          created_at: now,
-        })
-        .returning('*');
-      await this.writeOutcome(tx, item.project_id, itemId, before, {
-        status: 'escalated',
-        config_version: escalation.configVersion,
-        answer: json(escalation.answer),
-        method: escalation.method ?? null,
-        confidence: escalation.confidence ?? null,
-        agreement: json(escalation.agreement ?? {}),
-        reasons: JSON.stringify(escalation.reasons),
-        guidance: null,
+      const decision = decide(locked);
+      return decision && planDecision(itemId, locked, decision);
+    };
+    if (isPostgres(this.knex)) {
+      return this.knex.transaction(async tx => {
+        const plan = work(await lockForDecisionPg(tx, itemId, options));
+        return plan && (await writePlanPg(tx, plan));
       });
-      await addToCounters(
-        tx,
-        item.project_id,
-        move(before && `quality.${before.status}`, 'quality.escalated'),
-      );
-      return { escalation: escalationFromRow(row), created: true };
+    }
+    return sqliteWrite(this.knex, db => {
+      const plan = work(lockForDecisionSqlite(db, itemId, options));
+      return plan && writePlanSqlite(db, plan);
     });
   }
 
@@ -1041,52 +1065,6 @@ export class KnexQualityStore implements QualityStore {
   }
 
   /**
-   * Locks the item, as `lockItemRow`, and reads its outcome in the same
-   * statement: a round trip less inside the evaluation's transaction.
-   */
-  private async lockWithOutcome(
-    tx: Knex.Transaction,
-    itemId: string,
-  ): Promise<{ item: LockedItem; before?: OutcomeRow }> {
-    let query = tx('items as i')
-      .leftJoin('item_outcomes as o', 'o.item_id', 'i.id')
-      .where('i.id', itemId)
-      .first(
-        'o.*',
-        'i.project_id as locked_project_id',
-        'i.state as locked_state',
-        'i.slots_taken as locked_slots_taken',
-        'i.answer_count as locked_answer_count',
-        'i.extra_slots as locked_extra_slots',
-      );
-    if (isPostgres(tx)) {
-      query = query.forNoKeyUpdate('i'); // as `lockItem`
-    }
-    const row = await query;
-    if (!row) {
-      throw new NotFoundError(`item ${itemId} not found`);
-    }
-    const {
-      locked_project_id,
-      locked_state,
-      locked_slots_taken,
-      locked_answer_count,
-      locked_extra_slots,
-      ...outcome
-    } = row;
-    return {
-      item: {
-        project_id: locked_project_id,
-        state: locked_state,
-        slots_taken: toNumber(locked_slots_taken),
-        answer_count: toNumber(locked_answer_count),
-        extra_slots: toNumber(locked_extra_slots),
-      },
-      before: outcome.item_id === null ? undefined : (outcome as OutcomeRow),
-    };
-  }
-
-  /**
    * Raises the item's extra slots to `total` and moves it to the state its
    * answers and slots give under `overlap + total` (a complete item
    * reopens); returns the counter moves.
@@ -1169,4 +1147,327 @@ interface LockedItem {
   slots_taken: number;
   answer_count: number;
   extra_slots: number;
+}
+
+/** The item and what a decision about it reads, under its lock. */
+interface LockedForDecision {
+  item: LockedItem;
+  before?: OutcomeRow;
+  /** Its open escalation, if any: a second one is never opened. */
+  open?: EscalationRow;
+  /** Read for an evaluation only. */
+  answers?: Array<{ annotator: string; answer: Record<string, unknown> }>;
+  llm?: LlmItemAnswer[];
+}
+
+/** The rows a decision writes, worked out from what is locked. */
+interface DecisionPlan {
+  projectId: string;
+  itemId: string;
+  /** The outcome row's new fields; none when an open escalation stands. */
+  outcome?: Omit<OutcomeRow, 'item_id' | 'project_id' | 'updated_at'>;
+  /** Extra slots granted: the item's new total and slot state. */
+  slots?: { extra_slots: number; state: string };
+  /** A new escalation, with these reasons (JSON). */
+  escalate?: string;
+  deltas: Partial<Record<CounterName, number>>;
+  /** The extra slots the outcome reports. */
+  extraSlots: number;
+  /** The open escalation that stands instead of a new one. */
+  open?: EscalationRow;
+}
+
+/**
+ * What a decision writes, or why it may not: an escalated or QA-resolved
+ * item is QA's to decide, and a QA resolution is final.
+ */
+function planDecision(
+  itemId: string,
+  { item, before, open }: LockedForDecision,
+  decision: DecisionInput,
+): DecisionPlan {
+  const base = { projectId: item.project_id, itemId };
+  const fields = {
+    config_version: decision.configVersion,
+    answer: json(decision.answer),
+    method: decision.method ?? null,
+    confidence: decision.confidence ?? null,
+    agreement: json(decision.agreement ?? {}),
+    reasons: json(decision.reasons ?? []),
+  };
+  const from = before && `quality.${before.status}`;
+  if (decision.status === 'escalated') {
+    if (open) {
+      return { ...base, open, deltas: {}, extraSlots: item.extra_slots };
+    }
+    if (before?.status === 'qa-resolved') {
+      throw new ConflictError(
+        `item ${itemId} was resolved by a quality analyst; a resolution is final`,
+      );
+    }
+    return {
+      ...base,
+      outcome: { ...fields, status: 'escalated', guidance: null },
+      escalate: JSON.stringify(decision.reasons),
+      deltas: move(from, 'quality.escalated'),
+      extraSlots: item.extra_slots,
+    };
+  }
+  if (before?.status === 'escalated' || before?.status === 'qa-resolved') {
+    throw new ConflictError(
+      `item ${itemId} is ${before.status}: quality analysts decide it`,
+    );
+  }
+  const deltas = move(from, `quality.${decision.status}`);
+  const outcome = {
+    ...fields,
+    status: decision.status,
+    guidance: decision.status === 'pending' ? before?.guidance ?? null : null,
+  };
+  if (
+    decision.status === 'pending' &&
+    decision.extraAnnotators > item.extra_slots
+  ) {
+    const state = slotState(item, decision.overlap + decision.extraAnnotators);
+    return {
+      ...base,
+      outcome,
+      slots: { extra_slots: decision.extraAnnotators, state },
+      deltas: { ...deltas, ...move(`items.${item.state}`, `items.${state}`) },
+      extraSlots: decision.extraAnnotators,
+    };
+  }
+  return { ...base, outcome, deltas, extraSlots: item.extra_slots };
+}
+
+function writtenDecision(
+  plan: DecisionPlan,
+  outcome: OutcomeRow | undefined,
+  escalation: EscalationRow | undefined,
+): WrittenDecision {
+  const open = escalation ?? plan.open;
+  return {
+    ...(outcome ? { outcome: outcomeFromRow(outcome, plan.extraSlots) } : {}),
+    ...(open
+      ? {
+          escalation: {
+            escalation: escalationFromRow(open),
+            created: Boolean(escalation),
+          },
+        }
+      : {}),
+  };
+}
+
+const LOCKED_ITEM_COLUMNS =
+  'project_id, state, slots_taken, answer_count, extra_slots';
+const OPEN_ESCALATION_SQL = `SELECT * FROM escalations e
+  WHERE e.item_id = :itemId AND e.resolved_at IS NULL
+  ORDER BY e.id LIMIT 1`;
+const ANSWERS_SQL = `SELECT a.annotator, a.answer FROM annotations a
+  WHERE a.item_id = :itemId ORDER BY a.id`;
+/** Insert or replace: the item's lock is held, so `before` is current. */
+const WRITE_OUTCOME_SQL = `INSERT INTO item_outcomes (item_id, project_id,
+    status, config_version, answer, method, confidence, agreement, reasons,
+    guidance, updated_at)
+  VALUES (:itemId, :projectId, :status, :config_version, :answer, :method,
+    :confidence, :agreement, :reasons, :guidance, :now)
+  ON CONFLICT (item_id) DO UPDATE SET status = excluded.status,
+    config_version = excluded.config_version, answer = excluded.answer,
+    method = excluded.method, confidence = excluded.confidence,
+    agreement = excluded.agreement, reasons = excluded.reasons,
+    guidance = excluded.guidance, updated_at = excluded.updated_at
+  RETURNING *`;
+
+function lockedItem(row: {
+  project_id: string;
+  state: string;
+  slots_taken: number | string;
+  answer_count: number | string;
+  extra_slots: number | string;
+}): LockedItem {
+  return {
+    project_id: row.project_id,
+    state: row.state,
+    slots_taken: toNumber(row.slots_taken),
+    answer_count: toNumber(row.answer_count),
+    extra_slots: toNumber(row.extra_slots),
+  };
+}
+
+/**
+ * Locks the item, then reads its outcome, open escalation and (for an
+ * evaluation) answers in one more statement: a statement that waited for
+ * the lock reads the other tables as they were before it waited, so what
+ * the lock's holder wrote would be missed.
+ */
+async function lockForDecisionPg(
+  tx: Knex.Transaction,
+  itemId: string,
+  options: { answers?: boolean },
+): Promise<LockedForDecision | undefined> {
+  const params = { itemId };
+  const [item] = (
+    await tx.raw(
+      `SELECT ${LOCKED_ITEM_COLUMNS} FROM items WHERE id = :itemId
+       FOR NO KEY UPDATE`,
+      params,
+    )
+  ).rows;
+  if (!item) {
+    return undefined;
+  }
+  const inputs = options.answers
+    ? `, (SELECT json_agg(x) FROM (${ANSWERS_SQL}) x) AS answers,
+         (SELECT json_agg(x) FROM (${LLM_ITEM_ANSWERS_SQL}) x) AS llm`
+    : '';
+  const [row] = (
+    await tx.raw(
+      `SELECT (SELECT row_to_json(o) FROM item_outcomes o
+               WHERE o.item_id = :itemId) AS outcome,
+         (SELECT row_to_json(e) FROM (${OPEN_ESCALATION_SQL}) e)
+           AS open_escalation
+         ${inputs}`,
+      params,
+    )
+  ).rows;
+  return {
+    item: lockedItem(item),
+    ...(row.outcome ? { before: row.outcome } : {}),
+    ...(row.open_escalation ? { open: row.open_escalation } : {}),
+    ...(options.answers
+      ? {
+          answers: (row.answers ?? []).map(answerFromRow),
+          llm: newestLlmAnswers(row.llm ?? []),
+        }
+      : {}),
+  };
+}
+
+/** One statement: the slots, the outcome, the escalation, the counters. */
+async function writePlanPg(
+  tx: Knex.Transaction,
+  plan: DecisionPlan,
+): Promise<WrittenDecision> {
+  if (!plan.outcome) {
+    return writtenDecision(plan, undefined, undefined);
+  }
+  const slots = plan.slots
+    ? `slots AS (
+         UPDATE items SET extra_slots = :extra_slots, state = :state,
+           updated_at = :now
+         WHERE id = :itemId
+       ),`
+    : '';
+  const escalation = plan.escalate
+    ? `escalation AS (
+         INSERT INTO escalations (project_id, item_id, reasons, created_at)
+         VALUES (:projectId, :itemId, :escalate, :now)
+         RETURNING *
+       ),`
+    : '';
+  const rows = counterRows(plan.projectId, plan.deltas);
+  const { rows: written } = await tx.raw(
+    `WITH ${slots} ${escalation}
+     counted AS (
+       INSERT INTO project_counters (project_id, name, shard, value)
+       SELECT c.project_id, c.name, c.shard, c.value
+       FROM json_to_recordset(:counters::json)
+         AS c(project_id text, name text, shard integer, value integer)
+       ON CONFLICT (project_id, name, shard)
+       DO UPDATE SET value = project_counters.value + excluded.value
+     ),
+     outcome AS (${WRITE_OUTCOME_SQL})
+     SELECT row_to_json(o) AS outcome,
+       ${plan.escalate ? '(SELECT row_to_json(e) FROM escalation e)' : 'NULL'}
+         AS escalation
+     FROM outcome o`,
+    {
+      ...plan.outcome,
+      ...plan.slots,
+      projectId: plan.projectId,
+      itemId: plan.itemId,
+      escalate: plan.escalate ?? null,
+      counters: JSON.stringify(rows),
+      now: Date.now(),
+    },
+  );
+  return writtenDecision(
+    plan,
+    written[0].outcome,
+    written[0].escalation ?? undefined,
+  );
+}
+
+function lockForDecisionSqlite(
+  db: SqliteConnection,
+  itemId: string,
+  options: { answers?: boolean },
+): LockedForDecision | undefined {
+  const params = { itemId };
+  const item = db
+    .prepare(`SELECT ${LOCKED_ITEM_COLUMNS} FROM items WHERE id = :itemId`)
+    .get(params);
+  if (!item) {
+    return undefined;
+  }
+  const before = db
+    .prepare('SELECT * FROM item_outcomes WHERE item_id = :itemId')
+    .get(params);
+  const open = db.prepare(OPEN_ESCALATION_SQL).get(params);
+  return {
+    item: lockedItem(item),
+    ...(before ? { before } : {}),
+    ...(open ? { open } : {}),
+    ...(options.answers
+      ? {
+          answers: db.prepare(ANSWERS_SQL).all(params).map(answerFromRow),
+          llm: newestLlmAnswers(
+            db.prepare(LLM_ITEM_ANSWERS_SQL).all(params) as LlmItemAnswerRow[],
+          ),
+        }
+      : {}),
+  };
+}
+
+function writePlanSqlite(
+  db: SqliteConnection,
+  plan: DecisionPlan,
+): WrittenDecision {
+  if (!plan.outcome) {
+    return writtenDecision(plan, undefined, undefined);
+  }
+  const now = Date.now();
+  const params = { projectId: plan.projectId, itemId: plan.itemId, now };
+  if (plan.slots) {
+    db.prepare(
+      `UPDATE items SET extra_slots = :extra_slots, state = :state,
+         updated_at = :now
+       WHERE id = :itemId`,
+    ).run({ ...params, ...plan.slots });
+  }
+  const outcome = db
+    .prepare(WRITE_OUTCOME_SQL)
+    .get({ ...params, ...plan.outcome });
+  const escalation = plan.escalate
+    ? db
+        .prepare(
+          `INSERT INTO escalations (project_id, item_id, reasons, created_at)
+           VALUES (:projectId, :itemId, :escalate, :now)
+           RETURNING *`,
+        )
+        .get({ ...params, escalate: plan.escalate })
+    : undefined;
+  const counter = db.prepare(ADD_TO_COUNTER_SQL);
+  for (const row of counterRows(plan.projectId, plan.deltas)) {
+    counter.run(row);
+  }
+  return writtenDecision(plan, outcome, escalation);
+}
+
+function answerFromRow(row: { annotator: string; answer: string }) {
+  return {
+    annotator: row.annotator,
+    answer: parseJson<Record<string, unknown>>(row.answer),
+  };
 }

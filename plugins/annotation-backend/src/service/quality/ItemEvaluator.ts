@@ -1,4 +1,3 @@
-import { ConflictError } from '@backstage/errors';
 import {
   DawidSkeneModel,
   decideItemOutcome,
@@ -8,13 +7,7 @@ import {
   ProjectConfig,
   reachesAutoAccept,
 } from '@chorus/plugin-annotation-common';
-import {
-  AnnotationStore,
-  EscalationReason,
-  ItemStore,
-  LlmJobStore,
-  QualityStore,
-} from '../../database';
+import { DecisionInput, EscalationReason, QualityStore } from '../../database';
 
 /** How long a project's fit and gold standings are reused. */
 const CACHE_MS = 30_000;
@@ -48,11 +41,7 @@ export class ItemEvaluator {
 
   constructor(
     private readonly o: {
-      items: ItemStore;
-      annotations: AnnotationStore;
       quality: QualityStore;
-      /** The LLM annotators' answers (their roles act here). */
-      llmJobs?: Pick<LlmJobStore, 'answersForItem'>;
     },
   ) {}
 
@@ -68,96 +57,80 @@ export class ItemEvaluator {
     config: ProjectConfig;
   }): Promise<EvaluatedItem | undefined> {
     const { projectId, itemId, config } = args;
-    const [item, before] = await Promise.all([
-      this.o.items.get(projectId, itemId),
-      this.o.quality.outcome(itemId),
-    ]);
-    if (item?.state !== 'complete') {
-      return undefined;
-    }
-    if (before && before.status !== 'pending') {
-      return undefined;
-    }
-    const [answers, models, excluded, llm] = await Promise.all([
-      this.o.annotations.listForItem(projectId, itemId),
+    const [models, excluded] = await Promise.all([
       this.models(projectId, args.configVersion),
       this.excluded(projectId, config.quality.minGoldAccuracy),
-      this.o.llmJobs?.answersForItem(itemId) ?? [],
     ]);
-    // a `vote` LLM annotator is one more annotator in the consensus: its
-    // newest answer, as the rater the scheduled fit estimated (one per
-    // annotator config, see `llmRaterId`)
-    const votes = llm
-      .filter(a => a.config.role === 'vote')
-      .map(a => ({ annotator: llmRaterId(a.name), answer: a.answer }));
-    const decision = decideItemOutcome({
-      config,
-      answers: [
-        ...answers.map(a => ({
-          annotator: a.annotator,
-          answer: a.answer as Record<string, unknown>,
-        })),
-        ...votes,
-      ],
-      extraAnnotators: before?.extraAnnotators ?? 0,
-      models,
-      excluded,
-    });
-    // humans who disagree with an auto-accepting LLM that was sure enough
-    // to settle the item alone (its audit sample, or an item a human
-    // reached first) send the item to QA
-    const disagreements: EscalationReason[] =
-      decision.status === 'resolved'
-        ? llm
-            .filter(a => reachesAutoAccept(a.config, a.confidence))
-            .flatMap(a =>
-              llmDisagreements(config, a.answer, decision.answer).map(
-                question => ({
-                  code: 'llm-disagreement' as const,
-                  question,
-                  llmAnswer: a.answer[question],
-                  humanAnswer: decision.answer[question],
-                }),
-              ),
-            )
-        : [];
-    const fields = {
-      configVersion: args.configVersion,
-      answer: decision.answer,
-      method: decision.method,
-      confidence: decision.confidence,
-      agreement: decision.agreement,
-      reasons: [...decision.reasons, ...disagreements] as EscalationReason[],
-    };
-    try {
-      if (decision.status === 'escalated' || disagreements.length) {
-        const { escalation } = await this.o.quality.escalate(itemId, fields);
-        return {
-          decision,
-          escalationId: escalation.id,
-          reasons: fields.reasons,
+    let evaluated: Omit<EvaluatedItem, 'escalationId'> | undefined;
+    // decided under the item's lock, on the answers as they are: a
+    // concurrent evaluation (a retried request, another replica) waits
+    const written = await this.o.quality.evaluateItem(
+      projectId,
+      itemId,
+      ({ state, before, answers, llm }): DecisionInput | undefined => {
+        if (state !== 'complete' || (before && before.status !== 'pending')) {
+          return undefined;
+        }
+        // a `vote` LLM annotator is one more annotator in the consensus:
+        // its newest answer, as the rater the scheduled fit estimated (one
+        // per annotator config, see `llmRaterId`)
+        const votes = llm
+          .filter(a => a.config.role === 'vote')
+          .map(a => ({ annotator: llmRaterId(a.name), answer: a.answer }));
+        const decision = decideItemOutcome({
+          config,
+          answers: [...answers, ...votes],
+          extraAnnotators: before?.extraAnnotators ?? 0,
+          models,
+          excluded,
+        });
+        // humans who disagree with an auto-accepting LLM that was sure
+        // enough to settle the item alone (its audit sample, or an item a
+        // human reached first) send the item to QA
+        const disagreements: EscalationReason[] =
+          decision.status === 'resolved'
+            ? llm
+                .filter(a => reachesAutoAccept(a.config, a.confidence))
+                .flatMap(a =>
+                  llmDisagreements(config, a.answer, decision.answer).map(
+                    question => ({
+                      code: 'llm-disagreement' as const,
+                      question,
+                      llmAnswer: a.answer[question],
+                      humanAnswer: decision.answer[question],
+                    }),
+                  ),
+                )
+            : [];
+        const fields = {
+          configVersion: args.configVersion,
+          answer: decision.answer,
+          method: decision.method,
+          confidence: decision.confidence,
+          agreement: decision.agreement,
+          reasons: [...decision.reasons, ...disagreements],
         };
-      }
-      await this.o.quality.recordOutcome(
-        itemId,
-        decision.status === 'pending'
+        evaluated = { decision, reasons: fields.reasons };
+        if (decision.status === 'escalated' || disagreements.length) {
+          return { ...fields, status: 'escalated' };
+        }
+        return decision.status === 'pending'
           ? {
               ...fields,
               status: 'pending',
               extraAnnotators: decision.extraAnnotators,
               overlap: config.overlap,
             }
-          : { ...fields, status: 'resolved' },
-      );
-    } catch (error) {
-      // a concurrent evaluation (a retried request, another replica) got
-      // there first and handed the item to QA: theirs stands
-      if (error instanceof ConflictError) {
-        return undefined;
-      }
-      throw error;
+          : { ...fields, status: 'resolved' };
+      },
+    );
+    if (!written || !evaluated) {
+      return undefined;
     }
-    return { decision, reasons: fields.reasons };
+    const escalation = written.escalation?.escalation;
+    return escalation
+      ? { ...evaluated, escalationId: escalation.id }
+      : evaluated;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
 import { EventParams } from '@backstage/plugin-events-node';
 import { ANNOTATION_EVENT_TOPICS } from '@chorus/plugin-annotation-common';
 import { apiCaller, users, Who } from '../../__testUtils__/callers';
@@ -11,7 +12,6 @@ import {
 import { startAnnotationApi } from '../../__testUtils__/startApi';
 import {
   KnexAnnotationStore,
-  KnexItemStore,
   KnexLeaseStore,
   KnexMetricsStore,
   KnexProjectStore,
@@ -200,9 +200,11 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
     expect(JSON.parse(row.answer)).toEqual({ belongs: 'yes' });
   });
 
-  it('decides later the items a killed process left undecided', async () => {
-    const { knex, p, itemId, outcome } = await start();
-    // answers stored as by a backend killed before it evaluated the item
+  /**
+   * Both annotators answer `no`, stored as by a backend killed before it
+   * evaluated the item; the project's config.
+   */
+  async function answerWithoutEvaluating(knex: Knex, p: string) {
     const leases = new KnexLeaseStore(knex);
     const annotations = new KnexAnnotationStore(knex);
     const config = (await new KnexProjectStore(knex).getConfig(p, 1))!.config;
@@ -228,14 +230,16 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
         questions: config.questions,
       });
     }
+    return config;
+  }
+
+  it('decides later the items a killed process left undecided', async () => {
+    const { knex, p, itemId, outcome } = await start();
+    const config = await answerWithoutEvaluating(knex, p);
     expect(await outcome()).toEqual([]);
 
     const quality = new KnexQualityStore(knex);
-    const evaluator = new ItemEvaluator({
-      items: new KnexItemStore(knex),
-      annotations,
-      quality,
-    });
+    const evaluator = new ItemEvaluator({ quality });
     const project = { projectId: p, configVersion: 1, config };
     // within the grace period an evaluation may still be in flight
     expect(await evaluator.evaluateUndecided(project)).toBe(0);
@@ -247,6 +251,54 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
     expect(row.status).toBe('resolved');
     expect(JSON.parse(row.answer)).toEqual({ belongs: 'no' });
     expect(await quality.undecidedItems(p, Date.now() + 1, 10)).toEqual([]);
+  });
+
+  it('decides an item once when evaluations run at once, each under its lock in three statements', async () => {
+    const { knex, p, itemId, outcome } = await start();
+    const config = await answerWithoutEvaluating(knex, p);
+    const evaluator = new ItemEvaluator({
+      quality: new KnexQualityStore(knex),
+    });
+    const args = { projectId: p, configVersion: 1, config };
+    // an item of no project: nothing to decide (and the fit is cached)
+    expect(
+      await evaluator.evaluate({ ...args, itemId: '999999' }),
+    ).toBeUndefined();
+
+    const statements: string[] = [];
+    const record = (query: { sql: string }) => statements.push(query.sql);
+    knex.on('query', record);
+    const evaluated = await Promise.all(
+      [1, 2, 3, 4].map(() => evaluator.evaluate({ ...args, itemId })),
+    );
+    knex.removeListener('query', record);
+
+    expect(evaluated.filter(Boolean)).toEqual([
+      expect.objectContaining({
+        decision: expect.objectContaining({ status: 'resolved' }),
+      }),
+    ]);
+    const rows = await outcome();
+    expect(rows).toEqual([expect.objectContaining({ status: 'resolved' })]);
+    const [{ n }] = await knex('project_counters')
+      .where({ project_id: p, name: 'quality.resolved' })
+      .sum({ n: 'value' });
+    expect(Number(n)).toBe(1);
+    const work = statements.filter(s => !/^(BEGIN|COMMIT|ROLLBACK)/.test(s));
+    const count = (pattern: RegExp) => work.filter(s => pattern.test(s)).length;
+    expect({
+      locks: count(/FOR NO KEY UPDATE/),
+      reads: count(/json_agg/),
+      writes: count(/INSERT INTO item_outcomes/),
+      all: work.length,
+    }).toEqual(
+      id === 'POSTGRES_15'
+        ? // each: a statement locks the item, one reads its outcome,
+          // answers and LLM answers; the one that decided wrote in a third
+          { locks: 4, reads: 4, writes: 1, all: 9 }
+        : // one synchronous transaction on the driver each, none via knex
+          { locks: 0, reads: 0, writes: 0, all: 0 },
+    );
   });
 
   it('has the scheduled refit decide what a killed process left', async () => {
@@ -286,11 +338,7 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
       projects,
       quality,
       metrics: new KnexMetricsStore(knex),
-      evaluator: new ItemEvaluator({
-        items: new KnexItemStore(knex),
-        annotations,
-        quality,
-      }),
+      evaluator: new ItemEvaluator({ quality }),
     });
     expect((await outcome())[0]).toMatchObject({ status: 'resolved' });
   });

@@ -20,8 +20,6 @@ import {
 import {
   AnswerBatchRow,
   applyDatabaseMigrations,
-  KnexAnnotationStore,
-  KnexItemStore,
   KnexLlmAnnotatorStore,
   KnexLlmJobStore,
   KnexMetricsStore,
@@ -99,12 +97,7 @@ describe.each(databases.eachSupportedId())(
      * the last refit); the decision.
      */
     const evaluate = async (projectId: string, itemId: number) => {
-      const evaluated = await new ItemEvaluator({
-        items: new KnexItemStore(knex),
-        annotations: new KnexAnnotationStore(knex),
-        quality,
-        llmJobs,
-      }).evaluate({
+      const evaluated = await new ItemEvaluator({ quality }).evaluate({
         projectId,
         itemId: String(itemId),
         configVersion: 1,
