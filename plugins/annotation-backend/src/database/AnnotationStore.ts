@@ -11,6 +11,7 @@ import {
   counterShard,
 } from './counters';
 import { addGoldAnswer } from './QualityStore';
+import { pgPrepared } from './postgres';
 import { isPostgres, lockItem } from './slots';
 import { sqliteWrite } from './sqlite';
 import { isItemId, isUniqueViolation, parseJson, toNumber } from './util';
@@ -50,6 +51,8 @@ export interface SubmitResult {
   outcome: 'created' | 'edited' | 'replayed';
   /** True when this answer completed the item. */
   itemCompleted: boolean;
+  /** The completed item's external id, for the event that tells it. */
+  externalId?: string;
   /**
    * Set when the answer is to a gold item (a honeypot, leased at the gold
    * rate): scored against the gold, counted in the annotator's gold stats,
@@ -187,9 +190,10 @@ export class KnexAnnotationStore implements AnnotationStore {
     if (isPostgres(this.knex)) {
       // one statement, one round trip; the item is locked first, as by
       // every writer of an item
-      const { rows } = await this.knex.raw(
+      const rows = await pgPrepared(
+        this.knex,
         `WITH it AS (
-           SELECT id, state AS old_state FROM items
+           SELECT id, state AS old_state, external_id FROM items
            WHERE id = :item_id AND project_id = :project_id
            FOR NO KEY UPDATE
          ),
@@ -217,7 +221,7 @@ export class KnexAnnotationStore implements AnnotationStore {
                      THEN 'complete' ELSE items.state END,
              updated_at = :now
            FROM ins, it WHERE items.id = ins.item_id
-           RETURNING items.state AS new_state, it.old_state
+           RETURNING items.state AS new_state, it.old_state, it.external_id
          ),
          counted AS (
            INSERT INTO project_counters (project_id, name, shard, value)
@@ -243,7 +247,9 @@ export class KnexAnnotationStore implements AnnotationStore {
                + excluded.time_spent_ms,
              last_at = excluded.last_at
          )
-         SELECT ins.*, upd.new_state, upd.old_state FROM ins, upd`,
+         SELECT ins.*, upd.new_state, upd.old_state,
+           upd.external_id AS item_external_id
+         FROM ins, upd`,
         {
           ...row,
           token: o.token,
@@ -256,11 +262,13 @@ export class KnexAnnotationStore implements AnnotationStore {
       if (!stored) {
         return undefined;
       }
+      const itemCompleted =
+        stored.new_state === 'complete' && stored.old_state !== 'complete';
       return {
         annotation: fromRow(stored),
         outcome: 'created',
-        itemCompleted:
-          stored.new_state === 'complete' && stored.old_state !== 'complete',
+        itemCompleted,
+        ...(itemCompleted ? { externalId: stored.item_external_id } : {}),
       };
     }
 
@@ -279,7 +287,8 @@ export class KnexAnnotationStore implements AnnotationStore {
       }
       const item = db
         .prepare(
-          'SELECT state, answer_count, extra_slots FROM items WHERE id = :item_id',
+          `SELECT state, answer_count, extra_slots, external_id FROM items
+           WHERE id = :item_id`,
         )
         .get(params);
       const stored = db
@@ -324,6 +333,7 @@ export class KnexAnnotationStore implements AnnotationStore {
         annotation: fromRow(stored),
         outcome: 'created' as const,
         itemCompleted: completes,
+        ...(completes ? { externalId: item.external_id } : {}),
       };
     });
   }
@@ -521,6 +531,7 @@ export class KnexAnnotationStore implements AnnotationStore {
       annotation: fromRow(stored),
       outcome: 'created',
       itemCompleted: completes,
+      ...(completes ? { externalId: item.external_id } : {}),
     };
   }
 

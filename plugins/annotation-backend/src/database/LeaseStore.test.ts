@@ -116,8 +116,14 @@ describe.each(databases.eachSupportedId())(
       const a = await claim(annotator(1));
       const b = await claim(annotator(2));
       expect((await readCounters(knex, project.id))['items.full']).toBe(1);
-      expect((await submit(annotator(1), a!)).itemCompleted).toBe(false);
-      expect((await submit(annotator(2), b!)).itemCompleted).toBe(true);
+      const first = await submit(annotator(1), a!);
+      expect(first.itemCompleted).toBe(false);
+      expect(first.externalId).toBeUndefined();
+      // the completing answer names the item for the event that tells it
+      expect(await submit(annotator(2), b!)).toMatchObject({
+        itemCompleted: true,
+        externalId: a!.item.externalId,
+      });
       const counters = await readCounters(knex, project.id);
       expect(counters).toMatchObject({
         'items.open': 0,

@@ -9,6 +9,7 @@ import {
   counterShard,
 } from './counters';
 import { itemFromRow, ItemRecord, ItemRow } from './ItemStore';
+import { pgPrepared } from './postgres';
 import { expireLeases, freeSlot, isPostgres, lockItem } from './slots';
 import { sqliteWrite } from './sqlite';
 import { toNumber } from './util';
@@ -228,7 +229,8 @@ export class KnexLeaseStore implements LeaseStore {
            RETURNING item_id, token, expires_at
          ),`
       : '';
-    const { rows } = await this.knex.raw(
+    const rows = await pgPrepared(
+      this.knex,
       `WITH held AS (
          SELECT token, item_id, expires_at, created_at FROM leases
          WHERE project_id = :projectId AND annotator = :annotator

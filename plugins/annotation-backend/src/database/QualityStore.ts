@@ -21,6 +21,7 @@ import {
   LLM_ITEM_ANSWERS_SQL,
   newestLlmAnswers,
 } from './LlmJobStore';
+import { pgPrepared } from './postgres';
 import { isPostgres, lockItem } from './slots';
 import { SqliteConnection, sqliteWrite } from './sqlite';
 import { parseJson, toNumber } from './util';
@@ -1307,13 +1308,12 @@ async function lockForDecisionPg(
   options: { answers?: boolean },
 ): Promise<LockedForDecision | undefined> {
   const params = { itemId };
-  const [item] = (
-    await tx.raw(
-      `SELECT ${LOCKED_ITEM_COLUMNS} FROM items WHERE id = :itemId
-       FOR NO KEY UPDATE`,
-      params,
-    )
-  ).rows;
+  const [item] = await pgPrepared(
+    tx,
+    `SELECT ${LOCKED_ITEM_COLUMNS} FROM items WHERE id = :itemId
+     FOR NO KEY UPDATE`,
+    params,
+  );
   if (!item) {
     return undefined;
   }
@@ -1321,16 +1321,15 @@ async function lockForDecisionPg(
     ? `, (SELECT json_agg(x) FROM (${ANSWERS_SQL}) x) AS answers,
          (SELECT json_agg(x) FROM (${LLM_ITEM_ANSWERS_SQL}) x) AS llm`
     : '';
-  const [row] = (
-    await tx.raw(
-      `SELECT (SELECT row_to_json(o) FROM item_outcomes o
-               WHERE o.item_id = :itemId) AS outcome,
-         (SELECT row_to_json(e) FROM (${OPEN_ESCALATION_SQL}) e)
-           AS open_escalation
-         ${inputs}`,
-      params,
-    )
-  ).rows;
+  const [row] = await pgPrepared(
+    tx,
+    `SELECT (SELECT row_to_json(o) FROM item_outcomes o
+             WHERE o.item_id = :itemId) AS outcome,
+       (SELECT row_to_json(e) FROM (${OPEN_ESCALATION_SQL}) e)
+         AS open_escalation
+       ${inputs}`,
+    params,
+  );
   return {
     item: lockedItem(item),
     ...(row.outcome ? { before: row.outcome } : {}),
@@ -1367,7 +1366,8 @@ async function writePlanPg(
        ),`
     : '';
   const rows = counterRows(plan.projectId, plan.deltas);
-  const { rows: written } = await tx.raw(
+  const written = await pgPrepared(
+    tx,
     `WITH ${slots} ${escalation}
      counted AS (
        INSERT INTO project_counters (project_id, name, shard, value)

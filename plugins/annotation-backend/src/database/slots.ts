@@ -31,12 +31,20 @@ export async function lockItem(
       answer_count: number;
       /** Annotators granted beyond the overlap (quality escalation). */
       extra_slots: number;
+      external_id: string;
     }
   | undefined
 > {
   let query = tx('items')
     .where({ id: itemId })
-    .first('project_id', 'state', 'slots_taken', 'answer_count', 'extra_slots');
+    .first(
+      'project_id',
+      'state',
+      'slots_taken',
+      'answer_count',
+      'extra_slots',
+      'external_id',
+    );
   if (isPostgres(tx)) {
     // NO KEY UPDATE: serialises writers of the row without blocking the key
     // share locks that inserts referencing the item take
@@ -50,6 +58,7 @@ export async function lockItem(
         slots_taken: Number(row.slots_taken),
         answer_count: Number(row.answer_count),
         extra_slots: Number(row.extra_slots),
+        external_id: row.external_id,
       }
     : undefined;
 }

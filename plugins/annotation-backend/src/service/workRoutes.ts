@@ -302,10 +302,9 @@ export function addWorkRoutes(
         itemCompleted: result.itemCompleted,
       });
       if (result.itemCompleted) {
-        const item = await o.items.get(project.id, itemId);
         o.notifier.itemCompleted(
           project,
-          item ?? { id: itemId },
+          { id: itemId, externalId: result.externalId },
           config.overlap,
         );
       }
