@@ -45,6 +45,45 @@ describe.each(databases.eachSupportedId())('KnexProjectStore on %s', id => {
     expect(audit.map(a => a.action)).toEqual(['project.created']);
   });
 
+  it("reuses a project read for a second; its own writes show at once, another replica's within the second", async () => {
+    const { knex, store } = await setup();
+    const { id: projectId } = await store.create(
+      newProject(),
+      choiceConfig(),
+      manager,
+    );
+    const replica = new KnexProjectStore(knex);
+    let now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const read = await store.get(projectId);
+      expect(read!.status).toBe('draft');
+      expect(() => {
+        (read as { status: string }).status = 'active';
+      }).toThrow(TypeError); // shared between requests: frozen
+
+      await replica.setStatus(projectId, 'active', manager);
+      now += 999;
+      expect((await store.get(projectId))!.status).toBe('draft');
+      now += 2;
+      expect((await store.get(projectId))!.status).toBe('active');
+
+      await store.setStatus(projectId, 'paused', manager);
+      expect((await store.get(projectId))!.status).toBe('paused');
+
+      // a read that overlapped a write is not kept
+      const overlapping = store.get(projectId);
+      await store.setStatus(projectId, 'active', manager);
+      await overlapping;
+      expect((await store.get(projectId))!.status).toBe('active');
+
+      expect(await store.delete(projectId, manager)).toBe(true);
+      expect(await store.get(projectId)).toBeUndefined();
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   it('refuses a second project with the same namespace and name', async () => {
     const { store } = await setup();
     await store.create(newProject(), choiceConfig(), manager);

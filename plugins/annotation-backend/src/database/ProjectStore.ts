@@ -88,6 +88,24 @@ interface ConfigRow {
   created_at: number | string;
 }
 
+/**
+ * How long this process reuses a project it read. Every request reads its
+ * project (status, workforce, config version); reusing it saves a round
+ * trip per request. A pause or a workforce change made through another
+ * replica applies here within this time (permission decisions are reused
+ * for five seconds already, see ProjectAccess).
+ */
+const PROJECT_REUSE_MS = 1_000;
+
+/** Reused records are shared between requests: none may change one. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    Object.values(value).forEach(deepFreeze);
+  }
+  return value;
+}
+
 // SQLite returns timestamps as strings or epoch numbers, PostgreSQL as Date.
 function isoDate(value: Date | string | number): string {
   return new Date(
@@ -135,6 +153,14 @@ function summaryColumns(config: ProjectConfig) {
 }
 
 export class KnexProjectStore implements ProjectStore {
+  /** Projects this process read lately: every request reads its project. */
+  private readonly recent = new Map<
+    string,
+    { at: number; project: AnnotationProjectRecord }
+  >();
+  /** Moves on every write, so a read that overlapped one is not kept. */
+  private writes = 0;
+
   constructor(private readonly knex: Knex) {}
 
   async list(): Promise<AnnotationProjectRecord[]> {
@@ -144,9 +170,36 @@ export class KnexProjectStore implements ProjectStore {
     return rows.map(fromRow);
   }
 
+  /**
+   * Reused for up to `PROJECT_REUSE_MS`: a change made through this store
+   * shows at once, one made by another replica within that time.
+   */
   async get(id: string): Promise<AnnotationProjectRecord | undefined> {
+    const recent = this.recent.get(id);
+    if (recent && Date.now() - recent.at < PROJECT_REUSE_MS) {
+      return recent.project;
+    }
+    const writes = this.writes;
     const row = await this.knex<ProjectRow>('projects').where({ id }).first();
-    return row ? fromRow(row) : undefined;
+    if (!row) {
+      return undefined;
+    }
+    const project = deepFreeze(fromRow(row));
+    if (writes === this.writes) {
+      this.recent.set(id, { at: Date.now(), project });
+    }
+    return project;
+  }
+
+  /** A write of project `id`; its reused read is dropped when it is done. */
+  private async changing<T>(id: string, write: () => Promise<T>): Promise<T> {
+    this.writes += 1;
+    try {
+      return await write();
+    } finally {
+      this.writes += 1;
+      this.recent.delete(id);
+    }
   }
 
   async create(
@@ -228,6 +281,17 @@ export class KnexProjectStore implements ProjectStore {
     actor: string,
     expectedVersion?: number,
   ): Promise<AnnotationProjectRecord> {
+    return this.changing(id, () =>
+      this.writeConfig(id, config, actor, expectedVersion),
+    );
+  }
+
+  private async writeConfig(
+    id: string,
+    config: ProjectConfig,
+    actor: string,
+    expectedVersion?: number,
+  ): Promise<AnnotationProjectRecord> {
     return this.knex.transaction(async tx => {
       const project = await lockProject(tx, id);
       const current = Number(project.config_version);
@@ -292,6 +356,14 @@ export class KnexProjectStore implements ProjectStore {
     status: AnnotationProjectStatus,
     actor: string,
   ): Promise<AnnotationProjectRecord> {
+    return this.changing(id, () => this.writeStatus(id, status, actor));
+  }
+
+  private async writeStatus(
+    id: string,
+    status: AnnotationProjectStatus,
+    actor: string,
+  ): Promise<AnnotationProjectRecord> {
     return this.knex.transaction(async tx => {
       const project = await lockProject(tx, id);
       const from = project.status as AnnotationProjectStatus;
@@ -317,13 +389,15 @@ export class KnexProjectStore implements ProjectStore {
   }
 
   async delete(id: string, actor: string): Promise<boolean> {
-    return this.knex.transaction(async tx => {
-      const deleted = await tx('projects').where({ id }).delete();
-      if (deleted > 0) {
-        await audit(tx, id, actor, 'project.deleted', {});
-      }
-      return deleted > 0;
-    });
+    return this.changing(id, () =>
+      this.knex.transaction(async tx => {
+        const deleted = await tx('projects').where({ id }).delete();
+        if (deleted > 0) {
+          await audit(tx, id, actor, 'project.deleted', {});
+        }
+        return deleted > 0;
+      }),
+    );
   }
 }
 
