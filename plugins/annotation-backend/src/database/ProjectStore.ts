@@ -180,13 +180,14 @@ export class KnexProjectStore implements ProjectStore {
       return recent.project;
     }
     const writes = this.writes;
+    const at = Date.now();
     const row = await this.knex<ProjectRow>('projects').where({ id }).first();
     if (!row) {
       return undefined;
     }
     const project = deepFreeze(fromRow(row));
     if (writes === this.writes) {
-      this.recent.set(id, { at: Date.now(), project });
+      this.recent.set(id, { at, project });
     }
     return project;
   }

@@ -1265,7 +1265,7 @@ const LOCKED_ITEM_COLUMNS =
 const OPEN_ESCALATION_SQL = `SELECT * FROM escalations e
   WHERE e.item_id = :itemId AND e.resolved_at IS NULL
   ORDER BY e.id LIMIT 1`;
-const ANSWERS_SQL = `SELECT a.annotator, a.answer FROM annotations a
+const ANSWERS_SQL = `SELECT a.id, a.annotator, a.answer FROM annotations a
   WHERE a.item_id = :itemId ORDER BY a.id`;
 /** Insert or replace: the item's lock is held, so `before` is current. */
 const WRITE_OUTCOME_SQL = `INSERT INTO item_outcomes (item_id, project_id,
@@ -1318,8 +1318,10 @@ async function lockForDecisionPg(
     return undefined;
   }
   const inputs = options.answers
-    ? `, (SELECT json_agg(x) FROM (${ANSWERS_SQL}) x) AS answers,
-         (SELECT json_agg(x) FROM (${LLM_ITEM_ANSWERS_SQL}) x) AS llm`
+    ? `, (SELECT json_agg(x ORDER BY x.id) FROM (${ANSWERS_SQL}) x)
+           AS answers,
+         (SELECT json_agg(x ORDER BY x.annotator_id, x.version DESC)
+          FROM (${LLM_ITEM_ANSWERS_SQL}) x) AS llm`
     : '';
   const [row] = await pgPrepared(
     tx,

@@ -26,7 +26,8 @@ function nameOf(text: string): string {
 
 /** PostgreSQL's "cached plan must not change result type". */
 function isStalePlan(error: unknown): boolean {
-  return (error as { code?: string })?.code === '0A000';
+  const e = error as { code?: string; message?: string };
+  return e?.code === '0A000' && /cached plan/.test(e.message ?? '');
 }
 
 /**
@@ -63,7 +64,7 @@ export async function pgPrepared(
       generation += 1;
       names.clear();
       if ((db as Knex.Transaction).isTransaction) {
-        throw error; // the transaction is aborted; its caller may retry
+        throw error; // the transaction is aborted; the next call prepares anew
       }
       return (await connection.query({ name: nameOf(text), text, values }))
         .rows;

@@ -47,7 +47,7 @@ describe('tuneSqlite', () => {
 
   afterEach(() => knex.destroy());
 
-  it('writes LIMIT and OFFSET into the statement, so SQLite does not compile it again for every binding', async () => {
+  it('writes LIMIT into the statement, so SQLite does not compile it again for every binding; OFFSET stays bound', async () => {
     expect(await knex('rows').where({ id: 4 }).first()).toEqual({
       id: 4,
       name: 'row 4',
@@ -65,7 +65,7 @@ describe('tuneSqlite', () => {
     expect(ran).toEqual([
       'select * from `rows` where `id` = ? limit 1',
       'select * from `rows` where `id` = ? limit 1',
-      'select * from `rows` where `id` > ? order by `id` asc limit 2 offset 1',
+      'select * from `rows` where `id` > ? order by `id` asc limit 2 offset ?',
     ]);
   });
 

@@ -75,7 +75,7 @@ const tuned = new WeakSet<Connection>();
  *   can run again with new bindings. knex runs a statement to the end
  *   before the next, so one is never shared by two queries at once; SQLite
  *   recompiles it by itself after a schema change.
- * - LIMIT and OFFSET written into the statement (`withPagingInlined`).
+ * - LIMIT values written into the statement (`withPagingInlined`).
  */
 function tuneConnections(knex: Knex) {
   const client = knex.client;
@@ -107,15 +107,17 @@ function tuneConnections(knex: Knex) {
 }
 
 /**
- * knex sends LIMIT and OFFSET as parameters (`limit ?`, so every `.first()`).
- * SQLite plans with a bound LIMIT's value, and so marks the statement to be
+ * knex sends LIMIT as a parameter (`limit ?`, so every `.first()`). SQLite
+ * plans with a bound LIMIT's value, and so marks the statement to be
  * compiled again whenever that parameter is bound: every such read was
  * parsed and planned anew (a project read by id took 20 µs instead of 3,
- * and 110 µs in the lease benchmark, on every request). For a statement
- * with paging parameters this returns one that writes their values (whole
- * numbers, few distinct ones) into the text and runs that, through
- * `prepare` (compiled once per value); other values are bound as before, to
- * the statement as it is (`compile`).
+ * and 110 µs in the lease benchmark, on every request). A bound OFFSET
+ * costs nothing of the kind and stays bound (its values vary, so written
+ * out they would fill the statement cache). For a statement with LIMIT
+ * parameters this returns one that writes their values (whole numbers,
+ * few distinct ones) into the text and runs that, through `prepare`
+ * (compiled once per value); other values are bound as before, to the
+ * statement as it is (`compile`).
  */
 export function withPagingInlined(
   sql: string,
@@ -123,9 +125,9 @@ export function withPagingInlined(
   compile: (sql: string) => KnexStatement,
 ): KnexStatement | undefined {
   const pieces = sql.split('?');
-  const paging = new Set<number>();
+  const paging = new Set<number>(); // the LIMIT parameters
   for (let i = 0; i < pieces.length - 1; i++) {
-    if (/\b(limit|offset) $/i.test(pieces[i])) {
+    if (/\blimit $/i.test(pieces[i])) {
       paging.add(i);
     }
   }

@@ -305,10 +305,15 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
       quality: new KnexQualityStore(knex),
     });
     const args = { projectId: p, configVersion: 1, config };
-    // an item of no project: nothing to decide (and the fit is cached)
+    // an item of no project, or of another one: nothing to decide (and
+    // the fit is cached)
     expect(
       await evaluator.evaluate({ ...args, itemId: '999999' }),
     ).toBeUndefined();
+    expect(
+      await evaluator.evaluate({ ...args, projectId: 'another', itemId }),
+    ).toBeUndefined();
+    expect(await outcome()).toEqual([]);
 
     const statements = await statementsDuring(knex, () =>
       Promise.all(
