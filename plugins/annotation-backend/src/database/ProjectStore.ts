@@ -183,6 +183,7 @@ export class KnexProjectStore implements ProjectStore {
     const at = Date.now();
     const row = await this.knex<ProjectRow>('projects').where({ id }).first();
     if (!row) {
+      this.recent.delete(id); // deleted through another replica
       return undefined;
     }
     const project = deepFreeze(fromRow(row));

@@ -75,7 +75,7 @@ const tuned = new WeakSet<Connection>();
  *   can run again with new bindings. knex runs a statement to the end
  *   before the next, so one is never shared by two queries at once; SQLite
  *   recompiles it by itself after a schema change.
- * - LIMIT values written into the statement (`withPagingInlined`).
+ * - LIMIT values written into the statement (`withLimitInlined`).
  */
 function tuneConnections(knex: Knex) {
   const client = knex.client;
@@ -95,7 +95,7 @@ function tuneConnections(knex: Knex) {
           if (compiled.size >= MAX_STATEMENTS) {
             compiled.clear();
           }
-          statement = withPagingInlined(sql, prepare, compile) ?? compile(sql);
+          statement = withLimitInlined(sql, prepare, compile) ?? compile(sql);
           compiled.set(sql, statement);
         }
         return statement;
@@ -119,23 +119,24 @@ function tuneConnections(knex: Knex) {
  * (compiled once per value); other values are bound as before, to the
  * statement as it is (`compile`).
  */
-export function withPagingInlined(
+function withLimitInlined(
   sql: string,
   prepare: (sql: string) => KnexStatement,
   compile: (sql: string) => KnexStatement,
 ): KnexStatement | undefined {
   const pieces = sql.split('?');
-  const paging = new Set<number>(); // the LIMIT parameters
+  const limits = new Set<number>(); // which parameters are LIMITs
   for (let i = 0; i < pieces.length - 1; i++) {
     if (/\blimit $/i.test(pieces[i])) {
-      paging.add(i);
+      limits.add(i);
     }
   }
-  if (!paging.size) {
+  if (!limits.size) {
     return undefined;
   }
   const asBound = compile(sql);
-  // integers as BigInt are asked of this statement alone: it then runs as is
+  // knex asks for BigInt results of this statement alone (`safeIntegers`):
+  // the statement as knex sent it then runs for every call
   let asIs = false;
   const statementFor = (params?: object) => {
     const values = params as unknown[];
@@ -143,14 +144,14 @@ export function withPagingInlined(
       asIs ||
       !Array.isArray(values) ||
       values.length !== pieces.length - 1 ||
-      [...paging].some(i => !Number.isSafeInteger(values[i]))
+      [...limits].some(i => !Number.isSafeInteger(values[i]))
     ) {
       return { statement: asBound, params };
     }
     let text = pieces[0];
     const rest: unknown[] = [];
     values.forEach((value, i) => {
-      if (paging.has(i)) {
+      if (limits.has(i)) {
         text += String(value);
       } else {
         text += '?';
