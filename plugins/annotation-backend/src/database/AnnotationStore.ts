@@ -304,12 +304,17 @@ export class KnexAnnotationStore implements AnnotationStore {
       const completes =
         item.answer_count + 1 >= o.overlap + item.extra_slots &&
         item.state !== 'complete';
+      // `state` only when it changes: writing it rewrites the item's
+      // entries in the ordering indexes, even with the same value
       db.prepare(
-        `UPDATE items SET answer_count = answer_count + 1,
-           state = CASE WHEN :completes THEN 'complete' ELSE state END,
-           updated_at = :now
-         WHERE id = :item_id`,
-      ).run({ ...params, completes: completes ? 1 : 0 });
+        completes
+          ? `UPDATE items SET answer_count = answer_count + 1,
+               state = 'complete', updated_at = :now
+             WHERE id = :item_id`
+          : `UPDATE items SET answer_count = answer_count + 1,
+               updated_at = :now
+             WHERE id = :item_id`,
+      ).run(params);
       const counter = db.prepare(ADD_TO_COUNTER_SQL);
       for (const delta of counterRows(o.projectId, {
         annotations: 1,

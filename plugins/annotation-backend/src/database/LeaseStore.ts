@@ -102,13 +102,14 @@ const NOT_MINE = `NOT EXISTS (SELECT 1 FROM annotations a
  */
 function candidateSql(
   options: ClaimOptions,
-  extra: { where?: string; lock?: string } = {},
+  extra: { where?: string; lock?: string; projectId?: string } = {},
 ): string {
   const order = ORDER[options.ordering]
     .map(([column, direction]) => `i.${column} ${direction}`)
     .join(', ');
   return `SELECT i.id FROM items i
-    WHERE i.project_id = :projectId AND i.state = 'open'
+    WHERE i.project_id = ${extra.projectId ?? ':projectId'}
+      AND i.state = 'open'
       AND ${NOT_MINE}
       ${extra.where ?? ''}
     ORDER BY ${order}
@@ -121,9 +122,12 @@ function candidateSql(
  * answered, skipped or held by them. No lock: a gold lease changes nothing
  * on the item. Named bindings: projectId, annotator.
  */
-function goldCandidateSql(extra: { where?: string } = {}): string {
+function goldCandidateSql(
+  extra: { where?: string; projectId?: string } = {},
+): string {
   return `SELECT i.id FROM items i
-    WHERE i.project_id = :projectId AND i.gold IS NOT NULL
+    WHERE i.project_id = ${extra.projectId ?? ':projectId'}
+      AND i.gold IS NOT NULL
       AND i.state IN ('gold', 'complete')
       AND ${NOT_MINE}
       ${extra.where ?? ''}
@@ -134,6 +138,12 @@ function goldCandidateSql(extra: { where?: string } = {}): string {
 function candidateBindings(options: ClaimOptions) {
   return { projectId: options.projectId, annotator: options.annotator };
 }
+
+/**
+ * The project's id, as SQLite's claim binds it: a value the planner does not
+ * weigh, so the statement is compiled once (see `sqlite.ts`).
+ */
+const SQLITE_PROJECT_ID = '+:projectId';
 
 interface LeaseRow {
   item_id: number | string;
@@ -323,14 +333,18 @@ export class KnexLeaseStore implements LeaseStore {
         lease_expires_at: params.expiresAt,
       });
     return sqliteWrite(this.knex, db => {
-      const held: LeaseRow[] = db
-        .prepare(
-          `SELECT token, item_id, expires_at FROM leases
-           WHERE project_id = :projectId AND annotator = :annotator
-             AND expires_at > :now
-           ORDER BY created_at`,
-        )
-        .all(params);
+      // by the annotator's index (`+` keeps the planner off the expiry
+      // index, which holds every live lease of the project), sorted here:
+      // a sort in SQLite opens a temporary b-tree, dearer than the read
+      const held = (
+        db
+          .prepare(
+            `SELECT token, item_id, expires_at, created_at FROM leases
+             WHERE project_id = :projectId AND annotator = :annotator
+               AND +expires_at > :now`,
+          )
+          .all(params) as Array<LeaseRow & { created_at: number }>
+      ).sort((a, b) => a.created_at - b.created_at);
       const resumable = held.find(l => !options.exclude?.includes(l.token));
       if (resumable) {
         const item = db
@@ -345,43 +359,50 @@ export class KnexLeaseStore implements LeaseStore {
       if (held.length >= options.maxHeld) {
         return undefined;
       }
-      // the regular candidate: found first when a gold item may come
-      // instead (only while regular work is left), else in the UPDATE
-      let target = `(${candidateSql(options)})`;
-      let candidate: number | undefined;
-      if (tryGold) {
-        candidate = db.prepare(candidateSql(options)).get(params)?.id;
-        if (candidate === undefined) {
-          return undefined;
-        }
-        const gold = db.prepare(goldCandidateSql()).get(params);
-        if (gold) {
-          db.prepare(
-            `INSERT INTO leases (item_id, annotator, project_id, token,
-               expires_at, created_at, gold)
-             VALUES (:id, :annotator, :projectId, :token, :expiresAt, :now,
-               TRUE)`,
-          ).run({ ...params, id: gold.id });
-          return leased(
-            db.prepare('SELECT * FROM items WHERE id = :id').get(gold),
-          );
-        }
-        target = ':candidate';
-      }
-      const claimed = db
-        .prepare(
-          `UPDATE items SET
-             slots_taken = slots_taken + 1,
-             state = CASE WHEN slots_taken + 1 >= :overlap + extra_slots
-                     THEN 'full' ELSE 'open' END,
-             updated_at = :now
-           WHERE id = ${target}
-           RETURNING *`,
-        )
-        .get(tryGold ? { ...params, candidate } : params);
-      if (!claimed) {
+      const candidate: number | undefined = db
+        .prepare(candidateSql(options, { projectId: SQLITE_PROJECT_ID }))
+        .get(params)?.id;
+      if (candidate === undefined) {
         return undefined;
       }
+      // a gold item instead, only while regular work is left
+      const gold = tryGold
+        ? db
+            .prepare(goldCandidateSql({ projectId: SQLITE_PROJECT_ID }))
+            .get(params)
+        : null;
+      if (gold) {
+        db.prepare(
+          `INSERT INTO leases (item_id, annotator, project_id, token,
+             expires_at, created_at, gold)
+           VALUES (:id, :annotator, :projectId, :token, :expiresAt, :now,
+             TRUE)`,
+        ).run({ ...params, id: gold.id });
+        return leased(
+          db.prepare('SELECT * FROM items WHERE id = :id').get(gold),
+        );
+      }
+      // `state` is written only when the item fills: writing it at all
+      // rewrites the item's entries in the three ordering indexes, which
+      // made the claim several times dearer
+      const claimParams = { ...params, candidate };
+      const claimed: ItemRow =
+        db
+          .prepare(
+            `UPDATE items SET slots_taken = slots_taken + 1, updated_at = :now
+             WHERE id = :candidate
+               AND slots_taken + 1 < :overlap + extra_slots
+             RETURNING *`,
+          )
+          .get(claimParams) ??
+        db
+          .prepare(
+            `UPDATE items SET slots_taken = slots_taken + 1, state = 'full',
+               updated_at = :now
+             WHERE id = :candidate
+             RETURNING *`,
+          )
+          .get(claimParams);
       db.prepare(
         `INSERT INTO leases
            (item_id, annotator, project_id, token, expires_at, created_at)

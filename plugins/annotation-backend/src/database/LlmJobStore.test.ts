@@ -9,6 +9,7 @@ import {
   LlmItemOutcome,
   LlmJobRecord,
   LlmJobScope,
+  newestLlmAnswers,
 } from './LlmJobStore';
 import { applyDatabaseMigrations } from './migrations';
 import { KnexProjectStore } from './ProjectStore';
@@ -72,6 +73,40 @@ function refused(itemId: string): LlmItemOutcome {
     error: 'the model refused to answer',
   };
 }
+
+describe('newestLlmAnswers', () => {
+  it("keeps each annotator's newest version, in any row order, by annotator", () => {
+    const row = (annotator: string, version: number, belongs: string) => ({
+      annotator_id: annotator,
+      name: `llm-${annotator}`,
+      version,
+      config: '{"role":"vote"}',
+      answer: JSON.stringify({ belongs }),
+      confidence: null,
+      simulated: 1,
+    });
+    const rows = [
+      row('b', 1, 'no'),
+      row('a', 2, 'yes'),
+      row('b', 3, 'yes'),
+      row('a', 1, 'no'),
+      row('b', 2, 'no'),
+    ];
+    const expected = [
+      { annotatorId: 'a', version: 2, answer: { belongs: 'yes' } },
+      { annotatorId: 'b', version: 3, answer: { belongs: 'yes' } },
+    ];
+    for (const order of [rows, [...rows].reverse()]) {
+      expect(
+        newestLlmAnswers(order).map(a => ({
+          annotatorId: a.annotatorId,
+          version: a.version,
+          answer: a.answer,
+        })),
+      ).toEqual(expected);
+    }
+  });
+});
 
 describe.each(databases.eachSupportedId())('LLM job store on %s', id => {
   let knex: Knex;

@@ -156,17 +156,21 @@ export interface LlmItemAnswer {
 }
 
 /**
- * The LLM answers to the item `:itemId`, each annotator's newest version
- * first. Shared with the item's evaluation, which reads them under its lock.
+ * The LLM answers to the item `:itemId`, in no order (`newestLlmAnswers`).
+ * Shared with the item's evaluation, which reads them under its lock.
+ * Subqueries rather than joins: SQLite compiles such a join anew on every
+ * run (see `sqlite.ts`).
  */
-export const LLM_ITEM_ANSWERS_SQL = `SELECT a.annotator_id, n.name, a.version,
-    v.config, a.answer, a.confidence, a.simulated
+export const LLM_ITEM_ANSWERS_SQL = `SELECT a.annotator_id,
+    (SELECT n.name FROM llm_annotators n WHERE n.id = a.annotator_id)
+      AS name,
+    a.version,
+    (SELECT v.config FROM llm_annotator_versions v
+     WHERE v.annotator_id = a.annotator_id AND v.version = a.version)
+      AS config,
+    a.answer, a.confidence, a.simulated
   FROM llm_answers a
-  JOIN llm_annotators n ON n.id = a.annotator_id
-  JOIN llm_annotator_versions v
-    ON v.annotator_id = a.annotator_id AND v.version = a.version
-  WHERE a.item_id = :itemId AND a.status = 'answered'
-  ORDER BY a.annotator_id, a.version DESC`;
+  WHERE a.item_id = :itemId AND a.status = 'answered'`;
 
 export interface LlmItemAnswerRow {
   annotator_id: string;
@@ -178,11 +182,16 @@ export interface LlmItemAnswerRow {
   simulated: boolean | number;
 }
 
-/** Each annotator's newest answer, from `LLM_ITEM_ANSWERS_SQL`'s rows. */
+/**
+ * Each annotator's newest answer, by annotator id, from
+ * `LLM_ITEM_ANSWERS_SQL`'s rows (in any order: a sort in SQLite costs more
+ * than the read).
+ */
 export function newestLlmAnswers(rows: LlmItemAnswerRow[]): LlmItemAnswer[] {
   const newest = new Map<string, LlmItemAnswer>();
   for (const row of rows) {
-    if (!newest.has(row.annotator_id)) {
+    const seen = newest.get(row.annotator_id);
+    if (!seen || seen.version < toNumber(row.version)) {
       newest.set(row.annotator_id, {
         annotatorId: row.annotator_id,
         name: row.name,
@@ -196,7 +205,9 @@ export function newestLlmAnswers(rows: LlmItemAnswerRow[]): LlmItemAnswer[] {
       });
     }
   }
-  return [...newest.values()];
+  return [...newest.values()].sort((a, b) =>
+    a.annotatorId < b.annotatorId ? -1 : Number(a.annotatorId > b.annotatorId),
+  );
 }
 
 export interface LlmEvaluationRow {

@@ -1262,11 +1262,14 @@ function writtenDecision(
 
 const LOCKED_ITEM_COLUMNS =
   'project_id, state, slots_taken, answer_count, extra_slots';
+// Reads of one item's rows carry no ORDER BY: a sort in SQLite opens a
+// temporary b-tree, several times the cost of the read itself.
+/** At most one row: escalations_open_uniq. */
 const OPEN_ESCALATION_SQL = `SELECT * FROM escalations e
-  WHERE e.item_id = :itemId AND e.resolved_at IS NULL
-  ORDER BY e.id LIMIT 1`;
+  WHERE e.item_id = :itemId AND e.resolved_at IS NULL`;
+/** Unordered: sorted by id where read (`inAnswerOrder`). */
 const ANSWERS_SQL = `SELECT a.id, a.annotator, a.answer FROM annotations a
-  WHERE a.item_id = :itemId ORDER BY a.id`;
+  WHERE a.item_id = :itemId`;
 /** Insert or replace: the item's lock is held, so `before` is current. */
 const WRITE_OUTCOME_SQL = `INSERT INTO item_outcomes (item_id, project_id,
     status, config_version, answer, method, confidence, agreement, reasons,
@@ -1320,8 +1323,7 @@ async function lockForDecisionPg(
   const inputs = options.answers
     ? `, (SELECT json_agg(x ORDER BY x.id) FROM (${ANSWERS_SQL}) x)
            AS answers,
-         (SELECT json_agg(x ORDER BY x.annotator_id, x.version DESC)
-          FROM (${LLM_ITEM_ANSWERS_SQL}) x) AS llm`
+         (SELECT json_agg(x) FROM (${LLM_ITEM_ANSWERS_SQL}) x) AS llm`
     : '';
   const [row] = await pgPrepared(
     tx,
@@ -1423,7 +1425,11 @@ function lockForDecisionSqlite(
     ...(open ? { open } : {}),
     ...(options.answers
       ? {
-          answers: db.prepare(ANSWERS_SQL).all(params).map(answerFromRow),
+          answers: db
+            .prepare(ANSWERS_SQL)
+            .all(params)
+            .sort(inAnswerOrder)
+            .map(answerFromRow),
           llm: newestLlmAnswers(
             db.prepare(LLM_ITEM_ANSWERS_SQL).all(params) as LlmItemAnswerRow[],
           ),
@@ -1465,6 +1471,11 @@ function writePlanSqlite(
     counter.run(row);
   }
   return writtenDecision(plan, outcome, escalation);
+}
+
+/** The order answers were given in. */
+function inAnswerOrder(a: { id: number }, b: { id: number }): number {
+  return a.id - b.id;
 }
 
 function answerFromRow(row: { annotator: string; answer: string }) {
