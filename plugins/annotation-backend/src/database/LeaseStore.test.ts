@@ -93,6 +93,13 @@ describe.each(databases.eachSupportedId())(
       await expect(
         claim(annotator(1), { exclude: [first!.token, prefetched!.token] }),
       ).rejects.toThrow('you already hold 2 items of this project');
+      // of two held leases, the oldest comes back first, whatever the order
+      // they were stored in
+      expect((await claim(annotator(1)))!.token).toBe(first!.token);
+      await knex('leases')
+        .where({ token: prefetched!.token })
+        .update({ created_at: Date.now() - 60_000 });
+      expect((await claim(annotator(1)))!.token).toBe(prefetched!.token);
     });
 
     it('never goes beyond the overlap nor repeats an item for an annotator', async () => {

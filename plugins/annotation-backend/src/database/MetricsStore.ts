@@ -253,7 +253,7 @@ export class KnexMetricsStore implements MetricsStore {
    * One vote version's answers that count, by keyset on item id through
    * the unique (annotator, version, item) index. An answer counts where it
    * is the config's newest answered one on the item (what the per-item
-   * evaluation joins; a point read of the item index per row) and where
+   * evaluation reads; a point read of the item index per row) and where
    * humans answered the item too: the LLM votes only beside humans, and
    * items it alone answered would teach its confusion matrix nothing but
    * its own answers (and, at a million items, be most of the read).

@@ -1267,7 +1267,7 @@ const LOCKED_ITEM_COLUMNS =
 /** At most one row: escalations_open_uniq. */
 const OPEN_ESCALATION_SQL = `SELECT * FROM escalations e
   WHERE e.item_id = :itemId AND e.resolved_at IS NULL`;
-/** Unordered: sorted by id where read (`inAnswerOrder`). */
+/** Unordered: SQLite's reader sorts (`inAnswerOrder`), PostgreSQL's `json_agg`. */
 const ANSWERS_SQL = `SELECT a.id, a.annotator, a.answer FROM annotations a
   WHERE a.item_id = :itemId`;
 /** Insert or replace: the item's lock is held, so `before` is current. */

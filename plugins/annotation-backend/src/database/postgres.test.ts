@@ -52,6 +52,41 @@ describe('pgPrepared on POSTGRES_15', () => {
     ]);
   });
 
+  it('binds by name however the bindings are ordered, repeated or cast; undefined and raw values go through knex', async () => {
+    const sql = `SELECT id, :label::text AS label FROM rows
+      WHERE id = :id OR (name = :name AND :id::int > 0) ORDER BY id`;
+    expect(
+      await pgPrepared(knex, sql, { id: 1, name: 'two', label: 'x' }),
+    ).toEqual([
+      { id: 1, label: 'x' },
+      { id: 2, label: 'x' },
+    ]);
+    // the same statement, its bindings in another order and with an extra
+    expect(
+      await pgPrepared(knex, sql, {
+        extra: 'unused',
+        label: 'y',
+        name: 'none',
+        id: 2,
+      }),
+    ).toEqual([{ id: 2, label: 'y' }]);
+    // an undefined value: knex's own error, not a wrong statement
+    await expect(
+      pgPrepared(knex, sql, { id: undefined, name: 'two', label: 'z' }),
+    ).rejects.toThrow(/undefined/i);
+    // a raw value is written into the statement by knex, as before
+    expect(
+      await pgPrepared(knex, sql, {
+        id: knex.raw('1 + 1'),
+        name: 'none',
+        label: 'w',
+      }),
+    ).toEqual([{ id: 2, label: 'w' }]);
+    expect(
+      await pgPrepared(knex, sql, { id: 1, name: 'x', label: 'z' }),
+    ).toEqual([{ id: 1, label: 'z' }]);
+  });
+
   it('prepares a statement anew when a migration changed the rows it returns', async () => {
     const sql = 'SELECT * FROM rows WHERE id = :id';
     await pgPrepared(knex, sql, { id: 1 });

@@ -16,8 +16,9 @@ import { Knex } from 'knex';
  * - ORDER BY without an index in that order opens a temporary b-tree, more
  *   than the read of a few rows costs: one item's rows are sorted in code.
  * - An UPDATE that writes an indexed column rewrites the row's entries in
- *   every index holding it, even with the value unchanged: `items.state`
- *   is written only when it changes (three ordering indexes hold it).
+ *   every index holding it, even with the value unchanged: the claim and
+ *   the answer write `items.state` only when it changes (three ordering
+ *   indexes hold it).
  */
 
 export function isSqlite(knex: Knex): boolean {

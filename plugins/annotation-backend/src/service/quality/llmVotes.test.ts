@@ -230,7 +230,7 @@ describe.each(databases.eachSupportedId())(
       expect((await refitProject(deps, projectId)).status).toBe('unchanged');
     });
 
-    it('reads per item the newest answer of each voting config, as the evaluation joins it, and refits when votes change', async () => {
+    it('reads per item the newest answer of each voting config, as the evaluation reads it, and refits when votes change', async () => {
       let at = 1_700_000_000_000;
       const humans: SeedAnswer[] = [];
       for (let i = 0; i < 7; i++) {
