@@ -135,6 +135,7 @@ export const annotationPlugin = createBackendPlugin({
           items,
           logger,
         });
+        lifecycle.addShutdownHook(() => notifier.stop());
         const llmJobs = new KnexLlmJobStore(knex);
         const llm = startLlmJobs({
           onResults: (job, outcomes) => llmRoles.actOn(job, outcomes),

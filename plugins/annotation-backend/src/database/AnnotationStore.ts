@@ -51,6 +51,11 @@ export interface SubmitResult {
   outcome: 'created' | 'edited' | 'replayed';
   /** True when this answer completed the item. */
   itemCompleted: boolean;
+  /**
+   * On an edit: whether the item is complete, so that the edit may change
+   * its (undecided) outcome; an incomplete item has nothing to decide.
+   */
+  itemComplete?: boolean;
   /** The completed item's external id, for the event that tells it. */
   externalId?: string;
   /**
@@ -470,6 +475,7 @@ export class KnexAnnotationStore implements AnnotationStore {
         annotation: fromRow(edited!),
         outcome: 'edited',
         itemCompleted: false,
+        itemComplete: item.state === 'complete',
         ...honeypotOf(edited!),
       };
     }

@@ -189,6 +189,7 @@ describe.each(databases.eachSupportedId())(
       });
       expect(edited.outcome).toBe('edited');
       expect(edited.annotation.answer).toEqual({ belongs: 'no' });
+      expect(edited.itemComplete).toBe(true); // overlap 1: complete
       await expect(
         annotations.submit({
           projectId: project.id,
@@ -202,6 +203,34 @@ describe.each(databases.eachSupportedId())(
           questions: config.questions,
         }),
       ).rejects.toThrow(/token: a lease on item \d+ expected/);
+    });
+
+    it('tells on an edit whether the item is complete: only then may its outcome change', async () => {
+      const { claim, submit, annotations, project, config } = await setup(1, 2);
+      const first = await claim(annotator(1));
+      await submit(annotator(1), first!);
+      const edit = () =>
+        annotations.submit({
+          projectId: project.id,
+          annotator: annotator(1),
+          itemId: first!.item.id,
+          answer: { belongs: 'no' },
+          configVersion: 1,
+          overlap: 2,
+          timeSpentMs: 0,
+          allowEdit: true,
+          questions: config.questions,
+        });
+      expect(await edit()).toMatchObject({
+        outcome: 'edited',
+        itemComplete: false,
+      });
+      const second = await claim(annotator(2));
+      expect((await submit(annotator(2), second!)).itemCompleted).toBe(true);
+      expect(await edit()).toMatchObject({
+        outcome: 'edited',
+        itemComplete: true,
+      });
     });
 
     it('skips with a reason and frees the slot for others', async () => {

@@ -124,5 +124,11 @@ describe('ProjectNotifier', () => {
     notifier.progressChanged(project);
     await new Promise(resolve => setTimeout(resolve, 1300));
     expect(published).toHaveLength(2);
+    // at shutdown a pending signal is dropped, not sent after the stores
+    // are gone
+    notifier.progressChanged(project);
+    notifier.stop();
+    await new Promise(resolve => setTimeout(resolve, 1300));
+    expect(published).toHaveLength(2);
   });
 });

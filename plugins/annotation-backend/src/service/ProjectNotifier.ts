@@ -133,6 +133,14 @@ export class ProjectNotifier {
     this.pending.set(project.id, timer);
   }
 
+  /** At shutdown: pending progress signals are dropped, not sent late. */
+  stop(): void {
+    for (const timer of this.pending.values()) {
+      clearTimeout(timer);
+    }
+    this.pending.clear();
+  }
+
   private async signalProgress(project: AnnotationProjectRecord) {
     const progress = await this.o.items.progress(project.id);
     // annotators get the signal: how many honeypots there are is not theirs

@@ -113,6 +113,22 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
     ]);
   });
 
+  it('decides nothing on an edit before the item is complete; the edited answer counts once it is', async () => {
+    const { call, p, itemId, label, outcome } = await start();
+    await label('annotator', 'no');
+    const edit = await call(
+      'post',
+      `/projects/${p}/items/${itemId}/annotations`,
+      'annotator',
+    ).send({ answer: { belongs: 'yes' } });
+    expect(edit.status).toBe(200);
+    expect(await outcome()).toEqual([]);
+    await label('otherAnnotator', 'yes');
+    const [row] = await outcome();
+    expect(row.status).toBe('resolved');
+    expect(JSON.parse(row.answer)).toEqual({ belongs: 'yes' });
+  });
+
   it('gets one more annotator on disagreement, then escalates at the cap', async () => {
     const { call, p, itemId, label, outcome, itemRow, knex, seen } =
       await start({ extraAnnotatorCap: 1 });
