@@ -78,7 +78,20 @@ describe.each(databases.eachSupportedId())(
           allowEdit: true,
           questions: config.questions,
         });
-      return { project, config, leases, annotations, claim, submit };
+      /** `who` changes their answer to the item, without a lease. */
+      const edit = (who: string, itemId: string) =>
+        annotations.submit({
+          projectId: project.id,
+          annotator: who,
+          itemId,
+          answer: { belongs: 'no' },
+          configVersion: 1,
+          overlap,
+          timeSpentMs: 0,
+          allowEdit: true,
+          questions: config.questions,
+        });
+      return { project, config, leases, annotations, claim, submit, edit };
     }
 
     it('hands out by priority, resumes a held lease, prefetches one more', async () => {
@@ -173,61 +186,30 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('lets an annotator edit their own answer without a lease', async () => {
-      const { claim, submit, annotations, project, config } = await setup(1, 1);
+      const { claim, submit, edit } = await setup(1, 1);
       const lease = await claim(annotator(1));
       await submit(annotator(1), lease!);
-      const edited = await annotations.submit({
-        projectId: project.id,
-        annotator: annotator(1),
-        itemId: lease!.item.id,
-        answer: { belongs: 'no' },
-        configVersion: 1,
-        overlap: 1,
-        timeSpentMs: 0,
-        allowEdit: true,
-        questions: config.questions,
-      });
+      const edited = await edit(annotator(1), lease!.item.id);
       expect(edited.outcome).toBe('edited');
       expect(edited.annotation.answer).toEqual({ belongs: 'no' });
       expect(edited.itemComplete).toBe(true); // overlap 1: complete
-      await expect(
-        annotations.submit({
-          projectId: project.id,
-          annotator: annotator(2),
-          itemId: lease!.item.id,
-          answer: { belongs: 'no' },
-          configVersion: 1,
-          overlap: 1,
-          timeSpentMs: 0,
-          allowEdit: true,
-          questions: config.questions,
-        }),
-      ).rejects.toThrow(/token: a lease on item \d+ expected/);
+      // someone who never answered it needs a lease
+      await expect(edit(annotator(2), lease!.item.id)).rejects.toThrow(
+        /token: a lease on item \d+ expected/,
+      );
     });
 
     it('tells on an edit whether the item is complete: only then may its outcome change', async () => {
-      const { claim, submit, annotations, project, config } = await setup(1, 2);
+      const { claim, submit, edit } = await setup(1, 2);
       const first = await claim(annotator(1));
       await submit(annotator(1), first!);
-      const edit = () =>
-        annotations.submit({
-          projectId: project.id,
-          annotator: annotator(1),
-          itemId: first!.item.id,
-          answer: { belongs: 'no' },
-          configVersion: 1,
-          overlap: 2,
-          timeSpentMs: 0,
-          allowEdit: true,
-          questions: config.questions,
-        });
-      expect(await edit()).toMatchObject({
+      expect(await edit(annotator(1), first!.item.id)).toMatchObject({
         outcome: 'edited',
         itemComplete: false,
       });
       const second = await claim(annotator(2));
       expect((await submit(annotator(2), second!)).itemCompleted).toBe(true);
-      expect(await edit()).toMatchObject({
+      expect(await edit(annotator(1), first!.item.id)).toMatchObject({
         outcome: 'edited',
         itemComplete: true,
       });
