@@ -52,10 +52,11 @@ export interface SubmitResult {
   /** True when this answer completed the item. */
   itemCompleted: boolean;
   /**
-   * On an edit: whether the item is complete, so that the edit may change
-   * its (undecided) outcome; an incomplete item has nothing to decide.
+   * True when this was an edit of an answer to a complete item: its
+   * (undecided) outcome may change. An incomplete item has nothing to
+   * decide yet.
    */
-  itemComplete?: boolean;
+  completeItemEdited?: boolean;
   /** The completed item's external id, for the event that tells it. */
   externalId?: string;
   /**
@@ -475,7 +476,7 @@ export class KnexAnnotationStore implements AnnotationStore {
         annotation: fromRow(edited!),
         outcome: 'edited',
         itemCompleted: false,
-        itemComplete: item.state === 'complete',
+        completeItemEdited: item.state === 'complete',
         ...honeypotOf(edited!),
       };
     }

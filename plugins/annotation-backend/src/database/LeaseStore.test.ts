@@ -192,7 +192,7 @@ describe.each(databases.eachSupportedId())(
       const edited = await edit(annotator(1), lease!.item.id);
       expect(edited.outcome).toBe('edited');
       expect(edited.annotation.answer).toEqual({ belongs: 'no' });
-      expect(edited.itemComplete).toBe(true); // overlap 1: complete
+      expect(edited.completeItemEdited).toBe(true); // overlap 1: complete
       // someone who never answered it needs a lease
       await expect(edit(annotator(2), lease!.item.id)).rejects.toThrow(
         /token: a lease on item \d+ expected/,
@@ -205,13 +205,13 @@ describe.each(databases.eachSupportedId())(
       await submit(annotator(1), first!);
       expect(await edit(annotator(1), first!.item.id)).toMatchObject({
         outcome: 'edited',
-        itemComplete: false,
+        completeItemEdited: false,
       });
       const second = await claim(annotator(2));
       expect((await submit(annotator(2), second!)).itemCompleted).toBe(true);
       expect(await edit(annotator(1), first!.item.id)).toMatchObject({
         outcome: 'edited',
-        itemComplete: true,
+        completeItemEdited: true,
       });
     });
 

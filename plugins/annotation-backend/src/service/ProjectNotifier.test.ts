@@ -128,6 +128,7 @@ describe('ProjectNotifier', () => {
     // are gone
     notifier.progressChanged(project);
     notifier.stop();
+    notifier.progressChanged(project); // a request finishing during shutdown
     await new Promise(resolve => setTimeout(resolve, 1300));
     expect(published).toHaveLength(2);
   });

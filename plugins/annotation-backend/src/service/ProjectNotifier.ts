@@ -22,6 +22,7 @@ const PROGRESS_SIGNAL_INTERVAL_MS = 1_000;
  */
 export class ProjectNotifier {
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(
     private readonly o: {
@@ -120,7 +121,7 @@ export class ProjectNotifier {
 
   /** Counts changed: signal the project's workforce within a second. */
   progressChanged(project: AnnotationProjectRecord): void {
-    if (this.pending.has(project.id)) {
+    if (this.stopped || this.pending.has(project.id)) {
       return;
     }
     const timer = setTimeout(() => {
@@ -133,8 +134,12 @@ export class ProjectNotifier {
     this.pending.set(project.id, timer);
   }
 
-  /** At shutdown: pending progress signals are dropped, not sent late. */
+  /**
+   * At shutdown: pending progress signals are dropped and no new ones are
+   * scheduled, so none is sent after the stores are gone.
+   */
   stop(): void {
+    this.stopped = true;
     for (const timer of this.pending.values()) {
       clearTimeout(timer);
     }

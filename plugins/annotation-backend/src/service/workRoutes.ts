@@ -283,7 +283,7 @@ export function addWorkRoutes(
       // annotator's next request already sees an item reopened for one
       // more annotator
       const evaluated =
-        !result.honeypot && (result.itemCompleted || result.itemComplete)
+        !result.honeypot && (result.itemCompleted || result.completeItemEdited)
           ? await evaluator.evaluate({
               projectId: project.id,
               itemId,
