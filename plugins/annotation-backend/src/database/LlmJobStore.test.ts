@@ -86,6 +86,8 @@ describe('newestLlmAnswers', () => {
       simulated: 1,
     });
     const rows = [
+      // a version with no row of its own is left out, as by a join
+      { ...row('a', 3, 'no'), config: null },
       row('b', 1, 'no'),
       row('a', 2, 'yes'),
       row('b', 3, 'yes'),

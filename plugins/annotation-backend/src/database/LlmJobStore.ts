@@ -174,9 +174,10 @@ export const LLM_ITEM_ANSWERS_SQL = `SELECT a.annotator_id,
 
 export interface LlmItemAnswerRow {
   annotator_id: string;
-  name: string;
+  /** Null (as `config`) when its subquery finds no row. */
+  name: string | null;
   version: number | string;
-  config: string;
+  config: string | null;
   answer: string;
   confidence: number | string | null;
   simulated: boolean | number;
@@ -190,6 +191,9 @@ export interface LlmItemAnswerRow {
 export function newestLlmAnswers(rows: LlmItemAnswerRow[]): LlmItemAnswer[] {
   const newest = new Map<string, LlmItemAnswer>();
   for (const row of rows) {
+    if (row.name === null || row.config === null) {
+      continue; // no such annotator or version: as a join would leave out
+    }
     const seen = newest.get(row.annotator_id);
     if (!seen || seen.version < toNumber(row.version)) {
       newest.set(row.annotator_id, {
