@@ -1,5 +1,8 @@
+import fs from 'fs';
 import knexFactory, { Knex } from 'knex';
-import { tuneSqlite } from './sqlite';
+import os from 'os';
+import path from 'path';
+import { SqliteConnection, sqliteWrite, tuneSqlite } from './sqlite';
 
 /**
  * SQLite only: the tuning of the embedded database's connection is what is
@@ -110,5 +113,91 @@ describe('tuneSqlite', () => {
     expect(ran[0]).toBe(
       'update `rows` set `name` = ? where `id` in (select `id` from `rows` order by `id` asc limit 2)',
     );
+  });
+});
+
+/** On a file, so that a second connection can see what is committed. */
+describe('sqliteWrite', () => {
+  let dir: string;
+  let knex: Knex;
+  /** Another connection: it sees only committed rows. */
+  let reader: { prepare(sql: string): { pluck(): { all(): number[] } } };
+  const committedIds = () =>
+    reader.prepare('SELECT id FROM rows ORDER BY id').pluck().all();
+  const insert = (db: SqliteConnection, id: number) =>
+    db.prepare('INSERT INTO rows (id) VALUES (?)').run([id]);
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-write-'));
+    const filename = path.join(dir, 'annotation.sqlite');
+    knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename },
+      useNullAsDefault: true,
+    });
+    await tuneSqlite(knex);
+    await knex.schema.createTable('rows', t => t.integer('id').primary());
+    const Driver = knex.client.driver;
+    reader = new Driver(filename, { readonly: true });
+  });
+
+  afterEach(async () => {
+    (reader as unknown as { close(): void }).close();
+    await knex.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits the writes asked for in one turn together; one that throws undoes only itself', async () => {
+    const outcomes = await Promise.allSettled([
+      sqliteWrite(knex, db => {
+        insert(db, 1);
+        return 'first';
+      }),
+      sqliteWrite(knex, db => {
+        insert(db, 2);
+        throw new Error('second refused');
+      }),
+      sqliteWrite(knex, db => {
+        insert(db, 3);
+        // the first write is not committed yet: one commit for the group
+        return committedIds();
+      }),
+    ]);
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: 'first' },
+      { status: 'rejected', reason: new Error('second refused') },
+      { status: 'fulfilled', value: [] },
+    ]);
+    expect(committedIds()).toEqual([1, 3]);
+  });
+
+  it('a write asked for after another has been answered sees it committed', async () => {
+    await sqliteWrite(knex, db => insert(db, 1));
+    await expect(
+      sqliteWrite(knex, db => {
+        insert(db, 2);
+        return committedIds();
+      }),
+    ).resolves.toEqual([1]);
+  });
+
+  it('keeps nothing of the group when an error ends the whole transaction', async () => {
+    const outcomes = await Promise.allSettled([
+      sqliteWrite(knex, db => insert(db, 1)),
+      sqliteWrite(knex, db => {
+        // as SQLite does on a full disk or an I/O error
+        db.prepare('ROLLBACK').run();
+        throw new Error('disk full');
+      }),
+      sqliteWrite(knex, db => insert(db, 3)),
+    ]);
+    expect(outcomes.map(o => o.status)).toEqual([
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
+    expect(committedIds()).toEqual([]);
+    await sqliteWrite(knex, db => insert(db, 4));
+    expect(committedIds()).toEqual([4]);
   });
 });
