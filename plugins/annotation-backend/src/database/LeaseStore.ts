@@ -88,29 +88,53 @@ const ORDER: Record<AssignmentOrder, Array<[string, 'asc' | 'desc']>> = {
   ],
 };
 
+/**
+ * How the candidate reads are written for each database.
+ *
+ * PostgreSQL turns a NOT EXISTS into an anti join. With the statistics of
+ * a young project (few answers), the prepared claim kept a plan that read
+ * all of `annotations` on every claim (a sequential scan, growing with the
+ * project; most of the database's work in B2). `OFFSET 0` keeps each NOT
+ * EXISTS a probe of its unique index per candidate row, whatever the
+ * statistics say.
+ *
+ * SQLite probes the indexes by itself, but would compile the claim anew on
+ * every run if it could weigh the project's id (see `sqlite.ts`): it is
+ * bound as `+:projectId`, an expression the planner does not look at.
+ */
+type Dialect = 'postgres' | 'sqlite';
+
 /** Item `i` is not answered, skipped or held by :annotator. */
-const NOT_MINE = `NOT EXISTS (SELECT 1 FROM annotations a
-                      WHERE a.item_id = i.id AND a.annotator = :annotator)
+function notMine(dialect: Dialect): string {
+  const probe = dialect === 'postgres' ? 'OFFSET 0' : '';
+  return `NOT EXISTS (SELECT 1 FROM annotations a
+                      WHERE a.item_id = i.id AND a.annotator = :annotator ${probe})
       AND NOT EXISTS (SELECT 1 FROM skips s
-                      WHERE s.item_id = i.id AND s.annotator = :annotator)
+                      WHERE s.item_id = i.id AND s.annotator = :annotator ${probe})
       AND NOT EXISTS (SELECT 1 FROM leases l
-                      WHERE l.item_id = i.id AND l.annotator = :annotator)`;
+                      WHERE l.item_id = i.id AND l.annotator = :annotator ${probe})`;
+}
+
+function projectIdParam(dialect: Dialect): string {
+  return dialect === 'postgres' ? ':projectId' : '+:projectId';
+}
 
 /**
  * The first item the annotator may take, in the project's order: open, not
  * answered, skipped or held by them. Named bindings: projectId, annotator.
  */
 function candidateSql(
+  dialect: Dialect,
   options: ClaimOptions,
-  extra: { where?: string; lock?: string; projectId?: string } = {},
+  extra: { where?: string; lock?: string } = {},
 ): string {
   const order = ORDER[options.ordering]
     .map(([column, direction]) => `i.${column} ${direction}`)
     .join(', ');
   return `SELECT i.id FROM items i
-    WHERE i.project_id = ${extra.projectId ?? ':projectId'}
+    WHERE i.project_id = ${projectIdParam(dialect)}
       AND i.state = 'open'
-      AND ${NOT_MINE}
+      AND ${notMine(dialect)}
       ${extra.where ?? ''}
     ORDER BY ${order}
     LIMIT 1 ${extra.lock ?? ''}`;
@@ -123,13 +147,14 @@ function candidateSql(
  * on the item. Named bindings: projectId, annotator.
  */
 function goldCandidateSql(
-  extra: { where?: string; projectId?: string } = {},
+  dialect: Dialect,
+  extra: { where?: string } = {},
 ): string {
   return `SELECT i.id FROM items i
-    WHERE i.project_id = ${extra.projectId ?? ':projectId'}
+    WHERE i.project_id = ${projectIdParam(dialect)}
       AND i.gold IS NOT NULL
       AND i.state IN ('gold', 'complete')
-      AND ${NOT_MINE}
+      AND ${notMine(dialect)}
       ${extra.where ?? ''}
     ORDER BY i.id
     LIMIT 1`;
@@ -138,12 +163,6 @@ function goldCandidateSql(
 function candidateBindings(options: ClaimOptions) {
   return { projectId: options.projectId, annotator: options.annotator };
 }
-
-/**
- * The project's id, as SQLite's claim binds it: a value the planner does not
- * weigh, so the statement is compiled once (see `sqlite.ts`).
- */
-const SQLITE_PROJECT_ID = '+:projectId';
 
 interface LeaseRow {
   item_id: number | string;
@@ -226,7 +245,7 @@ export class KnexLeaseStore implements LeaseStore {
     // candidate is claimed only when no gold one was found
     const gold = tryGold
       ? `gold AS (
-           ${goldCandidateSql({
+           ${goldCandidateSql('postgres', {
              where: 'AND EXISTS (SELECT 1 FROM candidate)',
            })}
          ),
@@ -252,7 +271,7 @@ export class KnexLeaseStore implements LeaseStore {
          ORDER BY created_at LIMIT 1
        ),
        candidate AS (
-         ${candidateSql(options, {
+         ${candidateSql('postgres', options, {
            where: `AND NOT EXISTS (SELECT 1 FROM resumed)
                    AND (SELECT count(*) FROM held) < :maxHeld`,
            // replicas and concurrent requests skip rows a claim holds
@@ -360,7 +379,7 @@ export class KnexLeaseStore implements LeaseStore {
         return undefined;
       }
       const candidate: number | undefined = db
-        .prepare(candidateSql(options, { projectId: SQLITE_PROJECT_ID }))
+        .prepare(candidateSql('sqlite', options))
         .get(params)?.id;
       if (candidate === undefined) {
         return undefined;
@@ -368,7 +387,7 @@ export class KnexLeaseStore implements LeaseStore {
       // a gold item instead, only while regular work is left
       const gold = tryGold
         ? db
-            .prepare(goldCandidateSql({ projectId: SQLITE_PROJECT_ID }))
+            .prepare(goldCandidateSql('sqlite'))
             .get(params)
         : null;
       if (gold) {

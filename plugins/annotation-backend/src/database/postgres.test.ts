@@ -1,6 +1,11 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import knexFactory, { Knex } from 'knex';
+import { choiceConfig, newProject } from '../__testUtils__/fixtures';
+import { KnexItemStore } from './ItemStore';
+import { KnexLeaseStore } from './LeaseStore';
+import { applyDatabaseMigrations } from './migrations';
 import { pgPrepared } from './postgres';
+import { KnexProjectStore } from './ProjectStore';
 
 jest.setTimeout(60_000);
 
@@ -116,4 +121,86 @@ describe('pgPrepared on POSTGRES_15', () => {
       name: 'eins',
     });
   });
+});
+
+/**
+ * The claim is a prepared statement whose plan outlives the statistics it
+ * was made with: planned while a project is young (few answers), an anti
+ * join read all of `annotations` on every claim. Its generic plan must
+ * probe the annotator's answers, skips and leases by key per candidate.
+ */
+describe('the claim on POSTGRES_15', () => {
+  let knex: Knex;
+  afterEach(() => knex?.destroy());
+
+  it.each(['priority', 'random', 'uncertainty'] as const)(
+    'checks answers, skips and leases by key, whatever the statistics (%s order)',
+    async ordering => {
+      const database = await databases.init('POSTGRES_15');
+      knex = knexFactory({
+        client: 'pg',
+        connection: database.client.config.connection,
+        pool: { min: 1, max: 1 },
+      });
+      await applyDatabaseMigrations(knex);
+      const project = await new KnexProjectStore(knex).create(
+        newProject(),
+        choiceConfig({ overlap: 2 }),
+        'user:default/jonas.berg',
+      );
+      await new KnexItemStore(knex).importBatch(
+        project.id,
+        Array.from({ length: 20 }, (_, i) => ({
+          line: i + 1,
+          externalId: `item-${i}`,
+          dataJson: JSON.stringify({ track_title: `Track ${i}` }),
+          priority: 0,
+          uncertainty: 0,
+          contentHash: `hash-${i}`,
+        })),
+      );
+      await knex.raw('ANALYZE');
+      const lease = await new KnexLeaseStore(knex).next({
+        projectId: project.id,
+        annotator: 'user:default/amara',
+        overlap: 2,
+        ordering,
+        ttlMs: 60_000,
+        maxHeld: 2,
+      });
+      expect(lease).toBeDefined();
+
+      const [claim] = (
+        await knex.raw(
+          `SELECT name, cardinality(parameter_types) AS params
+           FROM pg_prepared_statements WHERE statement LIKE '%SKIP LOCKED%'`,
+        )
+      ).rows;
+      expect(claim).toBeDefined();
+      // the plan it would keep, with tables so small that only the shape
+      // of the plan tells: indexes are taken wherever one fits
+      await knex.raw('SET plan_cache_mode = force_generic_plan');
+      await knex.raw('SET enable_seqscan = off');
+      const plan = (
+        await knex.raw(
+          `EXPLAIN EXECUTE ${claim.name}(${Array(claim.params)
+            .fill('NULL')
+            .join(', ')})`,
+        )
+      ).rows
+        .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
+        .join('\n');
+      expect(plan).not.toMatch(/Anti Join/);
+      expect(plan).toMatch(
+        /Index Scan using items_next_\w+ on items i(_\d+)?\b.*\n\s+Index Cond: .*\n\s+Filter: \(\(NOT \(SubPlan \d+\)\) AND \(NOT \(SubPlan \d+\)\) AND \(NOT \(SubPlan \d+\)\)\)/,
+      );
+      for (const table of ['annotations', 'skips', 'leases']) {
+        expect(plan).toMatch(
+          new RegExp(
+            `SubPlan \\d+\\s+->  Index (Only )?Scan using \\w+ on ${table} \\w+\\b`,
+          ),
+        );
+      }
+    },
+  );
 });
