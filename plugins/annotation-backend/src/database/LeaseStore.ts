@@ -386,9 +386,7 @@ export class KnexLeaseStore implements LeaseStore {
       }
       // a gold item instead, only while regular work is left
       const gold = tryGold
-        ? db
-            .prepare(goldCandidateSql('sqlite'))
-            .get(params)
+        ? db.prepare(goldCandidateSql('sqlite')).get(params)
         : null;
       if (gold) {
         db.prepare(
