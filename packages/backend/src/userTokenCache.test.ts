@@ -1,6 +1,7 @@
 /*
  * The yarn patch of @backstage/backend-defaults (.yarn/patches) makes the
- * user-token handler remember a verified token until it expires. These tests
+ * user-token handler remember a verified token for up to a minute, never past
+ * its expiry. These tests
  * hold the patch to that: no forged or expired token is ever let through,
  * and memory stays bounded.
  */
@@ -27,7 +28,7 @@ async function signUserToken(
     .sign(key);
 }
 
-describe('user token verification (patched to remember verified tokens)', () => {
+describe('user token verification (patched to remember verified tokens for a minute)', () => {
   let keys: { publicKey: CryptoKey; privateKey: CryptoKey };
   let getKey: jest.Mock;
   let handler: { verifyToken(token: string): Promise<unknown> };
@@ -55,6 +56,23 @@ describe('user token verification (patched to remember verified tokens)', () => 
       userEntityRef: 'user:default/bo',
     });
     expect(getKey).toHaveBeenCalledTimes(2);
+  });
+
+  it('verifies a remembered token again after a minute, as the key set may have changed', async () => {
+    const token = await signUserToken(keys.privateKey, 'user:default/amara');
+    await handler.verifyToken(token);
+    const now = Date.now();
+    // only the memory's clock: jose reads the time through `new Date()`
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now + 59_000);
+    try {
+      await handler.verifyToken(token);
+      expect(getKey).toHaveBeenCalledTimes(1);
+      clock.mockReturnValue(now + 61_000);
+      await handler.verifyToken(token);
+      expect(getKey).toHaveBeenCalledTimes(2);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('never answers a forged signature from memory', async () => {

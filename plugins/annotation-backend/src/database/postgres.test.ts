@@ -154,52 +154,78 @@ describe('the claim on POSTGRES_15', () => {
           line: i + 1,
           externalId: `item-${i}`,
           dataJson: JSON.stringify({ track_title: `Track ${i}` }),
+          // a few honeypots, for the claim that tries gold first
+          ...(i % 5 === 0
+            ? { goldJson: JSON.stringify({ belongs: 'yes' }) }
+            : {}),
           priority: 0,
           uncertainty: 0,
           contentHash: `hash-${i}`,
         })),
       );
       await knex.raw('ANALYZE');
-      const lease = await new KnexLeaseStore(knex).next({
-        projectId: project.id,
-        annotator: 'user:default/amara',
-        overlap: 2,
-        ordering,
-        ttlMs: 60_000,
-        maxHeld: 2,
-      });
-      expect(lease).toBeDefined();
+      const leases = new KnexLeaseStore(knex);
+      for (const [annotator, goldRate] of [
+        ['user:default/amara', 0],
+        ['user:default/bo', 1],
+      ] as const) {
+        const lease = await leases.next({
+          projectId: project.id,
+          annotator,
+          overlap: 2,
+          ordering,
+          ttlMs: 60_000,
+          maxHeld: 2,
+          goldRate,
+        });
+        expect(lease).toBeDefined();
+      }
 
-      const [claim] = (
+      // the regular claim and the one with gold first
+      const claims = (
         await knex.raw(
-          `SELECT name, cardinality(parameter_types) AS params
+          `SELECT name, cardinality(parameter_types) AS params,
+             statement LIKE '%gold_leased%' AS gold
            FROM pg_prepared_statements WHERE statement LIKE '%SKIP LOCKED%'`,
         )
       ).rows;
-      expect(claim).toBeDefined();
-      // the plan it would keep, with tables so small that only the shape
-      // of the plan tells: indexes are taken wherever one fits
+      expect(claims.map((c: { gold: boolean }) => c.gold).sort()).toEqual([
+        false,
+        true,
+      ]);
+      // the plans they would keep, with tables so small that only the
+      // shape of a plan tells: indexes are taken wherever one fits
       await knex.raw('SET plan_cache_mode = force_generic_plan');
       await knex.raw('SET enable_seqscan = off');
-      const plan = (
-        await knex.raw(
-          `EXPLAIN EXECUTE ${claim.name}(${Array(claim.params)
-            .fill('NULL')
-            .join(', ')})`,
-        )
-      ).rows
-        .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
-        .join('\n');
-      expect(plan).not.toMatch(/Anti Join/);
-      expect(plan).toMatch(
-        /Index Scan using items_next_\w+ on items i(_\d+)?\b.*\n\s+Index Cond: .*\n\s+Filter: \(\(NOT \(SubPlan \d+\)\) AND \(NOT \(SubPlan \d+\)\) AND \(NOT \(SubPlan \d+\)\)\)/,
-      );
-      for (const table of ['annotations', 'skips', 'leases']) {
-        expect(plan).toMatch(
+      for (const claim of claims) {
+        const plan = (
+          await knex.raw(
+            `EXPLAIN EXECUTE ${claim.name}(${Array(claim.params)
+              .fill('NULL')
+              .join(', ')})`,
+          )
+        ).rows
+          .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
+          .join('\n');
+        expect(plan).not.toMatch(/Anti Join/);
+        // PostgreSQL 15's EXPLAIN wording
+        const probes = (index: string) =>
           new RegExp(
-            `SubPlan \\d+\\s+->  Index (Only )?Scan using \\w+ on ${table} \\w+\\b`,
-          ),
-        );
+            `Index Scan using ${index} on items i(_\\d+)?\\b.*\\n\\s+Index Cond: .*\\n\\s+Filter: .*\\(NOT \\(SubPlan \\d+\\)\\) AND \\(NOT \\(SubPlan \\d+\\)\\) AND \\(NOT \\(SubPlan \\d+\\)\\)\\)`,
+          );
+        const candidates = claim.gold
+          ? ['items_next_\\w+', 'items_gold_idx']
+          : ['items_next_\\w+'];
+        for (const index of candidates) {
+          expect(plan).toMatch(probes(index));
+        }
+        for (const table of ['annotations', 'skips', 'leases']) {
+          expect(plan).toMatch(
+            new RegExp(
+              `SubPlan \\d+\\s+->  Index (Only )?Scan using \\w+ on ${table} \\w+\\b`,
+            ),
+          );
+        }
       }
     },
   );

@@ -172,6 +172,8 @@ describe('sqliteWrite', () => {
   });
 
   it('a write asked for after another has been answered sees it committed', async () => {
+    // @ts-expect-error work is synchronous: an async one would write outside the transaction
+    expect(() => sqliteWrite(knex, async () => 1)).toBeDefined();
     await sqliteWrite(knex, db => insert(db, 1));
     await expect(
       sqliteWrite(knex, db => {
@@ -179,6 +181,18 @@ describe('sqliteWrite', () => {
         return committedIds();
       }),
     ).resolves.toEqual([1]);
+  });
+
+  it('refuses to become part of a transaction someone else holds open', async () => {
+    const connection: SqliteConnection = await knex.client.acquireConnection();
+    connection.prepare('BEGIN').run();
+    await knex.client.releaseConnection(connection);
+    await expect(sqliteWrite(knex, db => insert(db, 1))).rejects.toThrow(
+      'sqliteWrite: the connection is already in a transaction',
+    );
+    connection.prepare('ROLLBACK').run();
+    await sqliteWrite(knex, db => insert(db, 2));
+    expect(committedIds()).toEqual([2]);
   });
 
   it('keeps nothing of the group when an error ends the whole transaction', async () => {

@@ -85,21 +85,21 @@ const queuedWrites = new WeakMap<Knex, QueuedWrite[]>();
  */
 export function sqliteWrite<T>(
   knex: Knex,
-  work: (db: SqliteConnection) => T,
+  work: (db: SqliteConnection) => T extends PromiseLike<unknown> ? never : T,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let queue = queuedWrites.get(knex);
     if (!queue) {
       queue = [];
       queuedWrites.set(knex, queue);
-      setImmediate(() => commitQueued(knex));
+      setImmediate(() => commitQueued(knex, queue!));
     }
     queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
   });
 }
 
-async function commitQueued(knex: Knex): Promise<void> {
-  const queue = queuedWrites.get(knex)!;
+/** Never rejects: every queued write is told its outcome. */
+async function commitQueued(knex: Knex, queue: QueuedWrite[]): Promise<void> {
   queuedWrites.delete(knex);
   let connection: SqliteConnection;
   try {
@@ -108,40 +108,56 @@ async function commitQueued(knex: Knex): Promise<void> {
     queue.forEach(write => write.reject(error));
     return;
   }
-  const outcomes: Array<{ value: unknown } | { error: unknown }> = [];
   try {
-    connection
-      .transaction(() => {
-        for (const write of queue) {
-          try {
-            outcomes.push({
-              value: connection.transaction(() => write.work(connection))(),
-            });
-          } catch (error) {
-            // a few errors (disk full, I/O) end the whole transaction:
-            // then nothing of the group is kept, and everyone hears it
-            if (!connection.inTransaction) {
-              throw error;
-            }
-            outcomes.push({ error });
-          }
-        }
-      })
-      .immediate();
+    const outcomes = commitTogether(connection, queue);
+    queue.forEach((write, i) => {
+      const outcome = outcomes[i];
+      if ('error' in outcome) {
+        write.reject(outcome.error);
+      } else {
+        write.resolve(outcome.value);
+      }
+    });
   } catch (error) {
     queue.forEach(write => write.reject(error));
-    return;
-  } finally {
-    await knex.client.releaseConnection(connection);
   }
-  queue.forEach((write, i) => {
-    const outcome = outcomes[i];
-    if ('error' in outcome) {
-      write.reject(outcome.error);
-    } else {
-      write.resolve(outcome.value);
-    }
-  });
+  try {
+    await knex.client.releaseConnection(connection);
+  } catch {
+    // the outcomes stand (committed or not); a broken pool shows itself to
+    // the next caller that asks for the connection
+  }
+}
+
+function commitTogether(
+  connection: SqliteConnection,
+  queue: QueuedWrite[],
+): Array<{ value: unknown } | { error: unknown }> {
+  if (connection.inTransaction) {
+    // a write would become a savepoint of someone else's transaction and be
+    // reported before that one commits
+    throw new Error('sqliteWrite: the connection is already in a transaction');
+  }
+  const outcomes: Array<{ value: unknown } | { error: unknown }> = [];
+  connection
+    .transaction(() => {
+      for (const write of queue) {
+        try {
+          outcomes.push({
+            value: connection.transaction(() => write.work(connection))(),
+          });
+        } catch (error) {
+          // a few errors (disk full, I/O) end the whole transaction: then
+          // nothing of the group is kept, and everyone hears it
+          if (!connection.inTransaction) {
+            throw error;
+          }
+          outcomes.push({ error });
+        }
+      }
+    })
+    .immediate();
+  return outcomes;
 }
 
 const MAX_STATEMENTS = 500;
