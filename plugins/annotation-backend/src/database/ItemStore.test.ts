@@ -33,6 +33,7 @@ describe('copyText', () => {
     expect(copyText(null)).toBe('\\N');
     expect(copyText('a\tb\nc\rd\\e')).toBe('a\\tb\\nc\\rd\\\\e');
     expect(copyText(0.25)).toBe('0.25');
+    expect(copyText('plain text')).toBe('plain text');
   });
 });
 

@@ -752,12 +752,18 @@ const COPY_ESCAPES: Record<string, string> = {
   '\t': '\\t',
 };
 
+const NEEDS_ESCAPE = /[\\\n\r\t]/;
+
 /** A value in COPY's text format: backslash escapes, \N for null. */
 export function copyText(value: unknown): string {
   if (value === null || value === undefined) {
     return '\\N';
   }
-  return String(value).replace(/[\\\n\r\t]/g, c => COPY_ESCAPES[c]);
+  const text = String(value);
+  // most values need no escape: test first, as replace builds a new string
+  return NEEDS_ESCAPE.test(text)
+    ? text.replace(/[\\\n\r\t]/g, c => COPY_ESCAPES[c])
+    : text;
 }
 
 async function copyItems(
@@ -771,15 +777,17 @@ async function copyItems(
   const copy = conn.query(
     copyFrom(`COPY items (${ITEM_COLUMNS.join(', ')}) FROM STDIN`),
   );
+  // 500 rows a chunk, each chunk joined once (no string per row)
   function* rows() {
     for (let i = 0; i < items.length; i += 500) {
-      yield items
-        .slice(i, i + 500)
-        .map(
-          item =>
-            `${itemValues(projectId, item, now).map(copyText).join('\t')}\n`,
-        )
-        .join('');
+      const parts: string[] = [];
+      for (const item of items.slice(i, i + 500)) {
+        const values = itemValues(projectId, item, now);
+        for (let v = 0; v < values.length; v++) {
+          parts.push(copyText(values[v]), v < values.length - 1 ? '\t' : '\n');
+        }
+      }
+      yield parts.join('');
     }
   }
   await pipeline(Readable.from(rows()), copy);

@@ -60,9 +60,14 @@ export function findUnstorableText(
         }
       }
     } else if (typeof v === 'object' && v !== null) {
-      for (const [key, child] of Object.entries(v)) {
+      // for…in rather than Object.entries: no array per object (import)
+      for (const key in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, key)) {
+          continue;
+        }
         at.push(key);
-        const found = unstorable(key, at) ?? walk(child);
+        const found =
+          unstorable(key, at) ?? walk((v as Record<string, unknown>)[key]);
         at.pop();
         if (found) {
           return found;

@@ -93,6 +93,27 @@ describe('ndjsonLines', () => {
     ]);
   });
 
+  it('reads a line within one chunk as one split across chunks, even inside a character', async () => {
+    const text = '{"t":"é"}';
+    const bytes = Buffer.from(`${text}\n\n${text}\n${'z'.repeat(30)}\n${text}`);
+    // cut between the two bytes of the last é
+    const cut = bytes.lastIndexOf(Buffer.from('é')) + 1;
+    const lines = [];
+    for await (const l of ndjsonLines(
+      Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]),
+      { maxLineBytes: 20, maxBodyBytes: 1000 },
+    )) {
+      lines.push(l);
+    }
+    expect(lines).toEqual([
+      { line: 1, text },
+      { line: 2, text: '' },
+      { line: 3, text },
+      { line: 4, tooLong: true },
+      { line: 5, text },
+    ]);
+  });
+
   it('stops at the body limit, naming it', async () => {
     const read = async () => {
       for await (const _ of ndjsonLines(

@@ -184,6 +184,19 @@ export async function* ndjsonLines(
     for (;;) {
       const newline = buffer.indexOf(10, start);
       const end = newline < 0 ? buffer.length : newline;
+      if (
+        newline >= 0 &&
+        partBytes === 0 &&
+        !tooLong &&
+        end - start <= limits.maxLineBytes
+      ) {
+        // the whole line lies in this chunk (most do): decoded from it,
+        // without copying it into a buffer of its own first
+        line += 1;
+        yield { line, text: buffer.toString('utf8', start, end) };
+        start = newline + 1;
+        continue;
+      }
       if (!tooLong) {
         if (partBytes + (end - start) > limits.maxLineBytes) {
           tooLong = true;
