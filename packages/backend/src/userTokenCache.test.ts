@@ -1,9 +1,8 @@
 /*
  * The yarn patch of @backstage/backend-defaults (.yarn/patches) makes the
- * user-token handler remember a verified token for up to a minute, never past
- * its expiry. These tests
- * hold the patch to that: no forged or expired token is ever let through,
- * and memory stays bounded.
+ * user-token handler remember a verified token for up to a minute, never
+ * past its expiry. These tests hold the patch to that: no forged or expired
+ * token is ever let through, and memory stays bounded.
  */
 import { dirname, join } from 'node:path';
 import { generateKeyPair, SignJWT, type CryptoKey } from 'jose';

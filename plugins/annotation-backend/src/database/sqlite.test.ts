@@ -172,8 +172,6 @@ describe('sqliteWrite', () => {
   });
 
   it('a write asked for after another has been answered sees it committed', async () => {
-    // @ts-expect-error work is synchronous: an async one would write outside the transaction
-    expect(() => sqliteWrite(knex, async () => 1)).toBeDefined();
     await sqliteWrite(knex, db => insert(db, 1));
     await expect(
       sqliteWrite(knex, db => {
@@ -181,6 +179,17 @@ describe('sqliteWrite', () => {
         return committedIds();
       }),
     ).resolves.toEqual([1]);
+  });
+
+  it('refuses work that awaits, which would write outside the transaction', async () => {
+    const awaiting = async (db: SqliteConnection) => insert(db, 1);
+    // @ts-expect-error the compiler refuses it first
+    const refused = sqliteWrite(knex, awaiting);
+    await expect(refused).rejects.toThrow(
+      'Transaction function cannot return a promise',
+    );
+    await sqliteWrite(knex, db => insert(db, 2));
+    expect(committedIds()).toEqual([2]);
   });
 
   it('refuses to become part of a transaction someone else holds open', async () => {

@@ -69,11 +69,10 @@ interface QueuedWrite {
 const queuedWrites = new WeakMap<Knex, QueuedWrite[]>();
 
 /**
- * Runs `work` on the database's connection as a write transaction of its
- * own, in a single synchronous call: nothing interleaves, and there is no
- * promise or query-builder cost per statement (several times the
- * statements' own cost through knex). For the hot paths only; `work` must
- * not await.
+ * Runs `work` on the database's connection as one atomic write, in a single
+ * synchronous call: nothing interleaves, and there is no promise or
+ * query-builder cost per statement (several times the statements' own cost
+ * through knex). For the hot paths only; `work` must not await (typed).
  *
  * Writes asked for in the same turn of the event loop commit together
  * (group commit): each runs in its own savepoint, so one that throws
