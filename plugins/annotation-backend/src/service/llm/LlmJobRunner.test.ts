@@ -220,6 +220,32 @@ describe.each(databases.eachSupportedId())('LLM job runner on %s', id => {
     ).toHaveLength(80 - after.itemsDone);
   });
 
+  it('gives back every item of a stopped job before drain returns, however slow the release', async () => {
+    simulator.setOptions({ latencyMs: 10 });
+    const h = await setup(trackItems(8));
+    const job = await h.createJob({ kind: 'missing' }, { budgetCost: 0.7 });
+    // one request's reservation (about 0.6) fits at a time, so the others
+    // wait; as many items as slots, so none is queued; the waiting ones are
+    // refused by the budget stop while the first give-back is being stored
+    const release = h.jobs.release.bind(h.jobs);
+    jest.spyOn(h.jobs, 'release').mockImplementation(async (...args) => {
+      await new Promise(resolve => setTimeout(resolve, 300));
+      return release(...args);
+    });
+    await h.runner({ concurrency: 8, claimBatch: 8 }).drain();
+
+    const after = await h.jobs.get(h.projectId, job.id);
+    expect(after).toMatchObject({ status: 'completed', stopReason: 'budget' });
+    expect(
+      await h.knex('llm_job_items').where({ job_id: job.id }).pluck('status'),
+    ).not.toContain('claimed');
+    expect(
+      await h
+        .knex('llm_job_items')
+        .where({ job_id: job.id, status: 'pending' }),
+    ).toHaveLength(8 - after.itemsDone);
+  });
+
   it('pays once for the same content: duplicates in a job, and a second job', async () => {
     // items 10-19 repeat the data of items 0-9
     const h = await setup(trackItems(20, i => i % 10));

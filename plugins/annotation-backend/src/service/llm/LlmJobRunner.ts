@@ -312,6 +312,8 @@ export class LlmJobRunner {
     await this.flushReleases();
     if (untilIdle && this.active === 0 && this.queue.length === 0) {
       await this.recorder.flush();
+      // a request that ended during the flush above gave its item back
+      await this.flushReleases();
       if (
         ![...this.contexts.values()].some(c => c.status === 'running') &&
         this.active === 0
