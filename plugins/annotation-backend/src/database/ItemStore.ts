@@ -287,6 +287,8 @@ export class KnexItemStore implements ItemStore {
     fresh: ImportItem[],
     importId: string | undefined,
   ): Promise<boolean> {
+    // dropped when done: see copyItems
+    let batch: ImportItem[] | undefined = fresh;
     try {
       await this.knex.transaction(async tx => {
         const now = Date.now();
@@ -295,9 +297,9 @@ export class KnexItemStore implements ItemStore {
             .where({ id: importId })
             .update({ updated_at: now });
         }
-        await copyItems(tx, projectId, fresh, now);
+        await copyItems(tx, projectId, batch!, now);
         const moved: Partial<Record<CounterName, number>> = {};
-        fresh.forEach(item => addTo(moved, `items.${initialState(item)}`, 1));
+        batch!.forEach(item => addTo(moved, `items.${initialState(item)}`, 1));
         await addToCounters(tx, projectId, moved);
       });
       return true;
@@ -306,6 +308,8 @@ export class KnexItemStore implements ItemStore {
         return false;
       }
       throw error;
+    } finally {
+      batch = undefined;
     }
   }
 
@@ -777,11 +781,17 @@ async function copyItems(
   const copy = conn.query(
     copyFrom(`COPY items (${ITEM_COLUMNS.join(', ')}) FROM STDIN`),
   );
+  // The finished transaction's callback and this generator stay reachable
+  // from V8's old generation for a while after the COPY (until a full
+  // collection), and with them the batch: its lines would be promoted and
+  // an import's memory grow by hundreds of megabytes (B1). So the batch is
+  // let go of here and in the caller once it is sent.
+  let batch: ImportItem[] | undefined = items;
   // 500 rows a chunk, each chunk joined once (no string per row)
   function* rows() {
-    for (let i = 0; i < items.length; i += 500) {
+    for (let i = 0; batch && i < batch.length; i += 500) {
       const parts: string[] = [];
-      for (const item of items.slice(i, i + 500)) {
+      for (const item of batch.slice(i, i + 500)) {
         const values = itemValues(projectId, item, now);
         for (let v = 0; v < values.length; v++) {
           parts.push(copyText(values[v]), v < values.length - 1 ? '\t' : '\n');
@@ -790,5 +800,9 @@ async function copyItems(
       yield parts.join('');
     }
   }
-  await pipeline(Readable.from(rows()), copy);
+  try {
+    await pipeline(Readable.from(rows()), copy);
+  } finally {
+    batch = undefined;
+  }
 }
