@@ -273,6 +273,8 @@ export class KnexItemStore implements ItemStore {
       addTo(moved, 'items.gold', inserted.gold);
       await addToCounters(tx, projectId, moved);
     });
+    // as in copyItems: not left reachable through the finished transaction
+    byId.clear();
     await this.keepStatisticsFresh(projectId, outcome.inserted);
     return outcome;
   }
@@ -287,7 +289,7 @@ export class KnexItemStore implements ItemStore {
     fresh: ImportItem[],
     importId: string | undefined,
   ): Promise<boolean> {
-    // dropped when done: see copyItems
+    // let go of once sent, for the reason given in copyItems
     let batch: ImportItem[] | undefined = fresh;
     try {
       await this.knex.transaction(async tx => {
@@ -781,17 +783,17 @@ async function copyItems(
   const copy = conn.query(
     copyFrom(`COPY items (${ITEM_COLUMNS.join(', ')}) FROM STDIN`),
   );
-  // The finished transaction's callback and this generator stay reachable
-  // from V8's old generation for a while after the COPY (until a full
-  // collection), and with them the batch: its lines would be promoted and
-  // an import's memory grow by hundreds of megabytes (B1). So the batch is
-  // let go of here and in the caller once it is sent.
+  // After the COPY, this generator and the caller's transaction callback
+  // stay reachable from V8's old generation until a full collection, and
+  // with them the batch: its lines were promoted and a million-line import
+  // grew the backend by hundreds of megabytes (B1). Both let go of the
+  // batch once it is sent.
   let batch: ImportItem[] | undefined = items;
   // 500 rows a chunk, each chunk joined once (no string per row)
   function* rows() {
-    for (let i = 0; batch && i < batch.length; i += 500) {
+    for (let i = 0; i < batch!.length; i += 500) {
       const parts: string[] = [];
-      for (const item of batch.slice(i, i + 500)) {
+      for (const item of batch!.slice(i, i + 500)) {
         const values = itemValues(projectId, item, now);
         for (let v = 0; v < values.length; v++) {
           parts.push(copyText(values[v]), v < values.length - 1 ? '\t' : '\n');

@@ -20,9 +20,9 @@ export interface ImportLimits {
 export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
   maxLineBytes: 1024 * 1024,
   maxBodyBytes: 2 * 1024 * 1024 * 1024,
-  // two batches are in flight (one read, one stored): kept small, their
-  // checked lines are more often collected young; a new batch costs one
-  // COPY on PostgreSQL, so smaller batches cost little speed (B1)
+  // two batches are in flight (one read, one stored), so memory stays
+  // small; a batch of new items costs one COPY on PostgreSQL, so smaller
+  // batches cost little speed (B1)
   batchSize: 2000,
 };
 
@@ -52,12 +52,13 @@ const KNOWN = new Set([
 
 /**
  * A checked line, made with `new` rather than as an object literal. V8
- * pretenures a literal whose objects outlive a scavenge (a batch's lines
- * do): they are allocated straight in the old generation, where they keep
- * their young strings alive until the next full collection, and each
- * scavenge promotes them. With the batch held after its COPY (see
- * `copyItems`), that grew the backend by 350 MB in a million-line import
- * (B1). Objects made with `new` are not pretenured.
+ * (Node 24) pretenured the literal, whose objects outlive a scavenge in a
+ * batch: each line was allocated straight in the old generation, where it
+ * kept its young strings alive until the next full collection, so every
+ * scavenge promoted them. Objects made with `new` are not pretenured. This
+ * and the batch held after its COPY (see `copyItems`) each kept the
+ * promotion going on its own; together they grew the backend by 350 MB in
+ * a million-line import (B1).
  */
 class CheckedLine implements ImportItem {
   constructor(

@@ -312,7 +312,8 @@ export class LlmJobRunner {
     await this.flushReleases();
     if (untilIdle && this.active === 0 && this.queue.length === 0) {
       await this.recorder.flush();
-      // a request that ended during the flush above gave its item back
+      // a request that ended while the releases before the check above
+      // were being stored gave its item back; none can end from here on
       await this.flushReleases();
       if (
         ![...this.contexts.values()].some(c => c.status === 'running') &&
