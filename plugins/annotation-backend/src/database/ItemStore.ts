@@ -759,6 +759,7 @@ const COPY_ESCAPES: Record<string, string> = {
 };
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
+const ESCAPE_ALL = new RegExp(NEEDS_ESCAPE.source, 'g');
 
 /** A value in COPY's text format: backslash escapes, \N for null. */
 export function copyText(value: unknown): string {
@@ -768,7 +769,7 @@ export function copyText(value: unknown): string {
   const text = String(value);
   // most values need no escape: test first, as replace builds a new string
   return NEEDS_ESCAPE.test(text)
-    ? text.replace(/[\\\n\r\t]/g, c => COPY_ESCAPES[c])
+    ? text.replace(ESCAPE_ALL, c => COPY_ESCAPES[c])
     : text;
 }
 
