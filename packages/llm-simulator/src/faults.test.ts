@@ -172,10 +172,15 @@ describe('fault injection', () => {
     for (const e of simulator.requests.completions()) {
       expect(e.durationMs).toBeGreaterThanOrEqual(59);
     }
-    simulator.setOptions({ latencyMs: 0 });
+    // a changed latency applies to the next request (lower bounds only:
+    // a loaded machine makes requests slower, never faster)
+    simulator.setOptions({ latencyMs: 120 });
     const started = Date.now();
-    await ask(client, 'fast');
-    expect(Date.now() - started).toBeLessThan(60);
+    await ask(client, 'slow');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(119);
+    expect(
+      simulator.requests.completions().at(-1)!.durationMs,
+    ).toBeGreaterThanOrEqual(119);
   });
 
   it('draws faults per attempt, so a rerun of the same requests sees the same faults', async () => {
