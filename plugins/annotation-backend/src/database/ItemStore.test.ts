@@ -144,6 +144,55 @@ describe.each(databases.eachSupportedId())('item import on %s', id => {
     });
   });
 
+  it('updates changed lines in bulk, but not an item claimed since it was read', async () => {
+    const { project, store } = await setup();
+    await store.importBatch(
+      project.id,
+      Array.from({ length: 4 }, (_, i) => item(i)),
+    );
+    const claimed = await knex('items')
+      .where({ project_id: project.id, external_id: 'item-3' })
+      .first('id');
+    // a claim of item-3 in flight: its row changed, not yet committed
+    const claim = await knex.transaction();
+    await claim('items')
+      .where({ id: claimed.id })
+      .update({ slots_taken: 1, state: 'full' });
+    const importing = store.importBatch(
+      project.id,
+      Array.from({ length: 4 }, (_, i) => item(i, `Track ${i}, remastered`)),
+    );
+    await new Promise(resolve => setTimeout(resolve, 300));
+    await claim.commit();
+    expect(await importing).toEqual({
+      inserted: 0,
+      updated: 3,
+      unchanged: 0,
+      rejected: [
+        {
+          line: 4,
+          externalId: 'item-3',
+          reason:
+            'item already has annotations or is being annotated; it was not updated',
+        },
+      ],
+    });
+    const titles = (
+      await knex('items')
+        .where({ project_id: project.id })
+        .orderBy('external_id')
+        .pluck('data')
+    ).map(data => JSON.parse(data).track_title);
+    expect(titles).toEqual([
+      'Track 0, remastered',
+      'Track 1, remastered',
+      'Track 2, remastered',
+      'Track 3',
+    ]);
+    const counters = await readCounters(knex, project.id);
+    expect(counters['items.open']).toBe(4);
+  });
+
   it("reports each annotator's median time per answer over their latest answers", async () => {
     const { project, store } = await setup();
     const count = MEDIAN_WINDOW * 2 + 1;
