@@ -21,10 +21,10 @@ import {
   LLM_ITEM_ANSWERS_SQL,
   newestLlmAnswers,
 } from './LlmJobStore';
-import { pgPrepared } from './postgres';
+import { PgRun, PgStatement, pgTransaction } from './postgres';
 import { isPostgres, lockItem } from './slots';
 import { SqliteConnection, sqliteWrite } from './sqlite';
-import { parseJson, toNumber } from './util';
+import { isItemId, parseJson, toNumber } from './util';
 
 /*
  * The quality aggregate of a project: each item's outcome (consensus or
@@ -576,10 +576,19 @@ export class KnexQualityStore implements QualityStore {
       return decision && planDecision(itemId, locked, decision);
     };
     if (isPostgres(this.knex)) {
-      return this.knex.transaction(async tx => {
-        const plan = work(await lockForDecisionPg(tx, itemId, options));
-        return plan && (await writePlanPg(tx, plan));
-      });
+      if (!isItemId(itemId)) {
+        // no such item (PostgreSQL would refuse the value as a bigint)
+        work(undefined);
+        return undefined;
+      }
+      return pgTransaction(
+        this.knex,
+        lockForDecisionPg(itemId, options),
+        async (rows, run) => {
+          const plan = work(lockedFromPg(rows, options));
+          return plan && (await writePlanPg(run, plan));
+        },
+      );
     }
     return sqliteWrite(this.knex, db => {
       const plan = work(lockForDecisionSqlite(db, itemId, options));
@@ -1300,40 +1309,49 @@ function lockedItem(row: {
 }
 
 /**
- * Locks the item, then reads its outcome, open escalation and (for an
- * evaluation) answers in one more statement: a statement that waited for
- * the lock reads the other tables as they were before it waited, so what
- * the lock's holder wrote would be missed.
+ * The transaction's opening: lock the item, then read its outcome, open
+ * escalation and (for an evaluation) answers in one more statement. They
+ * are separate statements, sent together: a statement that waited for the
+ * lock reads the other tables as they were before it waited, so what the
+ * lock's holder wrote would be missed.
  */
-async function lockForDecisionPg(
-  tx: Knex.Transaction,
+function lockForDecisionPg(
   itemId: string,
   options: { answers?: boolean },
-): Promise<LockedForDecision | undefined> {
-  const params = { itemId };
-  const [item] = await pgPrepared(
-    tx,
-    `SELECT ${LOCKED_ITEM_COLUMNS} FROM items WHERE id = :itemId
-     FOR NO KEY UPDATE`,
-    params,
-  );
-  if (!item) {
-    return undefined;
-  }
+): PgStatement[] {
+  const bindings = { itemId };
   const inputs = options.answers
     ? `, (SELECT json_agg(x ORDER BY x.id) FROM (${ANSWERS_SQL}) x)
            AS answers,
          (SELECT json_agg(x) FROM (${LLM_ITEM_ANSWERS_SQL}) x) AS llm`
     : '';
-  const [row] = await pgPrepared(
-    tx,
-    `SELECT (SELECT row_to_json(o) FROM item_outcomes o
-             WHERE o.item_id = :itemId) AS outcome,
-       (SELECT row_to_json(e) FROM (${OPEN_ESCALATION_SQL}) e)
-         AS open_escalation
-       ${inputs}`,
-    params,
-  );
+  return [
+    {
+      sql: `SELECT ${LOCKED_ITEM_COLUMNS} FROM items WHERE id = :itemId
+            FOR NO KEY UPDATE`,
+      bindings,
+    },
+    {
+      sql: `SELECT (SELECT row_to_json(o) FROM item_outcomes o
+                    WHERE o.item_id = :itemId) AS outcome,
+              (SELECT row_to_json(e) FROM (${OPEN_ESCALATION_SQL}) e)
+                AS open_escalation
+              ${inputs}`,
+      bindings,
+    },
+  ];
+}
+
+/** What the opening returned: undefined when there is no such item. */
+function lockedFromPg(
+  [items, reads]: any[][],
+  options: { answers?: boolean },
+): LockedForDecision | undefined {
+  const [item] = items;
+  if (!item) {
+    return undefined;
+  }
+  const [row] = reads;
   return {
     item: lockedItem(item),
     ...(row.outcome ? { before: row.outcome } : {}),
@@ -1349,7 +1367,7 @@ async function lockForDecisionPg(
 
 /** One statement: the slots, the outcome, the escalation, the counters. */
 async function writePlanPg(
-  tx: Knex.Transaction,
+  run: PgRun,
   plan: DecisionPlan,
 ): Promise<WrittenDecision> {
   if (!plan.outcome) {
@@ -1370,8 +1388,7 @@ async function writePlanPg(
        ),`
     : '';
   const rows = counterRows(plan.projectId, plan.deltas);
-  const written = await pgPrepared(
-    tx,
+  const written = await run(
     `WITH ${slots} ${escalation}
      counted AS (
        INSERT INTO project_counters (project_id, name, shard, value)

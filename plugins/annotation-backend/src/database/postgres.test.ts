@@ -4,7 +4,7 @@ import { choiceConfig, newProject } from '../__testUtils__/fixtures';
 import { KnexItemStore } from './ItemStore';
 import { KnexLeaseStore } from './LeaseStore';
 import { applyDatabaseMigrations } from './migrations';
-import { pgPrepared } from './postgres';
+import { pgPrepared, pgTransaction } from './postgres';
 import { KnexProjectStore } from './ProjectStore';
 
 jest.setTimeout(60_000);
@@ -120,6 +120,145 @@ describe('pgPrepared on POSTGRES_15', () => {
     expect(await knex('rows').where({ id: 1 }).first()).toMatchObject({
       name: 'eins',
     });
+  });
+});
+
+describe('pgTransaction on POSTGRES_15', () => {
+  let knex: Knex;
+  let connection: Knex.StaticConnectionConfig;
+
+  beforeEach(async () => {
+    const database = await databases.init('POSTGRES_15');
+    connection = database.client.config.connection;
+    // one connection: a transaction left open would hold up the next call
+    knex = knexFactory({ client: 'pg', connection, pool: { min: 1, max: 1 } });
+    await knex.schema.createTable('rows', t => {
+      t.integer('id').primary();
+      t.text('name');
+    });
+    await knex.schema.createTable('notes', t => {
+      t.integer('row_id');
+      t.text('text');
+    });
+    await knex('rows').insert([
+      { id: 1, name: 'one' },
+      { id: 2, name: 'two' },
+    ]);
+  });
+
+  afterEach(() => knex.destroy());
+
+  const lock = (id: number) => ({
+    sql: 'SELECT * FROM rows WHERE id = :id FOR NO KEY UPDATE',
+    bindings: { id },
+  });
+  const notes = (id: number) => ({
+    sql: 'SELECT count(*)::int AS n FROM notes WHERE row_id = :id',
+    bindings: { id },
+  });
+  /** The statements PREPAREd on the connection, as written after `AS`. */
+  const preparedBySql = async () =>
+    (
+      await knex.raw(
+        "SELECT statement FROM pg_prepared_statements WHERE name LIKE '%_sql'",
+      )
+    ).rows
+      .map((r: { statement: string }) => r.statement.replace(/^.*? AS /, ''))
+      .sort();
+
+  it('opens with its statements, runs the work and commits', async () => {
+    const result = await pgTransaction(
+      knex,
+      [lock(2), notes(2)],
+      async (rows, run) => {
+        await run('INSERT INTO notes VALUES (:id, :text)', {
+          id: 2,
+          text: "it's two",
+        });
+        return rows;
+      },
+    );
+    expect(result).toEqual([[{ id: 2, name: 'two' }], [{ n: 0 }]]);
+    expect(await knex('notes')).toEqual([{ row_id: 2, text: "it's two" }]);
+    // prepared once per connection: a second transaction adds none
+    await pgTransaction(knex, [lock(1), notes(1)], async rows => rows);
+    expect(await preparedBySql()).toEqual([
+      'SELECT * FROM rows WHERE id = $1 FOR NO KEY UPDATE',
+      'SELECT count(*)::int AS n FROM notes WHERE row_id = $1',
+    ]);
+  });
+
+  it('rolls back when the work fails, and the connection serves the next', async () => {
+    await expect(
+      pgTransaction(knex, [lock(1)], async (_rows, run) => {
+        await run('INSERT INTO notes VALUES (:id, :text)', {
+          id: 1,
+          text: 'x',
+        });
+        throw new Error('the decision failed');
+      }),
+    ).rejects.toThrow('the decision failed');
+    expect(await knex('notes')).toEqual([]);
+    // a failing statement aborts the transaction the same way
+    await expect(
+      pgTransaction(knex, [lock(1)], (_rows, run) =>
+        run('INSERT INTO notes VALUES (:id, :text)', { id: 'one', text: 'x' }),
+      ),
+    ).rejects.toMatchObject({ code: '22P02' });
+    expect(
+      await pgTransaction(knex, [notes(1)], async rows => rows[0]),
+    ).toEqual([{ n: 0 }]);
+  });
+
+  it('takes only whole numbers into its opening', async () => {
+    await expect(
+      pgTransaction(
+        knex,
+        [
+          {
+            sql: 'SELECT * FROM rows WHERE name = :name',
+            bindings: { name: "1'; DROP TABLE rows; --" },
+          },
+        ],
+        async rows => rows,
+      ),
+    ).rejects.toThrow(/whole number expected/);
+    expect(await knex('rows').count({ n: '*' })).toEqual([{ n: '2' }]);
+  });
+
+  it('reads after a lock that waited what the lock holder wrote', async () => {
+    const other = knexFactory({ client: 'pg', connection });
+    try {
+      // another writer holds row 1 and adds a note, not yet committed
+      const holder = await other.transaction();
+      await holder.raw('SELECT * FROM rows WHERE id = 1 FOR NO KEY UPDATE');
+      await holder('notes').insert({ row_id: 1, text: 'written meanwhile' });
+      const reading = pgTransaction(
+        knex,
+        [lock(1), notes(1)],
+        async rows => rows,
+      );
+      await new Promise(resolve => setTimeout(resolve, 300));
+      await holder.commit();
+      // the read is a statement of its own, with a snapshot taken after
+      // the lock was granted
+      expect(await reading).toEqual([[{ id: 1, name: 'one' }], [{ n: 1 }]]);
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  it('prepares its opening anew when a migration changed the rows it returns', async () => {
+    await pgTransaction(knex, [lock(1)], async rows => rows);
+    await knex.schema.alterTable('rows', t => {
+      t.text('note').defaultTo('new');
+    });
+    await expect(
+      pgTransaction(knex, [lock(1)], async rows => rows),
+    ).rejects.toMatchObject({ code: '0A000' });
+    expect(await pgTransaction(knex, [lock(1)], async rows => rows)).toEqual([
+      [{ id: 1, name: 'one', note: 'new' }],
+    ]);
   });
 });
 
