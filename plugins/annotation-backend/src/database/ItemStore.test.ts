@@ -1,7 +1,7 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { choiceConfig, newProject } from '../__testUtils__/fixtures';
-import { readCounters } from './counters';
+import { addToCounters, readCounters } from './counters';
 import {
   copyText,
   ImportItem,
@@ -144,6 +144,51 @@ describe.each(databases.eachSupportedId())('item import on %s', id => {
     });
   });
 
+  /**
+   * Until `work` waits for a lock that `holder` holds (PostgreSQL), then
+   * `holder` commits. On SQLite the store waits for the one connection the
+   * holder has, so a short pause stands for the wait.
+   */
+  async function whileHeld<T>(holder: Knex.Transaction, work: Promise<T>) {
+    if (id === 'POSTGRES_15') {
+      for (let tries = 0; ; tries++) {
+        // not in the holder's transaction: it would see one snapshot
+        const { rows } = await knex.raw(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (rows[0].n > 0) break;
+        if (tries > 500) throw new Error('the store never waited for the lock');
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
+    } else {
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    await holder.commit();
+    return work;
+  }
+
+  const notUpdated = (line: number) => ({
+    line,
+    externalId: `item-${line - 1}`,
+    reason:
+      'item already has annotations or is being annotated; it was not updated',
+  });
+
+  async function titlesAndCounts(projectId: string) {
+    const rows = await knex('items')
+      .where({ project_id: projectId })
+      .orderBy('external_id');
+    const counters = await readCounters(knex, projectId);
+    const states = ['open', 'full', 'gold'] as const;
+    return {
+      titles: rows.map(r => JSON.parse(r.data).track_title),
+      // the counters agree with the rows
+      counted: states.map(state => counters[`items.${state}`]),
+      stored: states.map(state => rows.filter(r => r.state === state).length),
+    };
+  }
+
   it('updates changed lines in bulk, but not an item claimed since it was read', async () => {
     const { project, store } = await setup();
     await store.importBatch(
@@ -158,39 +203,104 @@ describe.each(databases.eachSupportedId())('item import on %s', id => {
     await claim('items')
       .where({ id: claimed.id })
       .update({ slots_taken: 1, state: 'full' });
+    await addToCounters(claim, project.id, {
+      'items.open': -1,
+      'items.full': 1,
+    });
     const importing = store.importBatch(
       project.id,
       Array.from({ length: 4 }, (_, i) => item(i, `Track ${i}, remastered`)),
     );
-    await new Promise(resolve => setTimeout(resolve, 300));
-    await claim.commit();
-    expect(await importing).toEqual({
+    expect(await whileHeld(claim, importing)).toEqual({
       inserted: 0,
       updated: 3,
       unchanged: 0,
-      rejected: [
-        {
-          line: 4,
-          externalId: 'item-3',
-          reason:
-            'item already has annotations or is being annotated; it was not updated',
-        },
-      ],
+      rejected: [notUpdated(4)],
     });
-    const titles = (
-      await knex('items')
-        .where({ project_id: project.id })
-        .orderBy('external_id')
-        .pluck('data')
-    ).map(data => JSON.parse(data).track_title);
-    expect(titles).toEqual([
-      'Track 0, remastered',
-      'Track 1, remastered',
-      'Track 2, remastered',
-      'Track 3',
+    expect(await titlesAndCounts(project.id)).toEqual({
+      titles: [
+        'Track 0, remastered',
+        'Track 1, remastered',
+        'Track 2, remastered',
+        'Track 3',
+      ],
+      counted: [3, 1, 0],
+      stored: [3, 1, 0],
+    });
+  });
+
+  it('leaves a gold item leased since it was read as it is', async () => {
+    const { project, store } = await setup();
+    const gold = (i: number, title?: string) => ({
+      ...item(i, title),
+      goldJson: JSON.stringify({ belongs: 'yes' }),
+    });
+    await store.importBatch(project.id, [gold(0), gold(1)]);
+    const leased = await knex('items')
+      .where({ project_id: project.id, external_id: 'item-1' })
+      .first('id');
+    // a honeypot lease in flight: it takes no slot, the item row is as it was
+    const lease = await knex.transaction();
+    await lease('leases').insert({
+      item_id: leased.id,
+      annotator: 'user:default/amara',
+      project_id: project.id,
+      token: 'gold-lease',
+      expires_at: Date.now() + 60_000,
+      created_at: Date.now(),
+      gold: true,
+    });
+    // the new file drops the gold answers: the items would join the pool
+    const importing = store.importBatch(project.id, [
+      item(0, 'Track 0, remastered'),
+      item(1, 'Track 1, remastered'),
+    ]);
+    expect(await whileHeld(lease, importing)).toEqual({
+      inserted: 0,
+      updated: 1,
+      unchanged: 0,
+      rejected: [notUpdated(2)],
+    });
+    expect(await titlesAndCounts(project.id)).toEqual({
+      titles: ['Track 0, remastered', 'Track 1'],
+      counted: [1, 0, 1],
+      stored: [1, 0, 1],
+    });
+  });
+
+  it('reports a changed line of an item settled without a human answer, and keeps it', async () => {
+    const { project, store } = await setup();
+    await store.importBatch(project.id, [item(0), item(1)]);
+    // as an auto-accepting LLM leaves it: complete, no answer, no slot
+    await knex('items')
+      .where({ project_id: project.id, external_id: 'item-1' })
+      .update({ state: 'complete' });
+    await addToCounters(knex, project.id, {
+      'items.open': -1,
+      'items.complete': 1,
+    });
+    expect(
+      await store.importBatch(project.id, [
+        item(0, 'Track 0, remastered'),
+        item(1, 'Track 1, remastered'),
+      ]),
+    ).toEqual({
+      inserted: 0,
+      updated: 1,
+      unchanged: 0,
+      rejected: [notUpdated(2)],
+    });
+    const rows = await knex('items')
+      .where({ project_id: project.id })
+      .orderBy('external_id');
+    expect(rows.map(r => [JSON.parse(r.data).track_title, r.state])).toEqual([
+      ['Track 0, remastered', 'open'],
+      ['Track 1', 'complete'],
     ]);
     const counters = await readCounters(knex, project.id);
-    expect(counters['items.open']).toBe(4);
+    expect([counters['items.open'], counters['items.complete']]).toEqual([
+      1, 1,
+    ]);
   });
 
   it("reports each annotator's median time per answer over their latest answers", async () => {

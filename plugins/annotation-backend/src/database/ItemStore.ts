@@ -232,6 +232,8 @@ export class KnexItemStore implements ItemStore {
         } else if (
           toNumber(row.answer_count) > 0 ||
           toNumber(row.slots_taken) > 0 ||
+          // settled without a human answer (an auto-accepting LLM)
+          (row.state !== 'open' && row.state !== 'gold') ||
           // a gold item's leases take no slot
           (row.state === 'gold' && (await isLeased(tx, row.id)))
         ) {
@@ -243,7 +245,7 @@ export class KnexItemStore implements ItemStore {
       const written = await updateChanged(tx, changed, now);
       for (const { row, item } of changed) {
         if (!written.has(String(row.id))) {
-          // answered or leased since it was read (PostgreSQL)
+          // answered, leased or settled since it was read (PostgreSQL)
           outcome.rejected.push(notUpdated(item));
           continue;
         }
@@ -603,12 +605,14 @@ function changedColumns(item: ImportItem) {
 }
 
 /**
- * Rewrites the changed items; the ids written. PostgreSQL: one statement
- * for the batch (a statement per item made a re-import of changed lines
- * several times slower than the first import), which skips an item
- * answered or leased since it was read: a claim holds the item's row, and
- * the condition is checked again on the newest row. SQLite: one write
- * transaction at a time, so what was read still holds.
+ * Rewrites the changed items; the ids written. PostgreSQL: the batch's
+ * rows are locked in id order (the order of every many-row writer, and a
+ * gold lease's foreign-key check waits for them), then one statement writes
+ * those still unanswered, with no slot taken, no lease and the state read
+ * (a statement per item made a re-import of changed lines several times
+ * slower than the first import). Anything else changed since the lookup
+ * is left as it is and reported. SQLite: one write transaction at a time,
+ * so what was read still holds.
  */
 async function updateChanged(
   tx: Knex.Transaction,
@@ -619,15 +623,23 @@ async function updateChanged(
     return new Set();
   }
   if (isPostgres(tx)) {
+    const ids = changed.map(({ row }) => String(row.id));
+    await tx.raw(
+      'SELECT id FROM items WHERE id = ANY(:ids) ORDER BY id FOR UPDATE',
+      { ids },
+    );
+    // a statement of its own: its snapshot has what the lock waited for
     const { rows } = await tx.raw(
       `UPDATE items SET data = c.data, predictions = c.predictions,
          gold = c.gold, priority = c.priority, uncertainty = c.uncertainty,
          content_hash = c.content_hash, state = c.state, updated_at = :now
        FROM json_to_recordset(:changed::json) AS c(id bigint, data text,
          predictions text, gold text, priority integer,
-         uncertainty double precision, content_hash text, state text)
-       WHERE items.id = c.id AND items.answer_count = 0
-         AND items.slots_taken = 0
+         uncertainty double precision, content_hash text, state text,
+         read_state text)
+       WHERE items.id = c.id AND items.state = c.read_state
+         AND items.answer_count = 0 AND items.slots_taken = 0
+         AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = items.id)
        RETURNING items.id`,
       {
         now,
@@ -635,6 +647,7 @@ async function updateChanged(
           changed.map(({ row, item }) => ({
             id: String(row.id),
             ...changedColumns(item),
+            read_state: row.state,
           })),
         ),
       },

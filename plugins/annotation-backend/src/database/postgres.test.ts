@@ -160,7 +160,7 @@ describe('pgTransaction on POSTGRES_15', () => {
   const preparedBySql = async () =>
     (
       await knex.raw(
-        "SELECT statement FROM pg_prepared_statements WHERE name LIKE '%_sql'",
+        "SELECT statement FROM pg_prepared_statements WHERE name LIKE '%\\_sql'",
       )
     ).rows
       .map((r: { statement: string }) => r.statement.replace(/^.*? AS /, ''))
@@ -210,20 +210,45 @@ describe('pgTransaction on POSTGRES_15', () => {
     ).toEqual([{ n: 0 }]);
   });
 
-  it('takes only whole numbers into its opening', async () => {
+  it('takes only whole numbers into its opening, checked before anything is sent', async () => {
     await expect(
       pgTransaction(
         knex,
         [
           {
-            sql: 'SELECT * FROM rows WHERE name = :name',
-            bindings: { name: "1'; DROP TABLE rows; --" },
+            sql: 'SELECT * FROM rows WHERE id = :id',
+            bindings: { id: '1); DROP TABLE notes; --' },
           },
         ],
         async rows => rows,
       ),
     ).rejects.toThrow(/whole number expected/);
-    expect(await knex('rows').count({ n: '*' })).toEqual([{ n: '2' }]);
+    expect(await knex('notes')).toEqual([]);
+    expect(await preparedBySql()).toEqual([]);
+  });
+
+  it('prepares again once the session lost its statements', async () => {
+    await pgTransaction(knex, [lock(1)], async rows => rows);
+    const [{ name, statement }] = (
+      await knex.raw(
+        "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE '%\\_sql'",
+      )
+    ).rows;
+    // what a pooler's DISCARD ALL does: the next call fails, rolled back
+    await knex.raw('DEALLOCATE ALL');
+    await expect(
+      pgTransaction(knex, [lock(1)], async rows => rows),
+    ).rejects.toMatchObject({ code: '26000' });
+    // and a statement already there under its name (a PREPARE whose
+    // answer was lost) is taken as prepared
+    await knex.raw(statement);
+    expect(await pgTransaction(knex, [lock(1)], async rows => rows)).toEqual([
+      [{ id: 1, name: 'one' }],
+    ]);
+    expect(await preparedBySql()).toEqual([
+      'SELECT * FROM rows WHERE id = $1 FOR NO KEY UPDATE',
+    ]);
+    expect(name).toMatch(/_sql$/);
   });
 
   it('reads after a lock that waited what the lock holder wrote', async () => {

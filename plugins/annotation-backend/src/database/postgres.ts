@@ -160,6 +160,10 @@ export type PgRun = (
   bindings: Record<string, unknown>,
 ) => Promise<any[]>;
 
+/** PostgreSQL's "prepared statement … already exists" and "… does not exist". */
+const DUPLICATE_STATEMENT = '42P05';
+const UNKNOWN_STATEMENT = '26000';
+
 /** Per connection: the statements prepared on it with SQL's PREPARE. */
 const preparedBySql = new WeakMap<PgConnection, Set<string>>();
 
@@ -187,6 +191,15 @@ export async function pgTransaction<T>(
   opening: PgStatement[],
   work: (rows: any[][], run: PgRun) => Promise<T>,
 ): Promise<T> {
+  // checked before anything is prepared or sent
+  const statements = opening.map(statement => {
+    const { text, values } = positional(
+      knex,
+      statement.sql,
+      statement.bindings,
+    );
+    return { text, name: `${nameOf(text)}_sql`, args: values.map(wholeNumber) };
+  });
   const connection: PgConnection = await knex.client.acquireConnection();
   let begun = false;
   try {
@@ -195,26 +208,28 @@ export async function pgTransaction<T>(
       prepared = new Set();
       preparedBySql.set(connection, prepared);
     }
-    const executes: string[] = [];
-    for (const statement of opening) {
-      const { text, values } = positional(
-        knex,
-        statement.sql,
-        statement.bindings,
-      );
-      const name = `${nameOf(text)}_sql`;
+    for (const { text, name } of statements) {
       if (!prepared.has(name)) {
-        await connection.query(`PREPARE ${name} AS ${text}`);
+        // an earlier PREPARE whose answer was lost counts as done
+        await connection.query(`PREPARE ${name} AS ${text}`).catch(error => {
+          if ((error as { code?: string }).code !== DUPLICATE_STATEMENT) {
+            throw error;
+          }
+        });
         prepared.add(name);
       }
-      executes.push(
-        values.length
-          ? `EXECUTE ${name}(${values.map(wholeNumber).join(', ')})`
-          : `EXECUTE ${name}`,
-      );
     }
     begun = true;
-    const results = await connection.query(['BEGIN', ...executes].join(';\n'));
+    const results = await connection.query(
+      [
+        'BEGIN',
+        ...statements.map(({ name, args }) =>
+          args.length
+            ? `EXECUTE ${name}(${args.join(', ')})`
+            : `EXECUTE ${name}`,
+        ),
+      ].join(';\n'),
+    );
     const rows = (Array.isArray(results) ? results : [results])
       .slice(1)
       .map(result => result.rows);
@@ -226,6 +241,11 @@ export async function pgTransaction<T>(
   } catch (error) {
     if (isStalePlan(error)) {
       renameAll();
+    }
+    if ((error as { code?: string }).code === UNKNOWN_STATEMENT) {
+      // the session lost its statements (DISCARD ALL, a pooler): prepare
+      // them again on the next call
+      preparedBySql.delete(connection);
     }
     if (begun) {
       // a broken connection fails this too; knex's pool drops it

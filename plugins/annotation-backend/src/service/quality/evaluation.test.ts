@@ -314,7 +314,7 @@ describe.each(databases.eachSupportedId())('item evaluation on %s', id => {
     }
   }
 
-  it('decides an item once when evaluations run at once, each under its lock, in two round trips on PostgreSQL', async () => {
+  it('decides an item once when evaluations run at once, each under its lock, which PostgreSQL takes in the round trip that begins', async () => {
     const { knex, p, itemId, outcome } = await start();
     const config = await answerWithoutEvaluating(knex, p);
     const evaluator = new ItemEvaluator({
