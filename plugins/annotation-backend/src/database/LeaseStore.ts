@@ -143,12 +143,13 @@ function candidateSql(
 /**
  * The first gold item the annotator may take (the gold index's order):
  * imported gold, or a QA resolution once the item is complete; not
- * answered, skipped or held by them. No lock: a gold lease changes nothing
- * on the item. Named bindings: projectId, annotator.
+ * answered, skipped or held by them. A gold lease changes nothing on the
+ * item, so PostgreSQL's claim only keeps it from being rewritten meanwhile
+ * (a key-share lock). Named bindings: projectId, annotator.
  */
 function goldCandidateSql(
   dialect: Dialect,
-  extra: { where?: string } = {},
+  extra: { where?: string; lock?: string } = {},
 ): string {
   return `SELECT i.id FROM items i
     WHERE i.project_id = ${projectIdParam(dialect)}
@@ -157,7 +158,7 @@ function goldCandidateSql(
       AND ${notMine(dialect)}
       ${extra.where ?? ''}
     ORDER BY i.id
-    LIMIT 1`;
+    LIMIT 1 ${extra.lock ?? ''}`;
 }
 
 function candidateBindings(options: ClaimOptions) {
@@ -247,6 +248,9 @@ export class KnexLeaseStore implements LeaseStore {
       ? `gold AS (
            ${goldCandidateSql('postgres', {
              where: 'AND EXISTS (SELECT 1 FROM candidate)',
+             // shared: honeypot claims do not wait on each other; an
+             // import rewriting the item holds it, and it is skipped
+             lock: 'FOR KEY SHARE OF i SKIP LOCKED',
            })}
          ),
          gold_leased AS (

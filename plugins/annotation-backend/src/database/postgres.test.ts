@@ -287,6 +287,60 @@ describe('pgTransaction on POSTGRES_15', () => {
   });
 });
 
+describe('honeypot claims on POSTGRES_15', () => {
+  let knex: Knex;
+  afterEach(() => knex?.destroy());
+
+  it('skips a gold item an import is rewriting, without waiting for it', async () => {
+    const database = await databases.init('POSTGRES_15');
+    knex = knexFactory({
+      client: 'pg',
+      connection: database.client.config.connection,
+      pool: { min: 2, max: 2 },
+    });
+    await applyDatabaseMigrations(knex);
+    const project = await new KnexProjectStore(knex).create(
+      newProject(),
+      choiceConfig({ overlap: 2 }),
+      'user:default/jonas.berg',
+    );
+    await new KnexItemStore(knex).importBatch(
+      project.id,
+      ['gold-a', 'gold-b', 'regular'].map((externalId, i) => ({
+        line: i + 1,
+        externalId,
+        dataJson: JSON.stringify({ track_title: externalId }),
+        ...(externalId.startsWith('gold')
+          ? { goldJson: JSON.stringify({ belongs: 'yes' }) }
+          : {}),
+        priority: 0,
+        uncertainty: 0,
+        contentHash: `hash-${i}`,
+      })),
+    );
+    // an import holds gold-a, about to rewrite it (see ItemStore)
+    const importing = await knex.transaction();
+    await importing.raw(
+      `SELECT id FROM items WHERE project_id = ? AND external_id = 'gold-a'
+       FOR UPDATE`,
+      [project.id],
+    );
+    const claim = new KnexLeaseStore(knex).next({
+      projectId: project.id,
+      annotator: 'user:default/amara',
+      overlap: 2,
+      ordering: 'priority',
+      ttlMs: 60_000,
+      maxHeld: 2,
+      goldRate: 1,
+    });
+    const waited = new Promise(resolve => setTimeout(resolve, 5_000, 'waited'));
+    const lease = await Promise.race([claim, waited]);
+    await importing.commit();
+    expect(lease).toMatchObject({ item: { externalId: 'gold-b' } });
+  });
+});
+
 /**
  * The claim is a prepared statement whose plan outlives the statistics it
  * was made with: planned while a project is young (few answers), an anti
