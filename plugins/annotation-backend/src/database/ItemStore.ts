@@ -229,15 +229,6 @@ export class KnexItemStore implements ItemStore {
           fresh.push(item);
         } else if (row.content_hash === item.contentHash) {
           outcome.unchanged += 1;
-        } else if (
-          toNumber(row.answer_count) > 0 ||
-          toNumber(row.slots_taken) > 0 ||
-          // settled without a human answer (an auto-accepting LLM)
-          (row.state !== 'open' && row.state !== 'gold') ||
-          // a gold item's leases take no slot
-          (row.state === 'gold' && (await isLeased(tx, row.id)))
-        ) {
-          outcome.rejected.push(notUpdated(item));
         } else {
           changed.push({ row, item });
         }
@@ -245,12 +236,11 @@ export class KnexItemStore implements ItemStore {
       const written = await updateChanged(tx, changed, now);
       for (const { row, item } of changed) {
         if (!written.has(String(row.id))) {
-          // answered, leased or settled since it was read (PostgreSQL)
           outcome.rejected.push(notUpdated(item));
           continue;
         }
-        // neither answered nor leased, so `open` or `gold`: adding or
-        // removing the gold answer moves it in or out of the regular pool
+        // it was `open` or `gold` and still is: adding or removing the
+        // gold answer moves it in or out of the regular pool
         const state = initialState(item);
         if (state !== row.state) {
           addTo(moved, `items.${row.state}`, -1);
@@ -550,12 +540,7 @@ export function startImportRow(
 
 type ExistingRow = Pick<
   ItemRow,
-  | 'id'
-  | 'external_id'
-  | 'content_hash'
-  | 'answer_count'
-  | 'slots_taken'
-  | 'state'
+  'id' | 'external_id' | 'content_hash' | 'state'
 >;
 
 /** A new item is a honeypot when it comes with its gold answer. */
@@ -572,10 +557,6 @@ function addTo(
 }
 
 /** Whether anyone holds a lease on the item (live or not yet swept). */
-async function isLeased(tx: Knex.Transaction, itemId: number | string) {
-  return Boolean(await tx('leases').where({ item_id: itemId }).first('token'));
-}
-
 function notUpdated(item: ImportItem) {
   return {
     line: item.line,
@@ -605,22 +586,34 @@ function changedColumns(item: ImportItem) {
 }
 
 /**
- * Rewrites the changed items; the ids written. PostgreSQL: the batch's
- * rows are locked in id order (the order of every many-row writer, and a
- * gold lease's foreign-key check waits for them), then one statement writes
- * those still unanswered, with no slot taken, no lease and the state read
- * (a statement per item made a re-import of changed lines several times
- * slower than the first import). Anything else changed since the lookup
- * is left as it is and reported. SQLite: one write transaction at a time,
- * so what was read still holds.
+ * The items a changed line may rewrite: in the state it was read in, and
+ * nobody's work, that is `open` or `gold` (not settled, say by an
+ * auto-accepting LLM), unanswered, no slot taken and no lease (a gold
+ * lease takes no slot). `readState` is SQL for the state read.
+ */
+function rewritable(readState: string): string {
+  return `items.state = ${readState} AND items.state IN ('open', 'gold')
+    AND items.answer_count = 0 AND items.slots_taken = 0
+    AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = items.id)`;
+}
+
+/**
+ * Rewrites the changed items that are still `rewritable`; the ids written.
+ * PostgreSQL: the batch's rows are locked in id order (the order of every
+ * many-row writer; a claim holds its item's row, and a gold lease's
+ * foreign-key check waits for the lock), then one statement, with a
+ * snapshot taken after the lock, writes them all (a statement per item made
+ * a re-import of changed lines several times slower than the first
+ * import). SQLite: one write transaction at a time, a statement per item.
  */
 async function updateChanged(
   tx: Knex.Transaction,
   changed: Changed[],
   now: number,
 ): Promise<Set<string>> {
+  const written = new Set<string>();
   if (!changed.length) {
-    return new Set();
+    return written;
   }
   if (isPostgres(tx)) {
     const ids = changed.map(({ row }) => String(row.id));
@@ -628,7 +621,6 @@ async function updateChanged(
       'SELECT id FROM items WHERE id = ANY(:ids) ORDER BY id FOR UPDATE',
       { ids },
     );
-    // a statement of its own: its snapshot has what the lock waited for
     const { rows } = await tx.raw(
       `UPDATE items SET data = c.data, predictions = c.predictions,
          gold = c.gold, priority = c.priority, uncertainty = c.uncertainty,
@@ -637,9 +629,7 @@ async function updateChanged(
          predictions text, gold text, priority integer,
          uncertainty double precision, content_hash text, state text,
          read_state text)
-       WHERE items.id = c.id AND items.state = c.read_state
-         AND items.answer_count = 0 AND items.slots_taken = 0
-         AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item_id = items.id)
+       WHERE items.id = c.id AND ${rewritable('c.read_state')}
        RETURNING items.id`,
       {
         now,
@@ -652,14 +642,19 @@ async function updateChanged(
         ),
       },
     );
-    return new Set(rows.map((r: { id: string | number }) => String(r.id)));
+    rows.forEach((r: { id: string | number }) => written.add(String(r.id)));
+    return written;
   }
   for (const { row, item } of changed) {
-    await tx('items')
+    const count = await tx('items')
       .where({ id: row.id })
+      .whereRaw(rewritable('?'), [row.state])
       .update({ ...changedColumns(item), updated_at: now });
+    if (count) {
+      written.add(String(row.id));
+    }
   }
-  return new Set(changed.map(({ row }) => String(row.id)));
+  return written;
 }
 
 const ITEM_COLUMNS = [
@@ -724,8 +719,7 @@ async function sqliteStatementsOf(tx: Knex.Transaction) {
   if (!statements) {
     statements = {
       existing: conn.prepare(
-        `SELECT id, external_id, content_hash, answer_count, slots_taken,
-           state
+        `SELECT id, external_id, content_hash, state
          FROM items WHERE project_id = ? AND external_id = ?`,
       ),
       insert: conn.prepare(
@@ -757,14 +751,7 @@ async function findExisting(
     return existing;
   }
   const query = tx<ItemRow>('items')
-    .select(
-      'id',
-      'external_id',
-      'content_hash',
-      'answer_count',
-      'slots_taken',
-      'state',
-    )
+    .select('id', 'external_id', 'content_hash', 'state')
     .where('project_id', projectId);
   const rows = isPostgres(tx)
     ? await query.whereRaw('external_id = ANY(?)', [ids])

@@ -287,37 +287,49 @@ describe('pgTransaction on POSTGRES_15', () => {
   });
 });
 
+/** A project of the given items, on a knex of its own with `pool` connections. */
+async function projectWithItems(
+  pool: number,
+  items: Array<{ externalId: string; gold: boolean }>,
+) {
+  const database = await databases.init('POSTGRES_15');
+  const knex = knexFactory({
+    client: 'pg',
+    connection: database.client.config.connection,
+    pool: { min: pool, max: pool },
+  });
+  await applyDatabaseMigrations(knex);
+  const project = await new KnexProjectStore(knex).create(
+    newProject(),
+    choiceConfig({ overlap: 2 }),
+    'user:default/jonas.berg',
+  );
+  await new KnexItemStore(knex).importBatch(
+    project.id,
+    items.map(({ externalId, gold }, i) => ({
+      line: i + 1,
+      externalId,
+      dataJson: JSON.stringify({ track_title: externalId }),
+      ...(gold ? { goldJson: JSON.stringify({ belongs: 'yes' }) } : {}),
+      priority: 0,
+      uncertainty: 0,
+      contentHash: `hash-${i}`,
+    })),
+  );
+  return { knex, project };
+}
+
 describe('honeypot claims on POSTGRES_15', () => {
   let knex: Knex;
   afterEach(() => knex?.destroy());
 
   it('skips a gold item an import is rewriting, without waiting for it', async () => {
-    const database = await databases.init('POSTGRES_15');
-    knex = knexFactory({
-      client: 'pg',
-      connection: database.client.config.connection,
-      pool: { min: 2, max: 2 },
-    });
-    await applyDatabaseMigrations(knex);
-    const project = await new KnexProjectStore(knex).create(
-      newProject(),
-      choiceConfig({ overlap: 2 }),
-      'user:default/jonas.berg',
-    );
-    await new KnexItemStore(knex).importBatch(
-      project.id,
-      ['gold-a', 'gold-b', 'regular'].map((externalId, i) => ({
-        line: i + 1,
-        externalId,
-        dataJson: JSON.stringify({ track_title: externalId }),
-        ...(externalId.startsWith('gold')
-          ? { goldJson: JSON.stringify({ belongs: 'yes' }) }
-          : {}),
-        priority: 0,
-        uncertainty: 0,
-        contentHash: `hash-${i}`,
-      })),
-    );
+    let project;
+    ({ knex, project } = await projectWithItems(2, [
+      { externalId: 'gold-a', gold: true },
+      { externalId: 'gold-b', gold: true },
+      { externalId: 'regular', gold: false },
+    ]));
     // an import holds gold-a, about to rewrite it (see ItemStore)
     const importing = await knex.transaction();
     await importing.raw(
@@ -354,33 +366,15 @@ describe('the claim on POSTGRES_15', () => {
   it.each(['priority', 'random', 'uncertainty'] as const)(
     'checks answers, skips and leases by key, whatever the statistics (%s order)',
     async ordering => {
-      const database = await databases.init('POSTGRES_15');
-      knex = knexFactory({
-        client: 'pg',
-        connection: database.client.config.connection,
-        pool: { min: 1, max: 1 },
-      });
-      await applyDatabaseMigrations(knex);
-      const project = await new KnexProjectStore(knex).create(
-        newProject(),
-        choiceConfig({ overlap: 2 }),
-        'user:default/jonas.berg',
-      );
-      await new KnexItemStore(knex).importBatch(
-        project.id,
+      let project;
+      ({ knex, project } = await projectWithItems(
+        1,
+        // a few honeypots, for the claim that tries gold first
         Array.from({ length: 20 }, (_, i) => ({
-          line: i + 1,
           externalId: `item-${i}`,
-          dataJson: JSON.stringify({ track_title: `Track ${i}` }),
-          // a few honeypots, for the claim that tries gold first
-          ...(i % 5 === 0
-            ? { goldJson: JSON.stringify({ belongs: 'yes' }) }
-            : {}),
-          priority: 0,
-          uncertainty: 0,
-          contentHash: `hash-${i}`,
+          gold: i % 5 === 0,
         })),
-      );
+      ));
       await knex.raw('ANALYZE');
       const leases = new KnexLeaseStore(knex);
       for (const [annotator, goldRate] of [
